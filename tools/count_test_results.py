@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Counts test cases from Bazel's JUnit XML results and prints `N passed, N failed`.
+
+Bazel's own summary counts test *targets*; this counts the GoogleTest cases inside them, and
+counts a target that produced no XML (a crash before gtest wrote it) as one failure.
+Usage: count_test_results.py BAZEL_TESTLOGS_DIR [TARGET_LABEL ...]
+"""
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+
+def main():
+    logs = sys.argv[1]
+    passed = failed = skipped = 0
+    failures = []
+    for root, _, files in os.walk(logs, followlinks=True):
+        if "test.xml" not in files:
+            continue
+        path = os.path.join(root, "test.xml")
+        rel = os.path.relpath(root, logs)
+        try:
+            tree = ET.parse(path)
+        except ET.ParseError as e:
+            failed += 1
+            failures.append(f"{rel}: unreadable test.xml ({e})")
+            continue
+        cases = list(tree.iter("testcase"))
+        if not cases:
+            # Bazel writes a one-case XML for a binary that died before gtest wrote its own.
+            failed += 1
+            failures.append(f"{rel}: no test cases recorded")
+            continue
+        for case in cases:
+            name = f"{rel}: {case.get('classname', '')}.{case.get('name', '')}"
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+                failures.append(name)
+            elif case.find("skipped") is not None or case.get("result") == "suppressed" \
+                    or case.get("status") == "notrun":
+                skipped += 1
+            else:
+                passed += 1
+    for f in failures:
+        print(f"FAILED {f}")
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
