@@ -1,0 +1,136 @@
+#include "browser/deferred_fetch_quota.h"
+
+#include <algorithm>
+
+namespace fetch_later::browser {
+bool IsAllowedToUse(const Document& document, policy::Feature feature) {
+  // HTML: "allowed to use", steps 1-3: a document that is not fully active may
+  // not.
+  if (!document.IsFullyActive())
+    return false;
+  return document.permissions_policy.IsFeatureEnabledForOrigin(feature,
+                                                               document.origin);
+}
+
+// Fetch: "available deferred-fetch quota".
+int64_t AvailableDeferredFetchQuota(const Document& document,
+                                    const net::Origin* origin) {
+  const QuotaGroup& group = *document.quota_group;
+  // Steps 1-5.
+  const Document& control_document = *group.control_document;
+  const Navigable& navigable = *control_document.node_navigable;
+  const bool is_top_level = navigable.IsTopLevelTraversable();
+  const bool deferred_fetch_allowed =
+      IsAllowedToUse(control_document, policy::Feature::kDeferredFetch);
+  const bool deferred_fetch_minimal_allowed =
+      IsAllowedToUse(control_document, policy::Feature::kDeferredFetchMinimal);
+
+  // Step 6: the first matching statement.
+  int64_t quota = 0;
+  if (is_top_level && !deferred_fetch_allowed) {
+    quota = 0;
+  } else if (is_top_level && !deferred_fetch_minimal_allowed) {
+    quota = kTopLevelQuota;
+  } else if (is_top_level) {
+    quota = kTopLevelQuotaWithMinimalReserved;
+  } else if (deferred_fetch_allowed &&
+             navigable.container->reserved_deferred_fetch_quota ==
+                 kNormalQuota) {
+    quota = kNormalQuota;
+  } else if (deferred_fetch_minimal_allowed &&
+             navigable.container->reserved_deferred_fetch_quota ==
+                 kMinimalQuota) {
+    quota = kMinimalQuota;
+  }
+
+  // Step 7.
+  int64_t quota_for_request_origin = kQuotaPerRequestOrigin;
+
+  // Step 8, over the group's running totals: every container reservation in a
+  // member document (8.1) and every pending record of a member document (8.2).
+  quota -= group.reserved_bytes;
+  quota -= group.pending_bytes;
+  if (origin != nullptr) {
+    auto it = group.pending_bytes_by_origin.find(*origin);
+    if (it != group.pending_bytes_by_origin.end())
+      quota_for_request_origin -= it->second;
+  }
+
+  // Steps 9-11.
+  if (quota <= 0)
+    return 0;
+  if (quota < quota_for_request_origin)
+    return quota;
+  return std::max<int64_t>(quota_for_request_origin, 0);
+}
+
+// Fetch: "reserve deferred-fetch quota".
+void ReserveDeferredFetchQuota(NavigableContainer& container,
+                               const net::Origin& origin_to_navigate_to) {
+  // Step 1.
+  SetReservedDeferredFetchQuota(container, 0);
+  // Step 2.
+  const Document& control_document =
+      *container.node_document->DeferredFetchControlDocument();
+  const policy::ContainerInfo info = container.PolicyContainerInfo();
+
+  // Step 3.
+  if (policy::DefineInheritedPolicyForFeatureInContainerAtOrigin(
+          policy::Feature::kDeferredFetch, &info, origin_to_navigate_to) &&
+      AvailableDeferredFetchQuota(control_document, nullptr) >= kNormalQuota) {
+    SetReservedDeferredFetchQuota(container, kNormalQuota);
+    return;
+  }
+
+  // Step 4.
+  if (control_document.node_navigable->IsTopLevelTraversable() &&
+      policy::DefineInheritedPolicyForFeatureInContainerAtOrigin(
+          policy::Feature::kDeferredFetchMinimal, &info,
+          origin_to_navigate_to) &&
+      control_document.quota_group->minimal_reservations <
+          kMaxMinimalReservations) {
+    SetReservedDeferredFetchQuota(container, kMinimalQuota);
+  }
+}
+
+// Fetch: "potentially free deferred-fetch quota".
+void PotentiallyFreeDeferredFetchQuota(Document& document) {
+  NavigableContainer* container = document.node_navigable->container;
+  if (container == nullptr)
+    return;
+  if (container->node_document->origin.IsSameOriginWith(document.origin)) {
+    SetReservedDeferredFetchQuota(*container, 0);
+  }
+}
+
+void SetReservedDeferredFetchQuota(NavigableContainer& container,
+                                   int64_t bytes) {
+  QuotaGroup& group = *container.node_document->quota_group;
+  const int64_t old_bytes = container.reserved_deferred_fetch_quota;
+  group.reserved_bytes += bytes - old_bytes;
+  group.minimal_reservations +=
+      (bytes == kMinimalQuota ? 1 : 0) - (old_bytes == kMinimalQuota ? 1 : 0);
+  container.reserved_deferred_fetch_quota = bytes;
+}
+
+void EnterPendingState(DeferredFetchRecord& record) {
+  QuotaGroup& group = *record.document->quota_group;
+  const auto length = static_cast<int64_t>(record.total_request_length);
+  group.pending_bytes += length;
+  group.pending_bytes_by_origin[record.request_origin] += length;
+}
+
+void LeavePendingState(DeferredFetchRecord& record, InvokeState new_state) {
+  if (record.invoke_state != InvokeState::kPending)
+    return;
+  record.invoke_state = new_state;
+  QuotaGroup& group = *record.document->quota_group;
+  const auto length = static_cast<int64_t>(record.total_request_length);
+  group.pending_bytes -= length;
+  auto it = group.pending_bytes_by_origin.find(record.request_origin);
+  it->second -= length;
+  if (it->second == 0)
+    group.pending_bytes_by_origin.erase(it);
+}
+
+}  // namespace fetch_later::browser

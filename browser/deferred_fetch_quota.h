@@ -1,0 +1,68 @@
+// The quota algorithms of WHATWG Fetch "Deferred fetching" over the frame
+// tree's nodes. Called by FrameTree with its lock held; they read and update
+// QuotaGroup running totals.
+#ifndef BROWSER_DEFERRED_FETCH_QUOTA_H_
+#define BROWSER_DEFERRED_FETCH_QUOTA_H_
+
+#include <cstdint>
+
+#include "browser/frame_tree_nodes.h"
+#include "net/origin.h"
+
+namespace fetch_later::browser {
+
+// The spec's constants (Fetch, "Deferred fetching quota").
+inline constexpr int64_t kKibibyte = 1024;
+// The quota of a top-level traversable: "640kb should be enough for everyone".
+inline constexpr int64_t kTopLevelQuota = 640 * kKibibyte;
+// "quota reserved for deferred-fetch-minimal".
+inline constexpr int64_t kQuotaReservedForDeferredFetchMinimal =
+    128 * kKibibyte;
+// Top-level quota when deferred-fetch-minimal is allowed: 640 - 128.
+inline constexpr int64_t kTopLevelQuotaWithMinimalReserved =
+    kTopLevelQuota - kQuotaReservedForDeferredFetchMinimal;
+// "reserved deferred-fetch quota": "normal quota" and "minimal quota".
+inline constexpr int64_t kNormalQuota = 64 * kKibibyte;
+inline constexpr int64_t kMinimalQuota = 8 * kKibibyte;
+// "available deferred-fetch quota" step 7: quotaForRequestOrigin.
+inline constexpr int64_t kQuotaPerRequestOrigin = 64 * kKibibyte;
+// "reserve deferred-fetch quota" step 4: at most 128 KiB / 8 KiB = 16 minimal
+// reservations.
+inline constexpr int kMaxMinimalReservations =
+    static_cast<int>(kQuotaReservedForDeferredFetchMinimal / kMinimalQuota);
+
+// HTML: "allowed to use" a policy-controlled feature.
+bool IsAllowedToUse(const Document& document, policy::Feature feature);
+
+// Fetch: "available deferred-fetch quota" given `document` and `origin` (null:
+// no reporting origin, as "reserve deferred-fetch quota" asks). O(1): uses the
+// quota group's totals.
+int64_t AvailableDeferredFetchQuota(const Document& document,
+                                    const net::Origin* origin);
+
+// Fetch: "reserve deferred-fetch quota" for `container` given
+// `origin_to_navigate_to`. HTML calls it when a navigation of the container's
+// navigable is started by the container's node document (a parent-initiated
+// navigation, including the first one).
+void ReserveDeferredFetchQuota(NavigableContainer& container,
+                               const net::Origin& origin_to_navigate_to);
+
+// Fetch: "potentially free deferred-fetch quota", at document creation.
+void PotentiallyFreeDeferredFetchQuota(Document& document);
+
+// Sets a container's reservation and keeps its node document's group totals in
+// step.
+void SetReservedDeferredFetchQuota(NavigableContainer& container,
+                                   int64_t bytes);
+
+// Moves a record out of "pending" (to sent or aborted) and releases its bytes
+// from the group totals. Only pending records count against quota (Fetch commit
+// 7d7ab2a).
+void LeavePendingState(DeferredFetchRecord& record, InvokeState new_state);
+
+// Adds a new pending record's bytes to its document's group totals.
+void EnterPendingState(DeferredFetchRecord& record);
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_DEFERRED_FETCH_QUOTA_H_

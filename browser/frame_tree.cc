@@ -1,0 +1,564 @@
+#include "browser/frame_tree.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "browser/deferred_fetch_quota.h"
+#include "policy/permissions_policy.h"
+
+namespace fetch_later::browser {
+namespace {
+
+absl::Status NotFound(absl::string_view what, uint64_t id) {
+  return absl::NotFoundError(absl::StrCat("no ", what, " with id ", id));
+}
+
+// HTML: the origin a navigation's response gets, before the document exists. A
+// sandboxed container without allow-same-origin gives a new opaque origin;
+// about:blank and about:srcdoc inherit the container document's origin (the
+// creator's, in HTML's terms).
+net::Origin DetermineOrigin(const Navigable& navigable, const net::Url& url) {
+  const NavigableContainer* container = navigable.container;
+  if (container != nullptr && container->SandboxesOrigin())
+    return net::Origin::CreateOpaque();
+  if (url.scheme() == "about" && container != nullptr)
+    return container->node_document->origin;
+  return net::Origin::Create(url);
+}
+
+std::vector<std::string> ParseSandboxTokens(absl::string_view value) {
+  std::vector<std::string> tokens;
+  for (absl::string_view t :
+       absl::StrSplit(value, absl::ByAnyChar(" \t\n\f\r"), absl::SkipEmpty())) {
+    tokens.push_back(absl::AsciiStrToLower(t));
+  }
+  return tokens;
+}
+
+}  // namespace
+
+FrameTree::FrameTree(DeferredFetchSink* sink, const Clock* clock)
+    : sink_(sink), clock_(clock) {}
+
+FrameTree::~FrameTree() {
+  // Destroying the browser terminates every fetch group, like closing every
+  // tab.
+  ProcessedList processed;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& top : top_level_traversables_)
+      DestroyNavigable(*top, processed);
+    top_level_traversables_.clear();
+  }
+  Dispatch(processed);
+}
+
+NavigableId FrameTree::CreateTopLevelTraversable() {
+  absl::MutexLock lock(&mu_);
+  top_level_traversables_.push_back(NewNavigable(nullptr));
+  return top_level_traversables_.back()->id;
+}
+
+std::unique_ptr<Navigable> FrameTree::NewNavigable(
+    NavigableContainer* container) {
+  auto navigable = std::make_unique<Navigable>();
+  navigable->id = NavigableId(next_id_++);
+  navigable->container = container;
+  navigables_[navigable->id] = navigable.get();
+  return navigable;
+}
+
+Navigable* FrameTree::FindNavigable(NavigableId id) {
+  auto it = navigables_.find(id);
+  return it == navigables_.end() ? nullptr : it->second;
+}
+
+Document* FrameTree::FindDocument(DocumentId id) {
+  auto it = documents_.find(id);
+  return it == documents_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<DocumentId> FrameTree::Navigate(NavigableId id,
+                                               const NavigationParams& params) {
+  ProcessedList processed;
+  absl::StatusOr<DocumentId> result;
+  {
+    absl::MutexLock lock(&mu_);
+    Navigable* navigable = FindNavigable(id);
+    if (navigable == nullptr)
+      return NotFound("navigable", id.value());
+    result = NavigateLocked(*navigable, params, processed);
+  }
+  Dispatch(processed);
+  return result;
+}
+
+absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
+    Navigable& navigable,
+    const NavigationParams& params,
+    ProcessedList& processed) {
+  if (params.enter_bfcache && !navigable.IsTopLevelTraversable()) {
+    return absl::InvalidArgumentError(
+        "only a top-level traversable's document can enter the "
+        "bfcache");
+  }
+  if (navigable.ContainerDocument() != nullptr &&
+      !navigable.ContainerDocument()->IsFullyActive()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("navigable ", navigable.id.value(),
+                     " is in a document that is not "
+                     "fully active"));
+  }
+  NavigableContainer* container = navigable.container;
+  if (container != nullptr &&
+      params.initiator == NavigationInitiator::kParent) {
+    // The parent sets the iframe's src, then HTML's navigate calls "reserve
+    // deferred-fetch quota" with the origin the navigation starts towards
+    // (before any redirect).
+    container->src = params.url;
+    ReserveDeferredFetchQuota(*container,
+                              DetermineOrigin(navigable, params.url));
+  }
+
+  // Unload (or put in the bfcache) the current document.
+  if (Document* old = navigable.active_document) {
+    if (params.enter_bfcache) {
+      // Chromium and the WPT (send-on-deactivate) flush every pending deferred
+      // fetch when a page enters the bfcache; the Fetch spec itself only sends
+      // on termination or timer.
+      FlushSubtree(*old, processed);
+      old->state = DocumentState::kInBfcache;
+    } else {
+      DestroyDocument(*old, processed);
+      EraseDestroyedDocuments(navigable);
+    }
+    navigable.active_document = nullptr;
+  }
+
+  Document* document = CreateDocument(navigable, params);
+  return document->id;
+}
+
+Document* FrameTree::CreateDocument(Navigable& navigable,
+                                    const NavigationParams& params) {
+  const net::Url& final_url =
+      params.redirects.empty() ? params.url : params.redirects.back();
+  net::Origin origin = DetermineOrigin(navigable, final_url);
+
+  // Permissions Policy: "create a permissions policy for a navigable from
+  // response".
+  std::optional<policy::ContainerInfo> container_info;
+  if (NavigableContainer* c = navigable.container)
+    container_info = c->PolicyContainerInfo();
+  policy::PermissionsPolicy permissions_policy =
+      policy::PermissionsPolicy::CreateForNavigable(
+          container_info ? &*container_info : nullptr, origin);
+  std::string policy_error;
+  if (!params.permissions_policy.empty()) {
+    policy::DeclaredPolicyResult declared =
+        policy::ParsePermissionsPolicyHeader(params.permissions_policy, origin);
+    policy_error = declared.error;
+    permissions_policy.SetDeclaredPolicy(declared.policy);
+  }
+
+  auto owned = std::make_unique<Document>(DocumentId(next_id_++), &navigable,
+                                          final_url, std::move(origin),
+                                          std::move(permissions_policy));
+  Document* document = owned.get();
+  document->permissions_policy_error = std::move(policy_error);
+  navigable.documents.push_back(std::move(owned));
+  navigable.active_document = document;
+  documents_[document->id] = document;
+
+  // Fetch: "deferred-fetch control document": the container document's control
+  // document if it is same origin with this document, else this document
+  // itself.
+  Document* container_document = navigable.ContainerDocument();
+  if (container_document != nullptr &&
+      container_document->origin.IsSameOriginWith(document->origin)) {
+    document->quota_group = container_document->quota_group;
+  } else {
+    document->owned_quota_group = std::make_unique<QuotaGroup>(document);
+    document->quota_group = document->owned_quota_group.get();
+  }
+  document->quota_group->member_documents++;
+
+  // HTML "initialize the document object" calls "potentially free
+  // deferred-fetch quota".
+  PotentiallyFreeDeferredFetchQuota(*document);
+  return document;
+}
+
+absl::StatusOr<NavigableId> FrameTree::CreateIframe(
+    DocumentId parent_id,
+    const IframeParams& params) {
+  ProcessedList processed;
+  absl::StatusOr<NavigableId> result;
+  {
+    absl::MutexLock lock(&mu_);
+    Document* parent = FindDocument(parent_id);
+    if (parent == nullptr)
+      return NotFound("document", parent_id.value());
+    if (!parent->IsFullyActive()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", parent_id.value(), " is not fully active"));
+    }
+    auto container = std::make_unique<NavigableContainer>();
+    container->id = ContainerId(next_id_++);
+    container->node_document = parent;
+    container->allow = params.allow;
+    if (params.sandbox)
+      container->sandbox = ParseSandboxTokens(*params.sandbox);
+    container->content_navigable = NewNavigable(container.get());
+    Navigable& child = *container->content_navigable;
+    parent->containers.push_back(std::move(container));
+
+    NavigationParams navigation = params.navigation;
+    navigation.initiator = NavigationInitiator::kParent;
+    navigation.enter_bfcache = false;
+    absl::StatusOr<DocumentId> document =
+        NavigateLocked(child, navigation, processed);
+    if (!document.ok()) {
+      result = document.status();
+    } else {
+      result = child.id;
+    }
+  }
+  Dispatch(processed);
+  return result;
+}
+
+absl::Status FrameTree::RemoveIframe(NavigableId id) {
+  ProcessedList processed;
+  {
+    absl::MutexLock lock(&mu_);
+    Navigable* navigable = FindNavigable(id);
+    if (navigable == nullptr)
+      return NotFound("navigable", id.value());
+    NavigableContainer* container = navigable->container;
+    if (container == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("navigable ", id.value(),
+                       " is a top-level traversable, not an iframe"));
+    }
+    DestroyNavigable(*navigable, processed);
+    SetReservedDeferredFetchQuota(*container, 0);
+    auto& siblings = container->node_document->containers;
+    siblings.erase(
+        std::find_if(siblings.begin(), siblings.end(),
+                     [&](const auto& c) { return c.get() == container; }));
+  }
+  Dispatch(processed);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DocumentId> FrameTree::RestoreFromBfcache(NavigableId id) {
+  ProcessedList processed;
+  DocumentId restored;
+  {
+    absl::MutexLock lock(&mu_);
+    Navigable* navigable = FindNavigable(id);
+    if (navigable == nullptr)
+      return NotFound("navigable", id.value());
+    auto& docs = navigable->documents;
+    auto cached = std::find_if(docs.rbegin(), docs.rend(), [](const auto& d) {
+      return d->state == DocumentState::kInBfcache;
+    });
+    if (cached == docs.rend()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "navigable ", id.value(), " has no document in the bfcache"));
+    }
+    Document* document = cached->get();
+    if (Document* old = navigable->active_document) {
+      DestroyDocument(*old, processed);
+      EraseDestroyedDocuments(*navigable);
+    }
+    document->state = DocumentState::kActive;
+    navigable->active_document = document;
+    restored = document->id;
+  }
+  Dispatch(processed);
+  return restored;
+}
+
+absl::Status FrameTree::CloseTopLevelTraversable(NavigableId id) {
+  ProcessedList processed;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = std::find_if(top_level_traversables_.begin(),
+                           top_level_traversables_.end(),
+                           [&](const auto& n) { return n->id == id; });
+    if (it == top_level_traversables_.end())
+      return NotFound("top-level traversable", id.value());
+    DestroyNavigable(**it, processed);
+    top_level_traversables_.erase(it);
+  }
+  Dispatch(processed);
+  return absl::OkStatus();
+}
+
+absl::Status FrameTree::SetHidden(NavigableId id, bool hidden) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  if (navigable->active_document != nullptr)
+    navigable->active_document->hidden = hidden;
+  return absl::OkStatus();
+}
+
+void FrameTree::DestroyNavigable(Navigable& navigable,
+                                 ProcessedList& processed) {
+  // Destroy every document, bfcached ones included, and forget the navigable.
+  for (auto& document : navigable.documents) {
+    if (document->state != DocumentState::kDestroyed)
+      DestroyDocument(*document, processed);
+  }
+  navigable.documents.clear();
+  navigable.active_document = nullptr;
+  navigables_.erase(navigable.id);
+}
+
+void FrameTree::DestroyDocument(Document& document, ProcessedList& processed) {
+  // Leaves first: nested documents are destroyed before their container
+  // document, so a group's control document outlives every member.
+  for (auto& container : document.containers) {
+    DestroyNavigable(*container->content_navigable, processed);
+    SetReservedDeferredFetchQuota(*container, 0);
+  }
+  document.containers.clear();
+  // HTML destroys the document, which terminates its fetch group; Fetch:
+  // "terminated" runs "process deferred fetches". The global is gone, so
+  // "notify invoked" never runs.
+  ProcessDeferredFetches(document, /*notify_invoked=*/false, processed);
+  document.state = DocumentState::kDestroyed;
+  for (auto& record : document.deferred_fetch_records)
+    records_.erase(record->id);
+  document.deferred_fetch_records.clear();
+  document.quota_group->member_documents--;
+  documents_.erase(document.id);
+}
+
+void FrameTree::EraseDestroyedDocuments(Navigable& navigable) {
+  auto& docs = navigable.documents;
+  docs.erase(std::remove_if(docs.begin(), docs.end(),
+                            [](const auto& d) {
+                              return d->state == DocumentState::kDestroyed;
+                            }),
+             docs.end());
+}
+
+void FrameTree::FlushSubtree(Document& document, ProcessedList& processed) {
+  for (auto& container : document.containers) {
+    if (Document* child = container->content_navigable->active_document) {
+      FlushSubtree(*child, processed);
+    }
+  }
+  ProcessDeferredFetches(document, /*notify_invoked=*/true, processed);
+}
+
+// Fetch: "process deferred fetches".
+void FrameTree::ProcessDeferredFetches(Document& document,
+                                       bool notify_invoked,
+                                       ProcessedList& processed) {
+  for (auto& record : document.deferred_fetch_records) {
+    ProcessDeferredFetch(*record, notify_invoked, processed);
+  }
+}
+
+// Fetch: "process a deferred fetch".
+void FrameTree::ProcessDeferredFetch(DeferredFetchRecord& record,
+                                     bool notify_invoked,
+                                     ProcessedList& processed) {
+  // Step 1: only a pending record is sent, and at most once.
+  if (record.invoke_state != InvokeState::kPending)
+    return;
+  // Step 2.
+  LeavePendingState(record, InvokeState::kSent);
+  pending_count_--;
+  // Steps 3-4: Fetch the request; queue "notify invoked" on the deferred fetch
+  // task source (the sink delivers both, after the lock is released).
+  processed.push_back(ProcessedDeferredFetch{record.id, record.document->id,
+                                             record.request, notify_invoked});
+}
+
+absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
+    DocumentId document_id,
+    DeferredRequest request,
+    std::optional<absl::Duration> activate_after) {
+  ProcessedList processed;
+  FetchLaterDecision decision{};
+  {
+    absl::MutexLock lock(&mu_);
+    Document* document = FindDocument(document_id);
+    if (document == nullptr)
+      return NotFound("document", document_id.value());
+    // fetchLater() step 6.
+    if (!document->IsFullyActive()) {
+      decision.outcome = FetchLaterOutcome::kNotFullyActive;
+      return decision;
+    }
+    const net::Origin request_origin = net::Origin::Create(request.url);
+    // Steps 10-12.
+    decision.quota = AvailableDeferredFetchQuota(*document, &request_origin);
+    decision.requested = static_cast<int64_t>(TotalRequestLength(request));
+    if (decision.quota < decision.requested) {
+      decision.outcome = FetchLaterOutcome::kQuotaExceeded;
+      return decision;
+    }
+    // Step 14: Fetch: "queue a deferred fetch". Steps 1-3 (populate from
+    // client, service workers "none", keepalive true) are properties every
+    // deferred request has here.
+    auto record = std::make_unique<DeferredFetchRecord>(
+        DeferredFetchId(next_id_++), document, std::move(request),
+        static_cast<uint64_t>(decision.requested), request_origin);
+    EnterPendingState(*record);
+    pending_count_++;
+    DeferredFetchRecord* raw = record.get();
+    records_[raw->id] = raw;
+    document->deferred_fetch_records.push_back(std::move(record));
+    decision.outcome = FetchLaterOutcome::kQueued;
+    decision.id = raw->id;
+    // Step 6 of "queue a deferred fetch": the activateAfter timer.
+    if (activate_after) {
+      raw->activate_at =
+          clock_->Now() + std::max(*activate_after, absl::ZeroDuration());
+      timers_.push({*raw->activate_at, raw->id});
+    }
+  }
+  Dispatch(processed);
+  return decision;
+}
+
+absl::Status FrameTree::AbortDeferredFetch(DeferredFetchId id) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(id);
+  if (it == records_.end())
+    return NotFound("deferred fetch", id.value());
+  if (it->second->invoke_state == InvokeState::kPending) {
+    LeavePendingState(*it->second, InvokeState::kAborted);
+    pending_count_--;
+  }
+  return absl::OkStatus();
+}
+
+int FrameTree::ProcessDueDeferredFetches() {
+  ProcessedList processed;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    while (!timers_.empty() && timers_.top().first <= now) {
+      const DeferredFetchId id = timers_.top().second;
+      timers_.pop();
+      auto it = records_.find(id);
+      if (it == records_.end())
+        continue;  // its document is gone
+      ProcessDeferredFetch(*it->second, /*notify_invoked=*/true, processed);
+    }
+  }
+  const int count = static_cast<int>(processed.size());
+  Dispatch(processed);
+  return count;
+}
+
+void FrameTree::Dispatch(ProcessedList& processed) {
+  if (sink_ == nullptr)
+    return;
+  for (const ProcessedDeferredFetch& fetch : processed)
+    sink_->OnDeferredFetchProcessed(fetch);
+}
+
+absl::StatusOr<int64_t> FrameTree::AvailableQuota(
+    DocumentId id,
+    const std::optional<net::Origin>& origin) {
+  absl::MutexLock lock(&mu_);
+  Document* document = FindDocument(id);
+  if (document == nullptr)
+    return NotFound("document", id.value());
+  return AvailableDeferredFetchQuota(*document, origin ? &*origin : nullptr);
+}
+
+absl::StatusOr<int64_t> FrameTree::ReservedQuotaOfContainer(NavigableId id) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  if (navigable->container == nullptr) {
+    return absl::InvalidArgumentError(
+        "a top-level traversable has no container");
+  }
+  return navigable->container->reserved_deferred_fetch_quota;
+}
+
+absl::StatusOr<DocumentId> FrameTree::ActiveDocument(NavigableId id) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  if (navigable->active_document == nullptr) {
+    return absl::FailedPreconditionError("navigable has no active document");
+  }
+  return navigable->active_document->id;
+}
+
+absl::StatusOr<NavigableId> FrameTree::ParentNavigable(NavigableId id) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  Document* parent = navigable->ContainerDocument();
+  if (parent == nullptr)
+    return absl::NotFoundError("a top-level traversable has no parent");
+  return parent->node_navigable->id;
+}
+
+absl::StatusOr<DocumentId> FrameTree::ControlDocument(DocumentId id) {
+  absl::MutexLock lock(&mu_);
+  Document* document = FindDocument(id);
+  if (document == nullptr)
+    return NotFound("document", id.value());
+  return document->DeferredFetchControlDocument()->id;
+}
+
+absl::StatusOr<bool> FrameTree::IsFullyActive(DocumentId id) {
+  absl::MutexLock lock(&mu_);
+  Document* document = FindDocument(id);
+  if (document == nullptr)
+    return NotFound("document", id.value());
+  return document->IsFullyActive();
+}
+
+absl::StatusOr<net::Origin> FrameTree::OriginOf(DocumentId id) {
+  absl::MutexLock lock(&mu_);
+  Document* document = FindDocument(id);
+  if (document == nullptr)
+    return NotFound("document", id.value());
+  return document->origin;
+}
+
+absl::StatusOr<InvokeState> FrameTree::GetInvokeState(DeferredFetchId id) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find(id);
+  if (it == records_.end())
+    return NotFound("deferred fetch", id.value());
+  return it->second->invoke_state;
+}
+
+absl::StatusOr<bool> FrameTree::IsAllowedToUse(DocumentId id,
+                                               policy::Feature feature) {
+  absl::MutexLock lock(&mu_);
+  Document* document = FindDocument(id);
+  if (document == nullptr)
+    return NotFound("document", id.value());
+  return browser::IsAllowedToUse(*document, feature);
+}
+
+int64_t FrameTree::PendingCount() {
+  absl::MutexLock lock(&mu_);
+  return pending_count_;
+}
+
+}  // namespace fetch_later::browser

@@ -1,0 +1,234 @@
+// FrameTree: the browser process's authoritative model of tabs, frames and
+// documents, and the owner of every deferred fetch record and of the
+// deferred-fetch quota bookkeeping.
+//
+// Created once by the browser (and by tests); lives as long as the browser.
+// Frame-tree changes (navigations, iframes, bfcache, closing a tab) are browser
+// decisions made through this API; renderers only ever *ask* for a deferred
+// fetch, through QueueDeferredFetch(), which re-runs every check that protects
+// quota. All public methods are thread-safe: one lock guards the tree, so
+// "check quota, then queue" is atomic and two concurrent callers can never
+// together exceed a quota.
+//
+//   FrameTree tree(&sink, &clock);
+//   NavigableId tab = tree.CreateTopLevelTraversable();
+//   DocumentId top = *tree.Navigate(tab, {.url = Url("https://a.test/")});
+//   auto result = tree.QueueDeferredFetch(top, request,
+//   /*activate_after=*/std::nullopt); tree.CloseTopLevelTraversable(tab);  //
+//   sends every pending deferred fetch via `sink`
+#ifndef BROWSER_FRAME_TREE_H_
+#define BROWSER_FRAME_TREE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "browser/clock.h"
+#include "browser/deferred_request.h"
+#include "browser/frame_tree_nodes.h"
+#include "browser/typed_id.h"
+
+namespace fetch_later::browser {
+
+// A deferred fetch that "process a deferred fetch" has just handed to Fetch.
+struct ProcessedDeferredFetch {
+  DeferredFetchId id;
+  DocumentId document;
+  DeferredRequest request;
+  // Whether the record's "notify invoked" can run (its global is still alive),
+  // i.e. whether FetchLaterResult.activated becomes observable as true. False
+  // on fetch-group termination.
+  bool notify_invoked = false;
+};
+
+// Receives deferred fetches to send (the network stage) and activation
+// notifications (the renderer host). Called without the tree's lock held, in
+// the order records were processed.
+class DeferredFetchSink {
+ public:
+  virtual ~DeferredFetchSink() = default;
+  virtual void OnDeferredFetchProcessed(
+      const ProcessedDeferredFetch& fetch) = 0;
+};
+
+enum class NavigationInitiator {
+  kBrowser,  // address bar, history, the scenario's `navigate`
+  kParent,   // the container's node document (setting iframe.src; HTML calls
+            // "reserve deferred-fetch quota" for these)
+  kSelf,  // the navigable's own active document (location.href = ...)
+};
+
+struct NavigationParams {
+  net::Url url;
+  // Server redirects, in order; the document is created for the last one (or
+  // `url`).
+  std::vector<net::Url> redirects;
+  // The final response's `Permissions-Policy` header; "" when absent.
+  std::string permissions_policy;
+  NavigationInitiator initiator = NavigationInitiator::kBrowser;
+  // For a top-level traversable: keep the current document in the back/forward
+  // cache instead of unloading it.
+  bool enter_bfcache = false;
+};
+
+struct IframeParams {
+  std::string allow;  // the `allow` attribute ("" when absent)
+  std::optional<std::string>
+      sandbox;                  // the `sandbox` attribute; nullopt when absent
+  NavigationParams navigation;  // its first (parent-initiated) navigation
+};
+
+// The browser side of fetchLater()'s method steps that protect the user and the
+// quota.
+enum class FetchLaterOutcome {
+  kQueued,
+  kNotFullyActive,  // step 6: TypeError
+  kQuotaExceeded,   // step 12: QuotaExceededError(quota, requested)
+};
+
+struct FetchLaterDecision {
+  FetchLaterOutcome outcome;
+  int64_t quota =
+      0;  // "available deferred-fetch quota" at the time of the check
+  int64_t requested = 0;  // "total request length"
+  DeferredFetchId id;     // set when queued
+};
+
+class FrameTree {
+ public:
+  // `sink` and `clock` are not owned and must outlive the tree; `sink` may be
+  // null.
+  FrameTree(DeferredFetchSink* sink, const Clock* clock);
+  ~FrameTree();
+  FrameTree(const FrameTree&) = delete;
+  FrameTree& operator=(const FrameTree&) = delete;
+
+  // Creates a top-level traversable (a tab) with no document yet.
+  NavigableId CreateTopLevelTraversable();
+  // Navigates `navigable` and returns the new active document. The current
+  // document is unloaded (its fetch group terminated, sending its pending
+  // deferred fetches) or, with `enter_bfcache` on a top-level traversable, kept
+  // in the bfcache after a flush.
+  absl::StatusOr<DocumentId> Navigate(NavigableId navigable,
+                                      const NavigationParams& params);
+  // Inserts an iframe into `parent` and runs its first, parent-initiated
+  // navigation. Returns the iframe's content navigable.
+  absl::StatusOr<NavigableId> CreateIframe(DocumentId parent,
+                                           const IframeParams& params);
+  // Removes the iframe whose content navigable is `navigable`: its documents
+  // are destroyed (pending deferred fetches sent) and its reservation is
+  // released.
+  absl::Status RemoveIframe(NavigableId navigable);
+  // Traverses `navigable` (a top-level traversable) back to its newest bfcached
+  // document; the current document is unloaded.
+  absl::StatusOr<DocumentId> RestoreFromBfcache(NavigableId navigable);
+  // Closes a tab: every document in it is destroyed, in tree order from the
+  // leaves.
+  absl::Status CloseTopLevelTraversable(NavigableId navigable);
+  absl::Status SetHidden(NavigableId navigable, bool hidden);
+
+  // fetchLater() steps 6 and 10-14, atomically: refuses a document that is not
+  // fully active, computes "available deferred-fetch quota" for the request's
+  // origin and its "total request length", and, if it fits, runs "queue a
+  // deferred fetch". `activate_after` null means no timer. The caller has
+  // already validated the request (URL scheme, trustworthiness, body).
+  absl::StatusOr<FetchLaterDecision> QueueDeferredFetch(
+      DocumentId document,
+      DeferredRequest request,
+      std::optional<absl::Duration> activate_after);
+  // fetchLater() step 15's abort steps: a pending record becomes "aborted" (and
+  // stops counting against quota); a sent or aborted one is left alone.
+  // NotFound for an unknown id.
+  absl::Status AbortDeferredFetch(DeferredFetchId id);
+  // The activateAfter timers ("queue a deferred fetch" step 6): processes every
+  // pending record whose time has come by the clock's now. Returns how many
+  // were processed.
+  int ProcessDueDeferredFetches();
+
+  // Queries. NotFound for unknown ids.
+  absl::StatusOr<int64_t> AvailableQuota(
+      DocumentId document,
+      const std::optional<net::Origin>& origin);
+  absl::StatusOr<int64_t> ReservedQuotaOfContainer(NavigableId navigable);
+  absl::StatusOr<DocumentId> ActiveDocument(NavigableId navigable);
+  absl::StatusOr<NavigableId> ParentNavigable(NavigableId navigable);
+  absl::StatusOr<DocumentId> ControlDocument(DocumentId document);
+  absl::StatusOr<bool> IsFullyActive(DocumentId document);
+  absl::StatusOr<net::Origin> OriginOf(DocumentId document);
+  absl::StatusOr<InvokeState> GetInvokeState(DeferredFetchId id);
+  absl::StatusOr<bool> IsAllowedToUse(DocumentId document,
+                                      policy::Feature feature);
+  // How many deferred fetch records are pending in the whole tree.
+  int64_t PendingCount();
+
+ private:
+  using ProcessedList = std::vector<ProcessedDeferredFetch>;
+
+  Navigable* FindNavigable(NavigableId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Document* FindDocument(DocumentId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::unique_ptr<Navigable> NewNavigable(NavigableContainer* container)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<DocumentId> NavigateLocked(Navigable& navigable,
+                                            const NavigationParams& params,
+                                            ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Document* CreateDocument(Navigable& navigable, const NavigationParams& params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unloads and destroys `document` and everything nested in it, leaves first.
+  void DestroyDocument(Document& document, ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Frees the documents of `navigable` that DestroyDocument() has unloaded.
+  void EraseDestroyedDocuments(Navigable& navigable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DestroyNavigable(Navigable& navigable, ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fetch: "process deferred fetches" for `document`'s fetch group.
+  void ProcessDeferredFetches(Document& document,
+                              bool notify_invoked,
+                              ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fetch: "process a deferred fetch".
+  void ProcessDeferredFetch(DeferredFetchRecord& record,
+                            bool notify_invoked,
+                            ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Flushes the pending records of `document` and its descendants (bfcache
+  // entry).
+  void FlushSubtree(Document& document, ProcessedList& processed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Dispatch(ProcessedList& processed) ABSL_LOCKS_EXCLUDED(mu_);
+
+  DeferredFetchSink* const sink_;  // Not owned; may be null.
+  const Clock* const clock_;       // Not owned.
+
+  absl::Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::vector<std::unique_ptr<Navigable>> top_level_traversables_
+      ABSL_GUARDED_BY(mu_);
+  // Indexes over the tree (the tree owns the nodes).
+  absl::flat_hash_map<NavigableId, Navigable*> navigables_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DocumentId, Document*> documents_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DeferredFetchId, DeferredFetchRecord*> records_
+      ABSL_GUARDED_BY(mu_);
+  int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // activateAfter timers: (time, record), earliest first. Entries of records
+  // that are no longer pending are dropped when they reach the front.
+  using Timer = std::pair<absl::Time, DeferredFetchId>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_FRAME_TREE_H_

@@ -1,0 +1,219 @@
+// When deferred fetches are activated (SPEC-NOTES 1.14, WPT groups B, C, D) at
+// the frame-tree level: fetch-group termination, activateAfter, bfcache, abort,
+// and what "fully active" refuses.
+#include <string>
+
+#include "browser/frame_tree.h"
+#include "browser/frame_tree_test_support.h"
+#include "gtest/gtest.h"
+
+namespace fetch_later::browser {
+namespace {
+
+using ::fetch_later::browser::testing::FrameTreeTest;
+using ::fetch_later::browser::testing::Request;
+using ::fetch_later::browser::testing::U;
+
+// C-7 send-on-discard/send-multiple: 20 GET + 20 POST in an iframe; removing it
+// sends 40.
+TEST_F(FrameTreeTest, WptRemovingIframeSendsAllFortyPending) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId f = Iframe(top, "https://a.test/iframe");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(
+        Queue(Doc(f), Request("https://a.test/get?i=" + std::to_string(i)))
+            .outcome,
+        FetchLaterOutcome::kQueued);
+    ASSERT_EQ(
+        Queue(Doc(f), Request("https://a.test/post?i=" + std::to_string(i), 10))
+            .outcome,
+        FetchLaterOutcome::kQueued);
+  }
+  EXPECT_EQ(sink_.count(), 0u);
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), 40u);
+  for (const auto& s : sent)
+    EXPECT_FALSE(s.notify_invoked);  // the global is gone
+  EXPECT_EQ(tree_.PendingCount(), 0);
+}
+
+// C-8: the same with activateAfter 10 s / 8 s: discarding flushes regardless of
+// timers, and the timers firing later send nothing twice.
+TEST_F(FrameTreeTest, WptDiscardFlushesRegardlessOfActivateAfter) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId f = Iframe(top, "https://a.test/iframe");
+  for (int i = 0; i < 20; ++i) {
+    Queue(Doc(f), Request("https://a.test/get?i=" + std::to_string(i)),
+          absl::Seconds(10));
+    Queue(Doc(f), Request("https://a.test/post?i=" + std::to_string(i), 10),
+          absl::Seconds(8));
+  }
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  EXPECT_EQ(sink_.count(), 40u);
+  clock_.Advance(absl::Seconds(11));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  EXPECT_EQ(sink_.count(), 40u);
+}
+
+// C-9 not-send-after-abort: one aborted, one not; removal sends exactly 1.
+TEST_F(FrameTreeTest, WptAbortedRecordIsNeverSent) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId f = Iframe(top, "https://a.test/iframe");
+  FetchLaterDecision aborted = Queue(Doc(f), Request("https://a.test/aborted"));
+  Queue(Doc(f), Request("https://a.test/kept", 5));
+  ASSERT_TRUE(tree_.AbortDeferredFetch(aborted.id).ok());
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].request.url.Serialize(), "https://a.test/kept");
+}
+
+// Abort after send does nothing: the record stays "sent".
+TEST_F(FrameTreeTest, AbortAfterSendIsIgnored) {
+  DocumentId top = Top("https://a.test/");
+  FetchLaterDecision d =
+      Queue(top, Request("https://a.test/"), absl::ZeroDuration());
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
+  ASSERT_TRUE(tree_.AbortDeferredFetch(d.id).ok());
+  EXPECT_EQ(tree_.GetInvokeState(d.id).value(), InvokeState::kSent);
+  EXPECT_EQ(sink_.count(), 1u);
+}
+
+// B-6: activateAfter fires on its own, and "notify invoked" runs (activated
+// becomes true).
+TEST_F(FrameTreeTest, WptActivateAfterFiresOnTheClock) {
+  DocumentId top = Top("https://a.test/");
+  FetchLaterDecision d =
+      Queue(top, Request("https://a.test/"), absl::Milliseconds(1000));
+  clock_.Advance(absl::Milliseconds(999));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  EXPECT_EQ(tree_.GetInvokeState(d.id).value(), InvokeState::kPending);
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
+  ASSERT_EQ(sink_.count(), 1u);
+  EXPECT_TRUE(sink_.processed()[0].notify_invoked);
+}
+
+// D-10.1 / D-10.5 / D-11: entering the bfcache flushes every pending record
+// (Chromium and the WPT; the spec text does not require it), with or without
+// activateAfter; restoring sends nothing again and the page sees activated =
+// true.
+TEST_F(FrameTreeTest, WptBfcacheEntryFlushesPendingOnce) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId child = Iframe(top, "https://b.test/");
+  Queue(top, Request("https://a.test/default"));
+  Queue(top, Request("https://a.test/later"), absl::Seconds(60));
+  Queue(Doc(child), Request("https://b.test/child"));
+  NavigationParams away{U("https://c.test/")};
+  away.enter_bfcache = true;
+  ASSERT_TRUE(tree_.Navigate(tab_, away).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), 3u);
+  for (const auto& s : sent)
+    EXPECT_TRUE(s.notify_invoked);
+  EXPECT_FALSE(tree_.IsFullyActive(top).value());
+  EXPECT_FALSE(tree_.IsFullyActive(Doc(child)).value());
+  clock_.Advance(absl::Seconds(61));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  ASSERT_EQ(tree_.RestoreFromBfcache(tab_).value(), top);
+  EXPECT_TRUE(tree_.IsFullyActive(top).value());
+  EXPECT_EQ(sink_.count(), 3u);
+}
+
+// A bfcached document is not fully active: fetchLater is refused (TypeError,
+// step 6).
+TEST_F(FrameTreeTest, NotFullyActiveDocumentIsRefused) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId child = Iframe(top, "https://a.test/child");
+  DocumentId child_doc = Doc(child);
+  NavigationParams away{U("https://c.test/")};
+  away.enter_bfcache = true;
+  ASSERT_TRUE(tree_.Navigate(tab_, away).ok());
+  EXPECT_EQ(Queue(top, Request("https://a.test/")).outcome,
+            FetchLaterOutcome::kNotFullyActive);
+  EXPECT_EQ(Queue(child_doc, Request("https://a.test/")).outcome,
+            FetchLaterOutcome::kNotFullyActive);
+  EXPECT_EQ(tree_.PendingCount(), 0);
+}
+
+// D-10.3 / D-10.4: navigating away without the bfcache unloads the document and
+// sends its pending records (an aborted one excepted).
+TEST_F(FrameTreeTest, WptNavigationAwaySendsPendingButNotAborted) {
+  DocumentId top = Top("https://a.test/");
+  Queue(top, Request("https://a.test/one"));
+  FetchLaterDecision aborted = Queue(top, Request("https://a.test/two"));
+  ASSERT_TRUE(tree_.AbortDeferredFetch(aborted.id).ok());
+  NavigationParams away{U("https://c.test/")};
+  ASSERT_TRUE(tree_.Navigate(tab_, away).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].request.url.Serialize(), "https://a.test/one");
+  EXPECT_FALSE(
+      tree_.IsFullyActive(top).ok());  // destroyed documents are forgotten
+}
+
+// Closing a tab destroys every document, leaves first, and sends every pending
+// record.
+TEST_F(FrameTreeTest, ClosingTabSendsEveryPendingRecordInTheTree) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId b = Iframe(top, "https://b.test/");
+  NavigableId a2 = Iframe(top, "https://a.test/2");
+  Queue(top, Request("https://x.test/top"));
+  Queue(Doc(b), Request("https://x.test/b"));
+  Queue(Doc(a2), Request("https://x.test/a2"));
+  ASSERT_TRUE(tree_.CloseTopLevelTraversable(tab_).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), 3u);
+  // Leaves first.
+  EXPECT_EQ(sent[2].request.url.Serialize(), "https://x.test/top");
+  EXPECT_EQ(tree_.PendingCount(), 0);
+  EXPECT_FALSE(tree_.ActiveDocument(tab_).ok());
+}
+
+// A document that was destroyed is unknown: QueueDeferredFetch reports
+// NotFound.
+TEST_F(FrameTreeTest, QueueOnDestroyedDocumentIsNotFound) {
+  DocumentId top = Top("https://a.test/");
+  ASSERT_TRUE(tree_.CloseTopLevelTraversable(tab_).ok());
+  auto d =
+      tree_.QueueDeferredFetch(top, Request("https://a.test/"), std::nullopt);
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
+}
+
+// Removing an iframe releases its reservation to the parent's pool.
+TEST_F(FrameTreeTest, RemovingIframeReleasesReservation) {
+  DocumentId top = Top("https://a.test/", "deferred-fetch=*");
+  NavigableId f = Iframe(top, "https://b.test/", {.allow = "deferred-fetch"});
+  ASSERT_EQ(Reserved(f), 64 * 1024);
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(
+        QueueBytes(top, "https://r" + std::to_string(i) + ".test/", 64 * 1024)
+            .outcome,
+        FetchLaterOutcome::kQueued);
+  }
+  EXPECT_EQ(Available(top, testing::O("https://r7.test/")), 0);
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  EXPECT_EQ(Available(top, testing::O("https://r7.test/")), 64 * 1024);
+}
+
+// Errors name what was wrong.
+TEST_F(FrameTreeTest, UnknownIdsAndMisuseAreClearErrors) {
+  DocumentId top = Top("https://a.test/");
+  EXPECT_EQ(tree_.RemoveIframe(tab_).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(tree_.RemoveIframe(NavigableId(999999)).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(tree_.RestoreFromBfcache(tab_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  NavigableId f = Iframe(top, "https://b.test/");
+  NavigationParams bf{U("https://c.test/")};
+  bf.enter_bfcache = true;
+  EXPECT_EQ(tree_.Navigate(f, bf).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(tree_.AbortDeferredFetch(DeferredFetchId(424242)).code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace fetch_later::browser

@@ -1,0 +1,182 @@
+// The nodes of the browser's frame tree, as HTML names them: navigables
+// (frames), navigable containers (iframe elements), documents and their fetch
+// groups' deferred fetch records, and the deferred-fetch "quota group" of
+// documents that share one control document.
+//
+// These are plain data owned by FrameTree (frame_tree.h), which alone creates,
+// links and destroys them and guards them with its lock. Ownership runs down
+// the tree: a Navigable owns its Documents (the active one and any in the
+// back/forward cache), a Document owns the NavigableContainers (iframes) in it,
+// and a container owns its content Navigable. Every pointer that runs up or
+// across the tree is "not owned" and valid while the tree is.
+#ifndef BROWSER_FRAME_TREE_NODES_H_
+#define BROWSER_FRAME_TREE_NODES_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "browser/deferred_request.h"
+#include "browser/typed_id.h"
+#include "net/origin.h"
+#include "net/url.h"
+#include "policy/permissions_policy.h"
+
+namespace fetch_later::browser {
+
+class Document;
+class Navigable;
+class NavigableContainer;
+struct QuotaGroup;
+
+// Fetch: a deferred fetch record's "invoke state".
+enum class InvokeState { kPending, kSent, kAborted };
+const char* InvokeStateName(InvokeState state);
+
+// Fetch: "deferred fetch record": (request, notify invoked, invoke state), plus
+// what the browser caches about it so quota accounting never recomputes: its
+// total request length and the origin of its URL (the "reporting origin").
+struct DeferredFetchRecord {
+  DeferredFetchRecord(DeferredFetchId id,
+                      Document* document,
+                      DeferredRequest request,
+                      uint64_t total_request_length,
+                      net::Origin request_origin)
+      : id(id),
+        document(document),
+        request(std::move(request)),
+        total_request_length(total_request_length),
+        request_origin(std::move(request_origin)) {}
+
+  DeferredFetchId id;
+  Document* document;  // the request's client. Not owned.
+  DeferredRequest request;
+  uint64_t total_request_length;
+  net::Origin request_origin;
+  InvokeState invoke_state = InvokeState::kPending;
+  // When "queue a deferred fetch" was given a non-null activateAfter: the time
+  // it fires.
+  std::optional<absl::Time> activate_at;
+};
+
+// The deferred-fetch quota group of one control document: every document whose
+// "deferred-fetch control document" is `control_document`. It keeps running
+// totals of what "available deferred-fetch quota" step 8 subtracts, so a check
+// costs O(1) instead of a walk over every navigable and record.
+struct QuotaGroup {
+  explicit QuotaGroup(Document* control) : control_document(control) {}
+
+  Document* control_document;  // Not owned.
+  // Σ "reserved deferred-fetch quota" of the navigable containers in member
+  // documents.
+  int64_t reserved_bytes = 0;
+  // How many of those containers hold "minimal quota". Containers holding
+  // minimal quota only ever sit in a top-level traversable's group, so this
+  // equals the count "reserve deferred-fetch quota" step 4 takes over the
+  // control navigable's descendants.
+  int minimal_reservations = 0;
+  // Σ total request length of the member documents' *pending* deferred fetch
+  // records.
+  int64_t pending_bytes = 0;
+  // The same sum per request URL origin (the "reporting origin").
+  absl::flat_hash_map<net::Origin, int64_t> pending_bytes_by_origin;
+  int member_documents = 0;
+};
+
+// HTML: "navigable container" (an iframe element) with its "reserved
+// deferred-fetch quota".
+class NavigableContainer {
+ public:
+  ContainerId id;
+  Document* node_document = nullptr;  // Not owned.
+  std::unique_ptr<Navigable> content_navigable;
+  // The `src` URL the parent last set (parent-initiated navigations update it).
+  std::optional<net::Url> src;
+  std::string allow;  // the `allow` attribute, "" when absent
+  // The `sandbox` attribute: nullopt when absent; otherwise its tokens.
+  std::optional<std::vector<std::string>> sandbox;
+  // Fetch: "reserved deferred-fetch quota": 0, minimal (8 KiB) or normal (64
+  // KiB).
+  int64_t reserved_deferred_fetch_quota = 0;
+
+  // HTML: the sandboxed origin browsing context flag is set (sandbox without
+  // allow-same-origin).
+  bool SandboxesOrigin() const;
+  // What Permissions Policy's "define an inherited policy for feature in
+  // container at origin" needs: the node document's policy and origin, `allow`,
+  // and the iframe's "declared origin". The node document must be alive.
+  policy::ContainerInfo PolicyContainerInfo() const;
+};
+
+// HTML: "navigable" (a frame). A top-level traversable has no container.
+class Navigable {
+ public:
+  NavigableId id;
+  NavigableContainer* container =
+      nullptr;  // Not owned; null for a top-level traversable.
+  Document* active_document = nullptr;  // Not owned (one of `documents`).
+  // The active document and, for a top-level traversable, documents in the
+  // back/forward cache (oldest first).
+  std::vector<std::unique_ptr<Document>> documents;
+
+  bool IsTopLevelTraversable() const { return container == nullptr; }
+  // HTML: "container document".
+  Document* ContainerDocument() const;
+};
+
+enum class DocumentState {
+  kActive,     // its navigable's active document
+  kInBfcache,  // kept in the back/forward cache (not fully active)
+  kDestroyed,  // unloaded; its fetch group is terminated
+};
+
+// HTML: "Document", with the parts deferred fetching needs.
+class Document {
+ public:
+  Document(DocumentId id,
+           Navigable* navigable,
+           net::Url url,
+           net::Origin origin,
+           policy::PermissionsPolicy policy)
+      : id(id),
+        node_navigable(navigable),
+        url(std::move(url)),
+        origin(std::move(origin)),
+        permissions_policy(std::move(policy)) {}
+
+  DocumentId id;
+  Navigable* node_navigable;  // Not owned.
+  net::Url url;
+  net::Origin origin;
+  policy::PermissionsPolicy permissions_policy;
+  // Why the Permissions-Policy header was ignored, if it was ("" otherwise).
+  std::string permissions_policy_error;
+  DocumentState state = DocumentState::kActive;
+  bool hidden = false;  // visibility state "hidden"
+  // Fetch: the deferred-fetch control document's quota group. A document joins
+  // its group at creation and never changes group: its origin and its container
+  // document are fixed.
+  QuotaGroup* quota_group =
+      nullptr;  // Owned by the group's control document (below).
+  std::unique_ptr<QuotaGroup> owned_quota_group;
+  // The navigable containers (iframes) in this document, in insertion order.
+  std::vector<std::unique_ptr<NavigableContainer>> containers;
+  // Fetch: this document's fetch group's "deferred fetch records".
+  std::vector<std::unique_ptr<DeferredFetchRecord>> deferred_fetch_records;
+
+  // HTML: "fully active": the active document of its navigable, whose container
+  // document (if any) is fully active.
+  bool IsFullyActive() const;
+  // Fetch: "deferred-fetch control document".
+  Document* DeferredFetchControlDocument() const {
+    return quota_group->control_document;
+  }
+};
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_FRAME_TREE_NODES_H_
