@@ -131,6 +131,7 @@ absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
       // on termination or timer.
       FlushSubtree(*old, processed);
       old->state = DocumentState::kInBfcache;
+      old->RecomputeFullyActive();
     } else {
       DestroyDocument(*old, processed);
       EraseDestroyedDocuments(navigable);
@@ -185,6 +186,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
     document->quota_group = document->owned_quota_group.get();
   }
   document->quota_group->member_documents++;
+  document->RecomputeFullyActive();
 
   // HTML "initialize the document object" calls "potentially free
   // deferred-fetch quota".
@@ -278,6 +280,7 @@ absl::StatusOr<DocumentId> FrameTree::RestoreFromBfcache(NavigableId id) {
     }
     document->state = DocumentState::kActive;
     navigable->active_document = document;
+    document->RecomputeFullyActive();
     restored = document->id;
   }
   Dispatch(processed);
@@ -335,9 +338,7 @@ void FrameTree::DestroyDocument(Document& document, ProcessedList& processed) {
   // "notify invoked" never runs.
   ProcessDeferredFetches(document, /*notify_invoked=*/false, processed);
   document.state = DocumentState::kDestroyed;
-  for (auto& record : document.deferred_fetch_records)
-    records_.erase(record->id);
-  document.deferred_fetch_records.clear();
+  document.RecomputeFullyActive();
   document.quota_group->member_documents--;
   documents_.erase(document.id);
 }
@@ -364,8 +365,9 @@ void FrameTree::FlushSubtree(Document& document, ProcessedList& processed) {
 void FrameTree::ProcessDeferredFetches(Document& document,
                                        bool notify_invoked,
                                        ProcessedList& processed) {
-  for (auto& record : document.deferred_fetch_records) {
-    ProcessDeferredFetch(*record, notify_invoked, processed);
+  // Every record in the list is pending; each leaves it as it is processed.
+  while (document.first_pending != nullptr) {
+    ProcessDeferredFetch(*document.first_pending, notify_invoked, processed);
   }
 }
 
@@ -376,13 +378,23 @@ void FrameTree::ProcessDeferredFetch(DeferredFetchRecord& record,
   // Step 1: only a pending record is sent, and at most once.
   if (record.invoke_state != InvokeState::kPending)
     return;
-  // Step 2.
-  LeavePendingState(record, InvokeState::kSent);
-  pending_count_--;
   // Steps 3-4: Fetch the request; queue "notify invoked" on the deferred fetch
   // task source (the sink delivers both, after the lock is released).
-  processed.push_back(ProcessedDeferredFetch{record.id, record.document->id,
-                                             record.request, notify_invoked});
+  const DeferredFetchId id = record.id;
+  const DocumentId document = record.document->id;
+  // Step 2.
+  DeferredRequest request = RetireRecord(record, InvokeState::kSent);
+  processed.push_back(
+      ProcessedDeferredFetch{id, document, std::move(request), notify_invoked});
+}
+
+DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,
+                                        InvokeState state) {
+  LeavePendingState(record, state);
+  record.document->UnlinkPending(&record);
+  DeferredRequest request = std::move(record.request);
+  records_.erase(record.id);  // destroys `record`
+  return request;
 }
 
 absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
@@ -416,10 +428,9 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
         DeferredFetchId(next_id_++), document, std::move(request),
         static_cast<uint64_t>(decision.requested), request_origin);
     EnterPendingState(*record);
-    pending_count_++;
     DeferredFetchRecord* raw = record.get();
-    records_[raw->id] = raw;
-    document->deferred_fetch_records.push_back(std::move(record));
+    document->AppendPending(raw);
+    records_.emplace(raw->id, std::move(record));
     decision.outcome = FetchLaterOutcome::kQueued;
     decision.id = raw->id;
     // Step 6 of "queue a deferred fetch": the activateAfter timer.
@@ -436,12 +447,12 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
 absl::Status FrameTree::AbortDeferredFetch(DeferredFetchId id) {
   absl::MutexLock lock(&mu_);
   auto it = records_.find(id);
-  if (it == records_.end())
-    return NotFound("deferred fetch", id.value());
-  if (it->second->invoke_state == InvokeState::kPending) {
-    LeavePendingState(*it->second, InvokeState::kAborted);
-    pending_count_--;
+  if (it == records_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no pending deferred fetch with id ", id.value(),
+                     " (never queued, already sent, or already aborted)"));
   }
+  RetireRecord(*it->second, InvokeState::kAborted);
   return absl::OkStatus();
 }
 
@@ -455,7 +466,7 @@ int FrameTree::ProcessDueDeferredFetches() {
       timers_.pop();
       auto it = records_.find(id);
       if (it == records_.end())
-        continue;  // its document is gone
+        continue;  // no longer pending
       ProcessDeferredFetch(*it->second, /*notify_invoked=*/true, processed);
     }
   }
@@ -539,12 +550,9 @@ absl::StatusOr<net::Origin> FrameTree::OriginOf(DocumentId id) {
   return document->origin;
 }
 
-absl::StatusOr<InvokeState> FrameTree::GetInvokeState(DeferredFetchId id) {
+bool FrameTree::IsPending(DeferredFetchId id) {
   absl::MutexLock lock(&mu_);
-  auto it = records_.find(id);
-  if (it == records_.end())
-    return NotFound("deferred fetch", id.value());
-  return it->second->invoke_state;
+  return records_.contains(id);
 }
 
 absl::StatusOr<bool> FrameTree::IsAllowedToUse(DocumentId id,
@@ -558,7 +566,7 @@ absl::StatusOr<bool> FrameTree::IsAllowedToUse(DocumentId id,
 
 int64_t FrameTree::PendingCount() {
   absl::MutexLock lock(&mu_);
-  return pending_count_;
+  return static_cast<int64_t>(records_.size());
 }
 
 }  // namespace fetch_later::browser

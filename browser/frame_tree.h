@@ -65,8 +65,8 @@ class DeferredFetchSink {
 enum class NavigationInitiator {
   kBrowser,  // address bar, history, the scenario's `navigate`
   kParent,   // the container's node document (setting iframe.src; HTML calls
-            // "reserve deferred-fetch quota" for these)
-  kSelf,  // the navigable's own active document (location.href = ...)
+             // "reserve deferred-fetch quota" for these)
+  kSelf,     // the navigable's own active document (location.href = ...)
 };
 
 struct NavigationParams {
@@ -166,7 +166,9 @@ class FrameTree {
   absl::StatusOr<DocumentId> ControlDocument(DocumentId document);
   absl::StatusOr<bool> IsFullyActive(DocumentId document);
   absl::StatusOr<net::Origin> OriginOf(DocumentId document);
-  absl::StatusOr<InvokeState> GetInvokeState(DeferredFetchId id);
+  // Whether `id` names a pending deferred fetch (false once it was sent or
+  // aborted).
+  bool IsPending(DeferredFetchId id);
   absl::StatusOr<bool> IsAllowedToUse(DocumentId document,
                                       policy::Feature feature);
   // How many deferred fetch records are pending in the whole tree.
@@ -207,6 +209,10 @@ class FrameTree {
   // entry).
   void FlushSubtree(Document& document, ProcessedList& processed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves a pending record to `state` (sent or aborted), releases its quota and
+  // forgets it. Returns the record's request.
+  DeferredRequest RetireRecord(DeferredFetchRecord& record, InvokeState state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Dispatch(ProcessedList& processed) ABSL_LOCKS_EXCLUDED(mu_);
 
   DeferredFetchSink* const sink_;  // Not owned; may be null.
@@ -219,9 +225,10 @@ class FrameTree {
   // Indexes over the tree (the tree owns the nodes).
   absl::flat_hash_map<NavigableId, Navigable*> navigables_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<DocumentId, Document*> documents_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<DeferredFetchId, DeferredFetchRecord*> records_
-      ABSL_GUARDED_BY(mu_);
-  int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // Every pending deferred fetch record, owned here and linked into its
+  // document's list.
+  absl::flat_hash_map<DeferredFetchId, std::unique_ptr<DeferredFetchRecord>>
+      records_ ABSL_GUARDED_BY(mu_);
   // activateAfter timers: (time, record), earliest first. Entries of records
   // that are no longer pending are dropped when they reach the front.
   using Timer = std::pair<absl::Time, DeferredFetchId>;

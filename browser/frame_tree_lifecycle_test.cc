@@ -69,14 +69,15 @@ TEST_F(FrameTreeTest, WptAbortedRecordIsNeverSent) {
   EXPECT_EQ(sent[0].request.url.Serialize(), "https://a.test/kept");
 }
 
-// Abort after send does nothing: the record stays "sent".
+// Abort after send does nothing (the record is no longer pending; the tree says
+// so with NotFound and sends nothing more).
 TEST_F(FrameTreeTest, AbortAfterSendIsIgnored) {
   DocumentId top = Top("https://a.test/");
   FetchLaterDecision d =
       Queue(top, Request("https://a.test/"), absl::ZeroDuration());
   EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
-  ASSERT_TRUE(tree_.AbortDeferredFetch(d.id).ok());
-  EXPECT_EQ(tree_.GetInvokeState(d.id).value(), InvokeState::kSent);
+  EXPECT_EQ(tree_.AbortDeferredFetch(d.id).code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(tree_.IsPending(d.id));
   EXPECT_EQ(sink_.count(), 1u);
 }
 
@@ -88,7 +89,7 @@ TEST_F(FrameTreeTest, WptActivateAfterFiresOnTheClock) {
       Queue(top, Request("https://a.test/"), absl::Milliseconds(1000));
   clock_.Advance(absl::Milliseconds(999));
   EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
-  EXPECT_EQ(tree_.GetInvokeState(d.id).value(), InvokeState::kPending);
+  EXPECT_TRUE(tree_.IsPending(d.id));
   clock_.Advance(absl::Milliseconds(1));
   EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
   ASSERT_EQ(sink_.count(), 1u);

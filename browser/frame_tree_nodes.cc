@@ -45,11 +45,35 @@ Document* Navigable::ContainerDocument() const {
   return container ? container->node_document : nullptr;
 }
 
-bool Document::IsFullyActive() const {
-  if (state != DocumentState::kActive)
-    return false;
-  Document* parent = node_navigable->ContainerDocument();
-  return parent == nullptr || parent->IsFullyActive();
+void Document::AppendPending(DeferredFetchRecord* record) {
+  record->prev_pending = last_pending;
+  record->next_pending = nullptr;
+  if (last_pending != nullptr) {
+    last_pending->next_pending = record;
+  } else {
+    first_pending = record;
+  }
+  last_pending = record;
+}
+
+void Document::UnlinkPending(DeferredFetchRecord* record) {
+  (record->prev_pending ? record->prev_pending->next_pending : first_pending) =
+      record->next_pending;
+  (record->next_pending ? record->next_pending->prev_pending : last_pending) =
+      record->prev_pending;
+  record->prev_pending = record->next_pending = nullptr;
+}
+
+void Document::RecomputeFullyActive() {
+  const Document* parent = node_navigable->ContainerDocument();
+  fully_active_ = state == DocumentState::kActive &&
+                  node_navigable->active_document == this &&
+                  (parent == nullptr || parent->IsFullyActive());
+  for (auto& container : containers) {
+    if (Document* child = container->content_navigable->active_document) {
+      child->RecomputeFullyActive();
+    }
+  }
 }
 
 }  // namespace fetch_later::browser

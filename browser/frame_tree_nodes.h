@@ -61,6 +61,10 @@ struct DeferredFetchRecord {
   // When "queue a deferred fetch" was given a non-null activateAfter: the time
   // it fires.
   std::optional<absl::Time> activate_at;
+  // The document's list of pending records, in queueing order (intrusive, so a
+  // record leaves it in O(1) when it is sent or aborted).
+  DeferredFetchRecord* prev_pending = nullptr;  // Not owned.
+  DeferredFetchRecord* next_pending = nullptr;  // Not owned.
 };
 
 // The deferred-fetch quota group of one control document: every document whose
@@ -146,13 +150,22 @@ class Document {
         node_navigable(navigable),
         url(std::move(url)),
         origin(std::move(origin)),
-        permissions_policy(std::move(policy)) {}
+        permissions_policy(std::move(policy)) {
+    // A document's permissions policy never changes, so "is feature enabled in
+    // document for origin" for its own origin is computed once; "allowed to
+    // use" adds only the fully-active check. This keeps the quota check off the
+    // policy's allowlists.
+    for (int f = 0; f < policy::kFeatureCount; ++f) {
+      enabled_for_own_origin_[f] = permissions_policy.IsFeatureEnabledForOrigin(
+          static_cast<policy::Feature>(f), this->origin);
+    }
+  }
 
   DocumentId id;
   Navigable* node_navigable;  // Not owned.
   net::Url url;
-  net::Origin origin;
-  policy::PermissionsPolicy permissions_policy;
+  const net::Origin origin;
+  const policy::PermissionsPolicy permissions_policy;  // fixed at creation
   // Why the Permissions-Policy header was ignored, if it was ("" otherwise).
   std::string permissions_policy_error;
   DocumentState state = DocumentState::kActive;
@@ -165,16 +178,38 @@ class Document {
   std::unique_ptr<QuotaGroup> owned_quota_group;
   // The navigable containers (iframes) in this document, in insertion order.
   std::vector<std::unique_ptr<NavigableContainer>> containers;
-  // Fetch: this document's fetch group's "deferred fetch records".
-  std::vector<std::unique_ptr<DeferredFetchRecord>> deferred_fetch_records;
+  // Fetch: this document's fetch group's "deferred fetch records" that are
+  // still pending, in queueing order. Records that were sent or aborted can
+  // never be sent again and no longer count against quota, so the browser
+  // forgets them (the spec's list keeps them; nothing observable depends on
+  // that). The records are owned by FrameTree.
+  DeferredFetchRecord* first_pending = nullptr;
+  DeferredFetchRecord* last_pending = nullptr;
+  void AppendPending(DeferredFetchRecord* record);
+  void UnlinkPending(DeferredFetchRecord* record);
+
+  // Permissions Policy: "is feature enabled in document for origin" for this
+  // document's own origin.
+  bool IsFeatureEnabledForOwnOrigin(policy::Feature feature) const {
+    return enabled_for_own_origin_[static_cast<int>(feature)];
+  }
 
   // HTML: "fully active": the active document of its navigable, whose container
   // document (if any) is fully active.
-  bool IsFullyActive() const;
+  // Kept as a flag (FrameTree recomputes it for a subtree when documents enter
+  // or leave the bfcache), so the per-call check does not walk up the tree.
+  bool IsFullyActive() const { return fully_active_; }
+  // Recomputes "fully active" for this document from its state and its
+  // container document, then for every document nested in it.
+  void RecomputeFullyActive();
   // Fetch: "deferred-fetch control document".
   Document* DeferredFetchControlDocument() const {
     return quota_group->control_document;
   }
+
+ private:
+  bool enabled_for_own_origin_[policy::kFeatureCount] = {};
+  bool fully_active_ = false;
 };
 
 }  // namespace fetch_later::browser

@@ -16,11 +16,13 @@ namespace fetch_later::net {
 
 namespace {
 
-// Opaque origin nonces: process-wide, never 0 (0 marks a tuple origin), thread-safe.
+// Opaque origin nonces: process-wide, never 0 (0 marks a tuple origin),
+// thread-safe.
 std::atomic<uint64_t> g_next_opaque_nonce{1};
 
-// Whether `host` (a serialised host of a special URL) is an IPv4 address in 127.0.0.0/8.
-// A special URL's domain never ends in a number, so four decimal parts mean an IPv4 address.
+// Whether `host` (a serialised host of a special URL) is an IPv4 address in
+// 127.0.0.0/8. A special URL's domain never ends in a number, so four decimal
+// parts mean an IPv4 address.
 bool IsIpv4Loopback(absl::string_view host) {
   std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
   if (parts.size() != 4)
@@ -37,15 +39,16 @@ bool IsIpv4Loopback(absl::string_view host) {
 
 Origin Origin::Create(const Url& url) {
   const std::string& scheme = url.scheme();
-  // HTML: "URL's origin", "blob" case: the origin of the URL in the blob URL's path.
+  // HTML: "URL's origin", "blob" case: the origin of the URL in the blob URL's
+  // path.
   if (scheme == "blob") {
     absl::StatusOr<Url> path_url = Url::Parse(url.PathString());
     if (path_url.ok() && path_url->SchemeIsHttpOrHttps())
       return Create(*path_url);
     return CreateOpaque();
   }
-  if (scheme == "http" || scheme == "https" || scheme == "ws" || scheme == "wss" ||
-      scheme == "ftp") {
+  if (scheme == "http" || scheme == "https" || scheme == "ws" ||
+      scheme == "wss" || scheme == "ftp") {
     Origin origin;
     origin.scheme_ = scheme;
     origin.host_ = url.host().value_or("");
@@ -57,7 +60,8 @@ Origin Origin::Create(const Url& url) {
 
 Origin Origin::CreateOpaque() {
   Origin origin;
-  origin.opaque_nonce_ = g_next_opaque_nonce.fetch_add(1, std::memory_order_relaxed);
+  origin.opaque_nonce_ =
+      g_next_opaque_nonce.fetch_add(1, std::memory_order_relaxed);
   return origin;
 }
 
@@ -92,12 +96,13 @@ bool IsOriginPotentiallyTrustworthy(const Origin& origin) {
     return true;
   // Step 4: "localhost" and "*.localhost" (with or without a trailing dot), per
   // "let-localhost-be-localhost".
-  if (host == "localhost" || host == "localhost." || absl::EndsWith(host, ".localhost") ||
+  if (host == "localhost" || host == "localhost." ||
+      absl::EndsWith(host, ".localhost") ||
       absl::EndsWith(host, ".localhost.")) {
     return true;
   }
-  // Step 5: "file". Tuple origins never have it (file: URLs give opaque origins); see
-  // IsUrlPotentiallyTrustworthy().
+  // Step 5: "file". Tuple origins never have it (file: URLs give opaque
+  // origins); see IsUrlPotentiallyTrustworthy().
   if (origin.scheme() == "file")
     return true;
   return false;
@@ -105,17 +110,20 @@ bool IsOriginPotentiallyTrustworthy(const Origin& origin) {
 
 // Secure Contexts §3.2: "Is url potentially trustworthy?"
 bool IsUrlPotentiallyTrustworthy(const Url& url) {
-  // Step 1: about:blank and about:srcdoc (HTML: "matches about:blank"/"about:srcdoc":
-  // the path alone decides; a query or fragment does not matter).
-  if (url.scheme() == "about" && !url.host().has_value() && !url.IncludesCredentials() &&
+  // Step 1: about:blank and about:srcdoc (HTML: "matches
+  // about:blank"/"about:srcdoc": the path alone decides; a query or fragment
+  // does not matter).
+  if (url.scheme() == "about" && !url.host().has_value() &&
+      !url.IncludesCredentials() &&
       (url.PathString() == "blank" || url.PathString() == "srcdoc")) {
     return true;
   }
   // Step 2: data: URLs.
   if (url.scheme() == "data")
     return true;
-  // file: URLs have opaque origins here, which step 1 of §3.1 would call "Not Trustworthy";
-  // §3.1 step 5 means them to be trustworthy, so decide on the URL's scheme.
+  // file: URLs have opaque origins here, which step 1 of §3.1 would call "Not
+  // Trustworthy"; §3.1 step 5 means them to be trustworthy, so decide on the
+  // URL's scheme.
   if (url.scheme() == "file")
     return true;
   // Step 3.

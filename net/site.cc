@@ -11,8 +11,9 @@ namespace fetch_later::net {
 
 namespace {
 
-// Whether `host` (a serialised special-URL host) is an IP address: "[...]" for IPv6, and for
-// IPv4 a host ending in a digit (a domain of a special URL never ends in a number).
+// Whether `host` (a serialised special-URL host) is an IP address: "[...]" for
+// IPv6, and for IPv4 a host ending in a digit (a domain of a special URL never
+// ends in a number).
 bool IsIpAddress(absl::string_view host) {
   if (host.empty())
     return false;
@@ -22,9 +23,10 @@ bool IsIpAddress(absl::string_view host) {
          host.find_first_not_of("0123456789.") == absl::string_view::npos;
 }
 
-// The registrable domain of `host` per the Public Suffix List (libpsl's built-in copy, private
-// section included: "foo.github.io" is its own registrable domain), or `host` itself when it
-// is an IP address or has none ("localhost", "co.uk").
+// The registrable domain of `host` per the Public Suffix List (libpsl's
+// built-in copy, private section included: "foo.github.io" is its own
+// registrable domain), or `host` itself when it is an IP address or has none
+// ("localhost", "co.uk").
 std::string RegistrableDomainOrHost(const std::string& host) {
   if (host.empty() || IsIpAddress(host))
     return host;
@@ -47,7 +49,8 @@ SchemefulSite SchemefulSite::Create(const Origin& origin) {
     site.opaque_origin_ = origin;
     return site;
   }
-  // Steps 2-4: (origin's scheme, origin's host's registrable domain, or the host).
+  // Steps 2-4: (origin's scheme, origin's host's registrable domain, or the
+  // host).
   site.scheme_ = origin.scheme();
   site.registrable_domain_or_host_ = RegistrableDomainOrHost(origin.host());
   return site;

@@ -1,6 +1,7 @@
-// URL Standard (https://url.spec.whatwg.org/): the basic URL parser, the host parser and the
-// URL serializer. Algorithm and state names below are the spec's; validation errors that do
-// not return failure are not reported (the spec lets a parser ignore them).
+// URL Standard (https://url.spec.whatwg.org/): the basic URL parser, the host
+// parser and the URL serializer. Algorithm and state names below are the
+// spec's; validation errors that do not return failure are not reported (the
+// spec lets a parser ignore them).
 
 #include "net/url.h"
 
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,7 +27,8 @@ namespace fetch_later::net {
 
 namespace {
 
-// The "EOF code point" of the spec; not a scalar value, so it never collides with input.
+// The "EOF code point" of the spec; not a scalar value, so it never collides
+// with input.
 constexpr char32_t kEof = 0xFFFFFFFF;
 constexpr char32_t kReplacement = 0xFFFD;
 
@@ -61,8 +62,8 @@ int HexValue(char32_t c) {
   return -1;
 }
 
-// Encoding Standard: "UTF-8 decode without BOM" (replacement, not fail): each maximal
-// subpart of an ill-formed sequence becomes one U+FFFD.
+// Encoding Standard: "UTF-8 decode without BOM" (replacement, not fail): each
+// maximal subpart of an ill-formed sequence becomes one U+FFFD.
 std::u32string Utf8Decode(absl::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());
@@ -161,10 +162,11 @@ enum class EncodeSet {
   kUserinfo,
 };
 
-// Whether the byte `b` (an ASCII code point, or a byte of a non-ASCII code point's UTF-8
-// encoding, which every set contains) is in `set`.
+// Whether the byte `b` (an ASCII code point, or a byte of a non-ASCII code
+// point's UTF-8 encoding, which every set contains) is in `set`.
 bool InEncodeSet(uint8_t b, EncodeSet set) {
-  // "C0 control percent-encode set": C0 controls and code points greater than U+007E (~).
+  // "C0 control percent-encode set": C0 controls and code points greater than
+  // U+007E (~).
   if (b < 0x20 || b > 0x7E)
     return true;
   switch (set) {
@@ -177,11 +179,12 @@ bool InEncodeSet(uint8_t b, EncodeSet set) {
     case EncodeSet::kSpecialQuery:
       return InEncodeSet(b, EncodeSet::kQuery) || b == '\'';
     case EncodeSet::kPath:
-      return InEncodeSet(b, EncodeSet::kQuery) || b == '?' || b == '^' || b == '`' ||
-             b == '{' || b == '}';
+      return InEncodeSet(b, EncodeSet::kQuery) || b == '?' || b == '^' ||
+             b == '`' || b == '{' || b == '}';
     case EncodeSet::kUserinfo:
-      return InEncodeSet(b, EncodeSet::kPath) || b == '/' || b == ':' || b == ';' ||
-             b == '=' || b == '@' || (b >= '[' && b <= ']') || b == '|';
+      return InEncodeSet(b, EncodeSet::kPath) || b == '/' || b == ':' ||
+             b == ';' || b == '=' || b == '@' || (b >= '[' && b <= ']') ||
+             b == '|';
   }
   return true;
 }
@@ -194,7 +197,9 @@ void AppendPercentEncodedByte(uint8_t b, std::string* out) {
 }
 
 // URL Standard: "UTF-8 percent-encode" a string (already UTF-8) using `set`.
-void AppendPercentEncoded(absl::string_view utf8, EncodeSet set, std::string* out) {
+void AppendPercentEncoded(absl::string_view utf8,
+                          EncodeSet set,
+                          std::string* out) {
   for (char ch : utf8) {
     const uint8_t b = static_cast<uint8_t>(ch);
     if (InEncodeSet(b, set))
@@ -216,9 +221,10 @@ std::string PercentDecode(absl::string_view input) {
   std::string out;
   out.reserve(input.size());
   for (size_t i = 0; i < input.size(); ++i) {
-    if (input[i] == '%' && i + 2 < input.size() && HexValue(input[i + 1]) >= 0 &&
-        HexValue(input[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(input[i + 1]) * 16 + HexValue(input[i + 2])));
+    if (input[i] == '%' && i + 2 < input.size() &&
+        HexValue(input[i + 1]) >= 0 && HexValue(input[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(input[i + 1]) * 16 +
+                                      HexValue(input[i + 2])));
       i += 2;
     } else {
       out.push_back(input[i]);
@@ -260,14 +266,16 @@ bool IsForbiddenDomainCodePoint(char32_t c) {
   return IsForbiddenHostCodePoint(c) || c <= 0x1F || c == '%' || c == 0x7F;
 }
 
-// A host failure: the rule broken, to be prefixed with the URL input by the caller.
+// A host failure: the rule broken, to be prefixed with the URL input by the
+// caller.
 using HostResult = absl::StatusOr<std::string>;
 
 absl::Status HostError(absl::string_view rule) {
   return absl::InvalidArgumentError(rule);
 }
 
-// URL Standard: "IPv6 serializer" (with brackets, as the host serializer adds them).
+// URL Standard: "IPv6 serializer" (with brackets, as the host serializer adds
+// them).
 std::string SerializeIpv6(const std::array<uint16_t, 8>& address) {
   // Step 2: the first longest run of two or more 0 pieces is compressed.
   int compress = -1;
@@ -370,13 +378,15 @@ HostResult ParseIpv6(absl::string_view input) {
             return HostError(what + "embedded IPv4 part greater than 255");
           ++pointer;
         }
-        address[piece_index] = static_cast<uint16_t>(address[piece_index] * 0x100 + ipv4_piece);
+        address[piece_index] =
+            static_cast<uint16_t>(address[piece_index] * 0x100 + ipv4_piece);
         ++numbers_seen;
         if (numbers_seen == 2 || numbers_seen == 4)
           ++piece_index;
       }
       if (numbers_seen != 4)
-        return HostError(what + "embedded IPv4 address has fewer than four parts");
+        return HostError(what +
+                         "embedded IPv4 address has fewer than four parts");
       break;
     } else if (c_at(pointer) == ':') {
       ++pointer;
@@ -403,13 +413,14 @@ HostResult ParseIpv6(absl::string_view input) {
   return SerializeIpv6(address);
 }
 
-// URL Standard: "IPv4 number parser". Returns nullopt on failure; saturates far above
-// 2^32 so that overflow is still detected.
+// URL Standard: "IPv4 number parser". Returns nullopt on failure; saturates far
+// above 2^32 so that overflow is still detected.
 std::optional<uint64_t> ParseIpv4Number(absl::string_view input) {
   if (input.empty())
     return std::nullopt;
   int radix = 10;
-  if (input.size() >= 2 && input[0] == '0' && (input[1] == 'x' || input[1] == 'X')) {
+  if (input.size() >= 2 && input[0] == '0' &&
+      (input[1] == 'x' || input[1] == 'X')) {
     input.remove_prefix(2);
     radix = 16;
   } else if (input.size() >= 2 && input[0] == '0') {
@@ -454,8 +465,8 @@ bool EndsInANumber(absl::string_view input) {
     parts.pop_back();
   }
   const absl::string_view last = parts.back();
-  if (!last.empty() &&
-      std::all_of(last.begin(), last.end(), [](char ch) { return IsAsciiDigit(ch); })) {
+  if (!last.empty() && std::all_of(last.begin(), last.end(),
+                                   [](char ch) { return IsAsciiDigit(ch); })) {
     return true;
   }
   return ParseIpv4Number(last).has_value();
@@ -478,7 +489,8 @@ HostResult ParseIpv4(absl::string_view input) {
   }
   for (size_t i = 0; i + 1 < numbers.size(); ++i) {
     if (numbers[i] > 255)
-      return HostError(absl::StrCat(what, "part ", i + 1, " is greater than 255"));
+      return HostError(
+          absl::StrCat(what, "part ", i + 1, " is greater than 255"));
   }
   const uint64_t limit = uint64_t{1} << (8 * (5 - numbers.size()));
   if (numbers.back() >= limit)
@@ -486,17 +498,16 @@ HostResult ParseIpv4(absl::string_view input) {
   uint64_t ipv4 = numbers.back();
   for (size_t i = 0; i + 1 < numbers.size(); ++i)
     ipv4 += numbers[i] << (8 * (3 - i));
-  return absl::StrFormat("%d.%d.%d.%d", (ipv4 >> 24) & 0xFF, (ipv4 >> 16) & 0xFF,
-                         (ipv4 >> 8) & 0xFF, ipv4 & 0xFF);
+  return absl::StrFormat("%d.%d.%d.%d", (ipv4 >> 24) & 0xFF,
+                         (ipv4 >> 16) & 0xFF, (ipv4 >> 8) & 0xFF, ipv4 & 0xFF);
 }
 
 // URL Standard: "opaque-host parser".
 HostResult ParseOpaqueHost(absl::string_view input) {
   for (char32_t c : Utf8Decode(input)) {
     if (IsForbiddenHostCodePoint(c)) {
-      return HostError(
-          absl::StrCat("forbidden host code point ",
-                       DescribeCodePoint(c), " in host"));
+      return HostError(absl::StrCat("forbidden host code point ",
+                                    DescribeCodePoint(c), " in host"));
     }
   }
   std::string out;
@@ -505,29 +516,34 @@ HostResult ParseOpaqueHost(absl::string_view input) {
 }
 
 bool IsAscii(absl::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char ch) { return static_cast<uint8_t>(ch) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char ch) { return static_cast<uint8_t>(ch) < 0x80; });
 }
 
 bool StartsWithXnDashDash(absl::string_view label) {
   return absl::StartsWithIgnoreCase(label, "xn--");
 }
 
-// UTS #46 "ToASCII" of one label through libidn2 (non-transitional, with NFC; falling back
-// to transitional processing only where libidn2's IDNA2008 rules disallow a code point that
-// UTS #46 allows, e.g. emoji).
+// UTS #46 "ToASCII" of one label through libidn2 (non-transitional, with NFC;
+// falling back to transitional processing only where libidn2's IDNA2008 rules
+// disallow a code point that UTS #46 allows, e.g. emoji).
 HostResult LabelToAscii(const std::string& label) {
   char* out = nullptr;
   int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(label.c_str()),
-                          reinterpret_cast<uint8_t**>(&out), IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+                          reinterpret_cast<uint8_t**>(&out),
+                          IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
   if (rc == IDN2_DISALLOWED) {
     idn2_free(out);
     out = nullptr;
     rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(label.c_str()),
-                        reinterpret_cast<uint8_t**>(&out), IDN2_TRANSITIONAL | IDN2_NFC_INPUT);
+                        reinterpret_cast<uint8_t**>(&out),
+                        IDN2_TRANSITIONAL | IDN2_NFC_INPUT);
   }
   if (rc != IDN2_OK || out == nullptr) {
     idn2_free(out);
-    return HostError(absl::StrCat("domain to ASCII: label \"", label, "\" fails UTS #46 ToASCII (", idn2_strerror_name(rc), ")"));
+    return HostError(absl::StrCat("domain to ASCII: label \"", label,
+                                  "\" fails UTS #46 ToASCII (",
+                                  idn2_strerror_name(rc), ")"));
   }
   std::string result(out);
   idn2_free(out);
@@ -537,7 +553,8 @@ HostResult LabelToAscii(const std::string& label) {
 // URL Standard: "domain to ASCII" with beStrict = false.
 HostResult DomainToAscii(const std::string& domain) {
   std::string result;
-  // Step 1's fast path: an ASCII domain with no "xn--" label is just lower-cased.
+  // Step 1's fast path: an ASCII domain with no "xn--" label is just
+  // lower-cased.
   bool fast = IsAscii(domain);
   if (fast) {
     for (absl::string_view label : SplitOnDot(domain)) {
@@ -550,10 +567,11 @@ HostResult DomainToAscii(const std::string& domain) {
   if (fast) {
     result = absl::AsciiStrToLower(domain);
   } else {
-    // UTS #46 processing label by label. Labels are separated by '.' and the three other
-    // code points UTS #46 maps to it: U+3002, U+FF0E and U+FF61. ASCII labels that are not
-    // A-labels are only lower-cased (UTS #46 with CheckHyphens=false and
-    // UseSTD3ASCIIRules=false leaves them otherwise alone); the rest go through libidn2.
+    // UTS #46 processing label by label. Labels are separated by '.' and the
+    // three other code points UTS #46 maps to it: U+3002, U+FF0E and U+FF61.
+    // ASCII labels that are not A-labels are only lower-cased (UTS #46 with
+    // CheckHyphens=false and UseSTD3ASCIIRules=false leaves them otherwise
+    // alone); the rest go through libidn2.
     std::u32string cps = Utf8Decode(domain);
     std::string label;
     bool first = true;
@@ -586,7 +604,8 @@ HostResult DomainToAscii(const std::string& domain) {
       return s;
   }
   if (result.empty())
-    return HostError("domain to ASCII: the domain is empty after IDNA processing");
+    return HostError(
+        "domain to ASCII: the domain is empty after IDNA processing");
   for (char ch : result) {
     const uint8_t b = static_cast<uint8_t>(ch);
     if (b >= 0x80 || IsForbiddenDomainCodePoint(b)) {
@@ -597,7 +616,8 @@ HostResult DomainToAscii(const std::string& domain) {
   return result;
 }
 
-// URL Standard: "host parser" followed by the "host serializer". `input` is UTF-8.
+// URL Standard: "host parser" followed by the "host serializer". `input` is
+// UTF-8.
 HostResult ParseHost(absl::string_view input, bool is_opaque) {
   if (!input.empty() && input[0] == '[') {
     if (input.back() != ']' || input.size() < 2)
@@ -606,17 +626,18 @@ HostResult ParseHost(absl::string_view input, bool is_opaque) {
   }
   if (is_opaque)
     return ParseOpaqueHost(input);
-  // Step 4: domain is the UTF-8 decode without BOM of the percent-decoding of input.
+  // Step 4: domain is the UTF-8 decode without BOM of the percent-decoding of
+  // input.
   std::string domain;
   for (char32_t c : Utf8Decode(PercentDecode(input)))
     AppendUtf8(c, &domain);
-  // Forbidden code points are reported as such before IDNA sees them (IDNA would reject
-  // some of them with a less helpful error).
+  // Forbidden code points are reported as such before IDNA sees them (IDNA
+  // would reject some of them with a less helpful error).
   for (char32_t c : Utf8Decode(domain)) {
     if (IsForbiddenDomainCodePoint(c)) {
-      return HostError(absl::StrCat("forbidden ",
-                                    IsForbiddenHostCodePoint(c) ? "host" : "domain",
-                                    " code point ", DescribeCodePoint(c), " in host"));
+      return HostError(absl::StrCat(
+          "forbidden ", IsForbiddenHostCodePoint(c) ? "host" : "domain",
+          " code point ", DescribeCodePoint(c), " in host"));
     }
   }
   HostResult ascii_domain = DomainToAscii(domain);
@@ -631,7 +652,8 @@ HostResult ParseHost(absl::string_view input, bool is_opaque) {
 
 // URL Standard: "Windows drive letter" (two code points).
 bool IsWindowsDriveLetter(absl::string_view s) {
-  return s.size() == 2 && IsAsciiAlpha(static_cast<uint8_t>(s[0])) && (s[1] == ':' || s[1] == '|');
+  return s.size() == 2 && IsAsciiAlpha(static_cast<uint8_t>(s[0])) &&
+         (s[1] == ':' || s[1] == '|');
 }
 bool IsNormalizedWindowsDriveLetter(absl::string_view s) {
   return IsWindowsDriveLetter(s) && s[1] == ':';
@@ -641,7 +663,8 @@ bool IsSingleDotSegment(absl::string_view s) {
   return s == "." || absl::EqualsIgnoreCase(s, "%2e");
 }
 bool IsDoubleDotSegment(absl::string_view s) {
-  return s == ".." || absl::EqualsIgnoreCase(s, ".%2e") || absl::EqualsIgnoreCase(s, "%2e.") ||
+  return s == ".." || absl::EqualsIgnoreCase(s, ".%2e") ||
+         absl::EqualsIgnoreCase(s, "%2e.") ||
          absl::EqualsIgnoreCase(s, "%2e%2e");
 }
 
@@ -653,17 +676,21 @@ std::string TruncatedForMessage(absl::string_view input) {
 
 }  // namespace
 
-// Runs the URL Standard's "basic URL parser" over one input. Created on the stack by
-// Url::Parse() and discarded after one run.
+// Runs the URL Standard's "basic URL parser" over one input. Created on the
+// stack by Url::Parse() and discarded after one run.
 class UrlParser {
  public:
-  UrlParser(absl::string_view input, const Url* base) : raw_input_(input), base_(base) {}
+  UrlParser(absl::string_view input, const Url* base)
+      : raw_input_(input), base_(base) {}
   UrlParser(const UrlParser&) = delete;
   UrlParser& operator=(const UrlParser&) = delete;
 
   absl::StatusOr<Url> Run();
 
  private:
+  // The states of the URL Standard's state machine, named as in the spec
+  // ("scheme start state" is kSchemeStart, "opaque path state" kOpaquePath).
+  // No state override is supported: Parse() is the basic URL parser alone.
   enum class State {
     kSchemeStart,
     kScheme,
@@ -693,16 +720,19 @@ class UrlParser {
   }
 
   char32_t At(int64_t p) const {
-    return (p >= 0 && p < static_cast<int64_t>(input_.size())) ? input_[p] : kEof;
+    return (p >= 0 && p < static_cast<int64_t>(input_.size())) ? input_[p]
+                                                               : kEof;
   }
   // "remaining": the code points after the pointer.
   char32_t Remaining(int offset) const { return At(pointer_ + 1 + offset); }
 
-  // URL Standard: "starts with a Windows drive letter", for the code points from `p` on.
+  // URL Standard: "starts with a Windows drive letter", for the code points
+  // from `p` on.
   bool StartsWithWindowsDriveLetter(int64_t p) const {
     if (p < 0 || p + 2 > static_cast<int64_t>(input_.size()))
       return false;
-    if (!IsAsciiAlpha(input_[p]) || (input_[p + 1] != ':' && input_[p + 1] != '|'))
+    if (!IsAsciiAlpha(input_[p]) ||
+        (input_[p + 1] != ':' && input_[p + 1] != '|'))
       return false;
     if (p + 2 == static_cast<int64_t>(input_.size()))
       return true;
@@ -728,7 +758,8 @@ class UrlParser {
   int64_t pointer_ = 0;
   Url url_;
   std::string buffer_;
-  // Code points in buffer_ while in the authority state (the spec rewinds by that count).
+  // Code points in buffer_ while in the authority state (the spec rewinds by
+  // that count).
   int64_t buffer_code_points_ = 0;
   bool at_sign_seen_ = false;
   bool inside_brackets_ = false;
@@ -736,8 +767,8 @@ class UrlParser {
 };
 
 absl::StatusOr<Url> UrlParser::Run() {
-  // Step 1: strip leading and trailing C0 control or space; step 2: remove ASCII tab or
-  // newline.
+  // Step 1: strip leading and trailing C0 control or space; step 2: remove
+  // ASCII tab or newline.
   {
     std::u32string decoded = Utf8Decode(raw_input_);
     size_t begin = 0;
@@ -777,7 +808,8 @@ absl::StatusOr<Url> UrlParser::Run() {
           buffer_.clear();
           if (url_.scheme_ == "file") {
             state = State::kFile;
-          } else if (UrlIsSpecial() && base_ != nullptr && base_->scheme_ == url_.scheme_) {
+          } else if (UrlIsSpecial() && base_ != nullptr &&
+                     base_->scheme_ == url_.scheme_) {
             state = State::kSpecialRelativeOrAuthority;
           } else if (UrlIsSpecial()) {
             state = State::kSpecialAuthoritySlashes;
@@ -799,9 +831,10 @@ absl::StatusOr<Url> UrlParser::Run() {
 
       case State::kNoScheme:
         if (base_ == nullptr || (base_->has_opaque_path_ && c != '#')) {
-          return Fail(base_ == nullptr
-                          ? "missing scheme and no base URL"
-                          : "missing scheme and the base URL has an opaque path");
+          return Fail(
+              base_ == nullptr
+                  ? "missing scheme and no base URL"
+                  : "missing scheme and the base URL has an opaque path");
         } else if (base_->has_opaque_path_ && c == '#') {
           url_.scheme_ = base_->scheme_;
           url_.has_opaque_path_ = true;
@@ -907,8 +940,10 @@ absl::StatusOr<Url> UrlParser::Run() {
               password_token_seen_ = true;
               continue;
             }
-            std::string& target = password_token_seen_ ? url_.password_ : url_.username_;
-            AppendPercentEncoded(absl::string_view(&ch, 1), EncodeSet::kUserinfo, &target);
+            std::string& target =
+                password_token_seen_ ? url_.password_ : url_.username_;
+            AppendPercentEncoded(absl::string_view(&ch, 1),
+                                 EncodeSet::kUserinfo, &target);
           }
           buffer_.clear();
           buffer_code_points_ = 0;
@@ -966,10 +1001,12 @@ absl::StatusOr<Url> UrlParser::Run() {
             for (char digit : buffer_) {
               port = port * 10 + (digit - '0');
               if (port > 65535) {
-                return Fail(absl::StrCat("port ", buffer_, " is out of range (greater than 65535)"));
+                return Fail(absl::StrCat(
+                    "port ", buffer_, " is out of range (greater than 65535)"));
               }
             }
-            std::optional<uint16_t> default_port = Url::DefaultPortForScheme(url_.scheme_);
+            std::optional<uint16_t> default_port =
+                Url::DefaultPortForScheme(url_.scheme_);
             if (default_port && *default_port == port)
               url_.port_.reset();
             else
@@ -979,7 +1016,8 @@ absl::StatusOr<Url> UrlParser::Run() {
           state = State::kPathStart;
           --pointer_;
         } else {
-          return Fail(absl::StrCat("invalid code point ", DescribeCodePoint(c), " in port"));
+          return Fail(absl::StrCat("invalid code point ", DescribeCodePoint(c),
+                                   " in port"));
         }
         break;
 
@@ -1019,7 +1057,8 @@ absl::StatusOr<Url> UrlParser::Run() {
         } else {
           if (base_ != nullptr && base_->scheme_ == "file") {
             url_.host_ = base_->host_;
-            if (!StartsWithWindowsDriveLetter(pointer_) && !base_->path_.empty() &&
+            if (!StartsWithWindowsDriveLetter(pointer_) &&
+                !base_->path_.empty() &&
                 IsNormalizedWindowsDriveLetter(base_->path_[0])) {
               url_.path_.push_back(base_->path_[0]);
             }
@@ -1033,7 +1072,8 @@ absl::StatusOr<Url> UrlParser::Run() {
         if (c == kEof || c == '/' || c == '\\' || c == '?' || c == '#') {
           --pointer_;
           if (IsWindowsDriveLetter(buffer_)) {
-            // The Windows drive letter quirk: buffer_ is kept and used in the path state.
+            // The Windows drive letter quirk: buffer_ is kept and used in the
+            // path state.
             state = State::kPath;
           } else if (buffer_.empty()) {
             url_.host_ = "";
@@ -1079,7 +1119,8 @@ absl::StatusOr<Url> UrlParser::Run() {
           } else if (IsSingleDotSegment(buffer_) && !slash) {
             url_.path_.emplace_back();
           } else if (!IsSingleDotSegment(buffer_)) {
-            if (url_.scheme_ == "file" && url_.path_.empty() && IsWindowsDriveLetter(buffer_))
+            if (url_.scheme_ == "file" && url_.path_.empty() &&
+                IsWindowsDriveLetter(buffer_))
               buffer_[1] = ':';
             url_.path_.push_back(buffer_);
           }
@@ -1116,9 +1157,10 @@ absl::StatusOr<Url> UrlParser::Run() {
 
       case State::kQuery:
         if (c == '#' || c == kEof) {
-          AppendPercentEncoded(buffer_,
-                               UrlIsSpecial() ? EncodeSet::kSpecialQuery : EncodeSet::kQuery,
-                               &*url_.query_);
+          AppendPercentEncoded(
+              buffer_,
+              UrlIsSpecial() ? EncodeSet::kSpecialQuery : EncodeSet::kQuery,
+              &*url_.query_);
           buffer_.clear();
           if (c == '#') {
             url_.fragment_ = "";
@@ -1146,8 +1188,8 @@ absl::StatusOr<Url> Url::Parse(absl::string_view input, const Url* base) {
 }
 
 bool Url::IsSpecialScheme(absl::string_view scheme) {
-  return scheme == "http" || scheme == "https" || scheme == "ws" || scheme == "wss" ||
-         scheme == "ftp" || scheme == "file";
+  return scheme == "http" || scheme == "https" || scheme == "ws" ||
+         scheme == "wss" || scheme == "ftp" || scheme == "file";
 }
 
 std::optional<uint16_t> Url::DefaultPortForScheme(absl::string_view scheme) {

@@ -1,7 +1,8 @@
-// Tests for the URL Standard parser and serializer (net/url.h). Tables name their source:
-// "WPT urltestdata.json" rows reproduce web-platform-tests url/resources/urltestdata.json
-// entries by meaning, "WPT toascii.json" rows url/resources/toascii.json, and other rows cite
-// the URL Standard algorithm (or RFC 3986 §5.4 reference-resolution example) they exercise.
+// Tests for the URL Standard parser and serializer (net/url.h). Tables name
+// their source: "WPT urltestdata.json" rows reproduce web-platform-tests
+// url/resources/urltestdata.json entries by meaning, "WPT toascii.json" rows
+// url/resources/toascii.json, and other rows cite the URL Standard algorithm
+// (or RFC 3986 §5.4 reference-resolution example) they exercise.
 
 #include "net/url.h"
 
@@ -226,6 +227,15 @@ constexpr ParseCase kParseCases[] = {
     {"WPT urltestdata.json", "http://\xe2\x98\x83.net/"sv, nullptr, "http://xn--n3h.net/"},
     {"WPT toascii.json", "http://xn--ls8h/"sv, nullptr, "http://xn--ls8h/"},
     {"WPT toascii.json (CheckJoiners)", "https://a\xe2\x80\x8d" "b.com/"sv, nullptr, nullptr},
+    {"WPT urltestdata.json", "http://a\xc2\xad" "b/"sv, nullptr, "http://ab/"},
+    {"WPT urltestdata.json", "http://\xc2\xad/"sv, nullptr, nullptr},
+    {"WPT urltestdata.json", "http://GOO\xe2\x80\x8b\xe2\x81\xa0\xef\xbb\xbfgoo.com"sv, nullptr, "http://googoo.com/"},
+    {"WPT urltestdata.json", "https://x/\x00y"sv, nullptr, "https://x/%00y"},
+    {"WPT urltestdata.json", "https://x/?\x00y"sv, nullptr, "https://x/?%00y"},
+    {"WPT urltestdata.json", "https://x/#\x00y"sv, nullptr, "https://x/#%00y"},
+    {"WPT urltestdata.json", "non-special:opaque  ?hi"sv, nullptr, "non-special:opaque %20?hi"},
+    {"WPT urltestdata.json", "non-special:opaque \x09\x09  \x09#hi"sv, nullptr, "non-special:opaque  %20#hi"},
+    {"WPT urltestdata.json", "http://example.com/\xf0\x9f\x98\x80"sv, nullptr, "http://example.com/%F0%9F%98%80"},
     {"URL Standard: host parser, percent-decoded", "https://%E2%98%83.com/"sv, nullptr, "https://xn--n3h.com/"},
     {"URL Standard: forbidden host code point", "https://exa mple.com"sv, nullptr, nullptr},
     {"URL Standard: forbidden host code point", "https://exa%20mple.com"sv, nullptr, nullptr},
@@ -418,7 +428,8 @@ TEST_P(UrlParseTest, ParsesAndSerializes) {
     ASSERT_TRUE(parsed_base.ok()) << c.base << ": " << parsed_base.status();
     base = *parsed_base;
   }
-  absl::StatusOr<Url> url = Url::Parse(AsAbsl(c.input), base ? &*base : nullptr);
+  absl::StatusOr<Url> url =
+      Url::Parse(AsAbsl(c.input), base ? &*base : nullptr);
   if (c.expected == nullptr) {
     ASSERT_FALSE(url.ok()) << "[" << c.source << "] expected failure, got "
                            << url->Serialize();
@@ -489,18 +500,24 @@ TEST(UrlComponentsTest, AccessorsReportTheParsedComponents) {
     EXPECT_EQ(url->scheme(), c.scheme);
     EXPECT_EQ(url->username(), c.username);
     EXPECT_EQ(url->password(), c.password);
-    EXPECT_EQ(url->host(), c.host ? std::optional<std::string>(c.host) : std::nullopt);
+    EXPECT_EQ(url->host(),
+              c.host ? std::optional<std::string>(c.host) : std::nullopt);
     EXPECT_EQ(url->port(), c.port);
     EXPECT_EQ(url->EffectivePort(), c.effective_port);
     EXPECT_EQ(url->PathString(), c.path);
-    EXPECT_EQ(url->query(), c.query ? std::optional<std::string>(c.query) : std::nullopt);
-    EXPECT_EQ(url->fragment(), c.fragment ? std::optional<std::string>(c.fragment) : std::nullopt);
+    EXPECT_EQ(url->query(),
+              c.query ? std::optional<std::string>(c.query) : std::nullopt);
+    EXPECT_EQ(url->fragment(), c.fragment
+                                   ? std::optional<std::string>(c.fragment)
+                                   : std::nullopt);
     EXPECT_EQ(url->has_opaque_path(), c.opaque_path);
-    EXPECT_EQ(url->IncludesCredentials(), *c.username != '\0' || *c.password != '\0');
+    EXPECT_EQ(url->IncludesCredentials(),
+              *c.username != '\0' || *c.password != '\0');
   }
 }
 
-// URL Standard: "URL serializer" with `exclude fragment`, and the HTTP/1.1 origin-form.
+// URL Standard: "URL serializer" with `exclude fragment`, and the HTTP/1.1
+// origin-form.
 struct SerializeCase {
   const char* source;
   const char* input;
@@ -509,14 +526,19 @@ struct SerializeCase {
 };
 
 const SerializeCase kSerializeCases[] = {
-    {"url.h example", "https://EXAMPLE.com:443/a/../b?q#frag", "https://example.com/b?q", "/b?q"},
-    {"URL Standard: exclude fragment", "https://a.test/x#", "https://a.test/x", "/x"},
-    {"URL Standard: exclude fragment", "https://a.test/x?#f", "https://a.test/x?", "/x?"},
-    {"URL Standard: exclude fragment", "https://a.test", "https://a.test/", "/"},
-    {"URL Standard: exclude fragment", "about:blank#top", "about:blank", "blank"},
+    {"url.h example", "https://EXAMPLE.com:443/a/../b?q#frag",
+     "https://example.com/b?q", "/b?q"},
+    {"URL Standard: exclude fragment", "https://a.test/x#", "https://a.test/x",
+     "/x"},
+    {"URL Standard: exclude fragment", "https://a.test/x?#f",
+     "https://a.test/x?", "/x?"},
+    {"URL Standard: exclude fragment", "https://a.test", "https://a.test/",
+     "/"},
+    {"URL Standard: exclude fragment", "about:blank#top", "about:blank",
+     "blank"},
     {"URL Standard: exclude fragment", "ssh://h#f", "ssh://h", "/"},
-    {"RFC 9112 origin-form", "http://u:p@h:81/p%20q?a=b c#f", "http://u:p@h:81/p%20q?a=b%20c",
-     "/p%20q?a=b%20c"},
+    {"RFC 9112 origin-form", "http://u:p@h:81/p%20q?a=b c#f",
+     "http://u:p@h:81/p%20q?a=b%20c", "/p%20q?a=b%20c"},
 };
 
 TEST(UrlSerializeTest, ExcludeFragmentAndPathForRequest) {
@@ -533,7 +555,8 @@ TEST(UrlSerializeTest, HeaderExamples) {
   absl::StatusOr<Url> url = Url::Parse("https://EXAMPLE.com:443/a/../b?q#frag");
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->Serialize(), "https://example.com/b?q#frag");
-  EXPECT_EQ(url->Serialize(/*exclude_fragment=*/true), "https://example.com/b?q");
+  EXPECT_EQ(url->Serialize(/*exclude_fragment=*/true),
+            "https://example.com/b?q");
   absl::StatusOr<Url> beacon = Url::Parse("/beacon", &*url);
   ASSERT_TRUE(beacon.ok());
   EXPECT_EQ(beacon->Serialize(), "https://example.com/beacon");
@@ -568,20 +591,35 @@ struct ErrorCase {
 };
 
 const ErrorCase kErrorCases[] = {
-    {"https://exa mple.com", "URL \"https://exa mple.com\": forbidden host code point ' ' in host"},
-    {"https://a%25b/", "URL \"https://a%25b/\": forbidden domain code point '%' in host"},
-    {"https://a:65536/", "URL \"https://a:65536/\": port 65536 is out of range (greater than 65535)"},
+    {"https://exa mple.com",
+     "URL \"https://exa mple.com\": forbidden host code point ' ' in host"},
+    {"https://a%25b/",
+     "URL \"https://a%25b/\": forbidden domain code point '%' in host"},
+    {"https://a:65536/",
+     "URL \"https://a:65536/\": port 65536 is out of range (greater than "
+     "65535)"},
     {"https://a:8o/", "URL \"https://a:8o/\": invalid code point 'o' in port"},
     {"/relative", "URL \"/relative\": missing scheme and no base URL"},
-    {"https://user@/", "URL \"https://user@/\": missing host after credentials"},
+    {"https://user@/",
+     "URL \"https://user@/\": missing host after credentials"},
     {"https://?x", "URL \"https://?x\": missing host in a special URL"},
-    {"http://1.2.3.4.5", "URL \"http://1.2.3.4.5\": IPv4 address \"1.2.3.4.5\": more than four parts"},
-    {"http://256.0.0.1", "URL \"http://256.0.0.1\": IPv4 address \"256.0.0.1\": part 1 is greater than 255"},
-    {"http://4294967296", "URL \"http://4294967296\": IPv4 address \"4294967296\": last part out of range"},
-    {"http://[1::2::3]/", "URL \"http://[1::2::3]/\": IPv6 address [1::2::3]: more than one '::'"},
-    {"http://[::1/", "URL \"http://[::1/\": IPv6 host starts with '[' but does not end with ']'"},
+    {"http://1.2.3.4.5",
+     "URL \"http://1.2.3.4.5\": IPv4 address \"1.2.3.4.5\": more than four "
+     "parts"},
+    {"http://256.0.0.1",
+     "URL \"http://256.0.0.1\": IPv4 address \"256.0.0.1\": part 1 is greater "
+     "than 255"},
+    {"http://4294967296",
+     "URL \"http://4294967296\": IPv4 address \"4294967296\": last part out of "
+     "range"},
+    {"http://[1::2::3]/",
+     "URL \"http://[1::2::3]/\": IPv6 address [1::2::3]: more than one '::'"},
+    {"http://[::1/",
+     "URL \"http://[::1/\": IPv6 host starts with '[' but does not end with "
+     "']'"},
     {"https://xn--a/",
-     "URL \"https://xn--a/\": domain to ASCII: label \"xn--a\" fails UTS #46 ToASCII "
+     "URL \"https://xn--a/\": domain to ASCII: label \"xn--a\" fails UTS #46 "
+     "ToASCII "
      "(IDN2_INVALID_NONTRANSITIONAL)"},
 };
 
@@ -599,7 +637,8 @@ TEST(UrlErrorTest, LongInputsAreCutInMessages) {
   absl::StatusOr<Url> url = Url::Parse(input);
   ASSERT_FALSE(url.ok());
   EXPECT_LT(url.status().message().size(), 300u);
-  EXPECT_THAT(std::string(url.status().message()), HasSubstr("...\": forbidden host code point"));
+  EXPECT_THAT(std::string(url.status().message()),
+              HasSubstr("...\": forbidden host code point"));
 }
 
 }  // namespace
