@@ -40,7 +40,7 @@ std::vector<std::string> ParseSandboxTokens(absl::string_view value) {
 
 }  // namespace
 
-FrameTree::FrameTree(DeferredFetchSink* sink, const Clock* clock)
+FrameTree::FrameTree(DeferredFetchSink* sink, const net::Clock* clock)
     : sink_(sink), clock_(clock) {}
 
 FrameTree::~FrameTree() {

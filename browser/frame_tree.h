@@ -34,10 +34,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "browser/clock.h"
 #include "browser/deferred_request.h"
 #include "browser/frame_tree_nodes.h"
 #include "browser/typed_id.h"
+#include "net/clock.h"
 
 namespace fetch_later::browser {
 
@@ -109,7 +109,7 @@ class FrameTree {
  public:
   // `sink` and `clock` are not owned and must outlive the tree; `sink` may be
   // null.
-  FrameTree(DeferredFetchSink* sink, const Clock* clock);
+  FrameTree(DeferredFetchSink* sink, const net::Clock* clock);
   ~FrameTree();
   FrameTree(const FrameTree&) = delete;
   FrameTree& operator=(const FrameTree&) = delete;
@@ -216,7 +216,7 @@ class FrameTree {
   void Dispatch(ProcessedList& processed) ABSL_LOCKS_EXCLUDED(mu_);
 
   DeferredFetchSink* const sink_;  // Not owned; may be null.
-  const Clock* const clock_;       // Not owned.
+  const net::Clock* const clock_;  // Not owned.
 
   absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "browser/clock.h"
 #include "browser/deferred_fetch_quota.h"
 #include "browser/frame_tree.h"
 #include "gtest/gtest.h"
+#include "net/clock.h"
 
 namespace fetch_later::browser::testing {
 
@@ -148,7 +148,7 @@ class FrameTreeTest : public ::testing::Test {
     return Queue(document, Request(url, BodyToFill(url, total)));
   }
 
-  FakeClock clock_;
+  net::FakeClock clock_;
   RecordingSink sink_;
   FrameTree tree_;
   NavigableId tab_;

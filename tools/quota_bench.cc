@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "browser/clock.h"
+#include "net/clock.h"
 #include "browser/frame_tree.h"
 
 namespace fetch_later::browser {
@@ -43,7 +43,7 @@ DeferredRequest SmallRequest(int i) {
 }
 
 struct Tree {
-  FakeClock clock;
+  net::FakeClock clock;
   std::unique_ptr<FrameTree> tree;
   std::vector<DocumentId> documents;
 };

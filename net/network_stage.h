@@ -1,0 +1,87 @@
+// The interface between the browser's deferred-fetch machinery and whatever puts requests on
+// the wire. The browser hands each activated deferred fetch to a NetworkStage; the real one is
+// the HTTPS-only sender on BoringSSL (net/https_network_stage.h), and tests may use
+// RecordingNetworkStage (net/recording_network_stage.h).
+//
+// The browser also tells the stage which network isolation keys have a fully active document,
+// because a retry after the initiating document is gone may only fire while such a document
+// exists (fetch-retry explainer; Chromium's KeepAliveURLLoader waits in
+// kWaitingForSameNetworkIsolationKeyDocument).
+#ifndef NET_NETWORK_STAGE_H_
+#define NET_NETWORK_STAGE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "net/site.h"
+#include "net/url.h"
+
+namespace fetch_later::net {
+
+// Chromium's NetworkIsolationKey: (top-frame site, frame site). Requests with different keys
+// never share a connection, and a retry waits for a live document with the same key.
+struct NetworkIsolationKey {
+  SchemefulSite top_frame_site;
+  SchemefulSite frame_site;
+
+  std::string ToDebugString() const {
+    return top_frame_site.Serialize() + " " + frame_site.Serialize();
+  }
+  friend bool operator==(const NetworkIsolationKey& a, const NetworkIsolationKey& b) {
+    return a.top_frame_site == b.top_frame_site && a.frame_site == b.frame_site;
+  }
+  friend bool operator!=(const NetworkIsolationKey& a, const NetworkIsolationKey& b) {
+    return !(a == b);
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const NetworkIsolationKey& k) {
+    return H::combine(std::move(h), k.top_frame_site, k.frame_site);
+  }
+};
+
+// `RequestInit.retryOptions` (fetch-retry explainer), as the renderer passed it. The stage
+// clamps every value to its own caps; nothing here is trusted.
+struct RetryOptions {
+  uint32_t max_attempts = 0;                  // retries after the first attempt
+  std::optional<uint64_t> initial_delay_ms;   // before the first retry
+  std::optional<double> backoff_factor;       // delay multiplier per retry
+  std::optional<uint64_t> max_age_ms;         // overall limit from the first attempt
+  bool retry_after_unload = false;
+  bool retry_non_idempotent = false;
+  bool retry_only_if_server_unreached = false;
+};
+
+// One request to send. Deferred fetches are keepalive with service-workers mode "none".
+struct OutgoingRequest {
+  uint64_t id = 0;  // the browser's deferred fetch id, for logs and tests
+  std::string method;
+  Url url;
+  // The request's header list as counted by quota (Content-Type, author headers) plus the
+  // Referer value, if any. The stage adds Host, Content-Length, User-Agent at send time.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  NetworkIsolationKey network_isolation_key;
+  std::optional<RetryOptions> retry_options;
+  // Whether the initiating document is already gone (fetch-group termination) when the
+  // request is handed over.
+  bool initiator_gone = false;
+};
+
+class NetworkStage {
+ public:
+  virtual ~NetworkStage() = default;
+  // Takes `request` to send. Returns at once; the stage owns the request from here on.
+  // The stage refuses (drops and records) anything that is not https.
+  virtual void Send(OutgoingRequest request) = 0;
+  // A document with `key` became fully active / stopped being fully active.
+  virtual void OnDocumentActive(const NetworkIsolationKey& key) = 0;
+  virtual void OnDocumentInactive(const NetworkIsolationKey& key) = 0;
+};
+
+}  // namespace fetch_later::net
+
+#endif  // NET_NETWORK_STAGE_H_
