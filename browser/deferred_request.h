@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "net/network_stage.h"
 #include "net/url.h"
 
 namespace fetch_later::browser {
@@ -29,6 +30,11 @@ struct DeferredRequest {
   // Fetch: body's "length". nullopt for a null body; fetchLater refuses a body
   // with a null length (a ReadableStream) before it gets here.
   std::optional<uint64_t> body_length;
+  // Not counted by "total request length" (added at fetch time or not part of
+  // the request's bytes): the `Referer` value the referrer policy produced, and
+  // `RequestInit.retryOptions`.
+  std::string referer_header;
+  std::optional<net::RetryOptions> retry_options;
   // The body bytes when the caller has them (the network stage sends them). May
   // be empty even when `body_length` is set: quota tests and benchmarks count
   // lengths only.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -131,7 +132,7 @@ absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
       // on termination or timer.
       FlushSubtree(*old, processed);
       old->state = DocumentState::kInBfcache;
-      old->RecomputeFullyActive();
+      RecomputeFullyActive(*old, processed);
     } else {
       DestroyDocument(*old, processed);
       EraseDestroyedDocuments(navigable);
@@ -139,12 +140,13 @@ absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
     navigable.active_document = nullptr;
   }
 
-  Document* document = CreateDocument(navigable, params);
+  Document* document = CreateDocument(navigable, params, processed);
   return document->id;
 }
 
 Document* FrameTree::CreateDocument(Navigable& navigable,
-                                    const NavigationParams& params) {
+                                    const NavigationParams& params,
+                                    ProcessedList& events) {
   const net::Url& final_url =
       params.redirects.empty() ? params.url : params.redirects.back();
   net::Origin origin = DetermineOrigin(navigable, final_url);
@@ -165,9 +167,21 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
     permissions_policy.SetDeclaredPolicy(declared.policy);
   }
 
-  auto owned = std::make_unique<Document>(DocumentId(next_id_++), &navigable,
-                                          final_url, std::move(origin),
-                                          std::move(permissions_policy));
+  // Chromium's NetworkIsolationKey: (top-frame site, frame site).
+  Document* top_document = navigable.ContainerDocument();
+  while (top_document != nullptr &&
+         top_document->node_navigable->ContainerDocument() != nullptr) {
+    top_document = top_document->node_navigable->ContainerDocument();
+  }
+  net::SchemefulSite frame_site = net::SchemefulSite::Create(origin);
+  net::NetworkIsolationKey nik{
+      top_document ? net::SchemefulSite::Create(top_document->origin)
+                   : frame_site,
+      frame_site};
+
+  auto owned = std::make_unique<Document>(
+      DocumentId(next_id_++), &navigable, final_url, std::move(origin),
+      std::move(permissions_policy), std::move(nik));
   Document* document = owned.get();
   document->permissions_policy_error = std::move(policy_error);
   navigable.documents.push_back(std::move(owned));
@@ -186,7 +200,11 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
     document->quota_group = document->owned_quota_group.get();
   }
   document->quota_group->member_documents++;
-  document->RecomputeFullyActive();
+  std::vector<Document*> changed;
+  document->RecomputeFullyActive(&changed);
+  events.push_back(DocumentStateChange{
+      document->id, document->network_isolation_key, document->IsFullyActive(),
+      /*created=*/true, /*destroyed=*/false});
 
   // HTML "initialize the document object" calls "potentially free
   // deferred-fetch quota".
@@ -280,7 +298,7 @@ absl::StatusOr<DocumentId> FrameTree::RestoreFromBfcache(NavigableId id) {
     }
     document->state = DocumentState::kActive;
     navigable->active_document = document;
-    document->RecomputeFullyActive();
+    RecomputeFullyActive(*document, processed);
     restored = document->id;
   }
   Dispatch(processed);
@@ -308,8 +326,25 @@ absl::Status FrameTree::SetHidden(NavigableId id, bool hidden) {
   Navigable* navigable = FindNavigable(id);
   if (navigable == nullptr)
     return NotFound("navigable", id.value());
+  // Visibility is a property of the whole page: every document in the tree.
+  std::vector<Document*> stack;
   if (navigable->active_document != nullptr)
-    navigable->active_document->hidden = hidden;
+    stack.push_back(navigable->active_document);
+  const absl::Time now = clock_->Now();
+  while (!stack.empty()) {
+    Document* document = stack.back();
+    stack.pop_back();
+    if (hidden && !document->hidden_since) {
+      document->hidden_since = now;
+      visibility_timers_.push({now + kHiddenActivationDelay, document->id});
+    } else if (!hidden) {
+      document->hidden_since.reset();
+    }
+    for (auto& container : document->containers) {
+      if (Document* child = container->content_navigable->active_document)
+        stack.push_back(child);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -338,7 +373,13 @@ void FrameTree::DestroyDocument(Document& document, ProcessedList& processed) {
   // "notify invoked" never runs.
   ProcessDeferredFetches(document, /*notify_invoked=*/false, processed);
   document.state = DocumentState::kDestroyed;
-  document.RecomputeFullyActive();
+  std::vector<Document*> changed;
+  document.RecomputeFullyActive(&changed);
+  processed.push_back(DocumentStateChange{document.id,
+                                          document.network_isolation_key,
+                                          /*fully_active=*/false,
+                                          /*created=*/false,
+                                          /*destroyed=*/true});
   document.quota_group->member_documents--;
   documents_.erase(document.id);
 }
@@ -381,11 +422,12 @@ void FrameTree::ProcessDeferredFetch(DeferredFetchRecord& record,
   // Steps 3-4: Fetch the request; queue "notify invoked" on the deferred fetch
   // task source (the sink delivers both, after the lock is released).
   const DeferredFetchId id = record.id;
-  const DocumentId document = record.document->id;
+  const Document& document = *record.document;
   // Step 2.
   DeferredRequest request = RetireRecord(record, InvokeState::kSent);
-  processed.push_back(
-      ProcessedDeferredFetch{id, document, std::move(request), notify_invoked});
+  processed.push_back(ProcessedDeferredFetch{id, document.id,
+                                             std::move(request), notify_invoked,
+                                             document.network_isolation_key});
 }
 
 DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,
@@ -461,6 +503,8 @@ int FrameTree::ProcessDueDeferredFetches() {
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
+    // "queue a deferred fetch" step 6.1: at least activateAfter ms have
+    // passed...
     while (!timers_.empty() && timers_.top().first <= now) {
       const DeferredFetchId id = timers_.top().second;
       timers_.pop();
@@ -469,17 +513,68 @@ int FrameTree::ProcessDueDeferredFetches() {
         continue;  // no longer pending
       ProcessDeferredFetch(*it->second, /*notify_invoked=*/true, processed);
     }
+    // ... or the user agent believes it is about to lose the chance to run
+    // script: the document has been hidden for kHiddenActivationDelay. Only
+    // records with an activateAfter timer are activated early.
+    while (!visibility_timers_.empty() &&
+           visibility_timers_.top().first <= now) {
+      const DocumentId id = visibility_timers_.top().second;
+      visibility_timers_.pop();
+      Document* document = FindDocument(id);
+      if (document == nullptr || !document->hidden_since ||
+          *document->hidden_since + kHiddenActivationDelay > now) {
+        continue;  // gone, visible again, or hidden again more recently
+      }
+      for (DeferredFetchRecord* r = document->first_pending; r != nullptr;) {
+        DeferredFetchRecord* next = r->next_pending;
+        if (r->activate_at)
+          ProcessDeferredFetch(*r, /*notify_invoked=*/true, processed);
+        r = next;
+      }
+    }
   }
-  const int count = static_cast<int>(processed.size());
+  const int count = static_cast<int>(
+      std::count_if(processed.begin(), processed.end(), [](const auto& e) {
+        return std::holds_alternative<ProcessedDeferredFetch>(e);
+      }));
   Dispatch(processed);
   return count;
 }
 
-void FrameTree::Dispatch(ProcessedList& processed) {
+std::optional<absl::Time> FrameTree::NextTimerDeadline() {
+  absl::MutexLock lock(&mu_);
+  std::optional<absl::Time> next;
+  if (!timers_.empty())
+    next = timers_.top().first;
+  if (!visibility_timers_.empty() &&
+      (!next || visibility_timers_.top().first < *next)) {
+    next = visibility_timers_.top().first;
+  }
+  return next;
+}
+
+void FrameTree::RecomputeFullyActive(Document& document,
+                                     ProcessedList& events) {
+  std::vector<Document*> changed;
+  document.RecomputeFullyActive(&changed);
+  for (Document* d : changed) {
+    events.push_back(DocumentStateChange{d->id, d->network_isolation_key,
+                                         d->IsFullyActive(),
+                                         /*created=*/false,
+                                         /*destroyed=*/false});
+  }
+}
+
+void FrameTree::Dispatch(ProcessedList& events) {
   if (sink_ == nullptr)
     return;
-  for (const ProcessedDeferredFetch& fetch : processed)
-    sink_->OnDeferredFetchProcessed(fetch);
+  for (const FrameTreeEvent& event : events) {
+    if (const auto* fetch = std::get_if<ProcessedDeferredFetch>(&event)) {
+      sink_->OnDeferredFetchProcessed(*fetch);
+    } else {
+      sink_->OnDocumentStateChanged(std::get<DocumentStateChange>(event));
+    }
+  }
 }
 
 absl::StatusOr<int64_t> FrameTree::AvailableQuota(

@@ -26,6 +26,7 @@
 #include <queue>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -38,6 +39,7 @@
 #include "browser/frame_tree_nodes.h"
 #include "browser/typed_id.h"
 #include "net/clock.h"
+#include "net/network_stage.h"
 
 namespace fetch_later::browser {
 
@@ -50,7 +52,22 @@ struct ProcessedDeferredFetch {
   // i.e. whether FetchLaterResult.activated becomes observable as true. False
   // on fetch-group termination.
   bool notify_invoked = false;
+  // Chromium's NetworkIsolationKey of the request's client: (top-frame site,
+  // frame site).
+  net::NetworkIsolationKey network_isolation_key;
 };
+
+// A document was created, became (not) fully active, or was destroyed.
+struct DocumentStateChange {
+  DocumentId document;
+  net::NetworkIsolationKey network_isolation_key;
+  bool fully_active = false;
+  bool created = false;
+  bool destroyed = false;
+};
+
+using FrameTreeEvent =
+    std::variant<ProcessedDeferredFetch, DocumentStateChange>;
 
 // Receives deferred fetches to send (the network stage) and activation
 // notifications (the renderer host). Called without the tree's lock held, in
@@ -60,6 +77,9 @@ class DeferredFetchSink {
   virtual ~DeferredFetchSink() = default;
   virtual void OnDeferredFetchProcessed(
       const ProcessedDeferredFetch& fetch) = 0;
+  // Documents' lifecycle, for the renderer hosts and the network stage's retry
+  // gate.
+  virtual void OnDocumentStateChanged(const DocumentStateChange& change) {}
 };
 
 enum class NavigationInitiator {
@@ -104,6 +124,12 @@ struct FetchLaterDecision {
   int64_t requested = 0;  // "total request length"
   DeferredFetchId id;     // set when queued
 };
+
+// How long a document must have been hidden before the browser believes it is
+// about to lose the chance to run script and activates its activateAfter
+// records early (Fetch leaves the period to the user agent; mobile browsers
+// discard background tabs within minutes).
+inline constexpr absl::Duration kHiddenActivationDelay = absl::Seconds(60);
 
 class FrameTree {
  public:
@@ -154,7 +180,11 @@ class FrameTree {
   // The activateAfter timers ("queue a deferred fetch" step 6): processes every
   // pending record whose time has come by the clock's now. Returns how many
   // were processed.
+  // Also activates early ("queue a deferred fetch" step 6.1, second condition)
+  // the timer records of documents hidden for kHiddenActivationDelay.
   int ProcessDueDeferredFetches();
+  // When ProcessDueDeferredFetches() next has something to do; nullopt: never.
+  std::optional<absl::Time> NextTimerDeadline();
 
   // Queries. NotFound for unknown ids.
   absl::StatusOr<int64_t> AvailableQuota(
@@ -175,7 +205,7 @@ class FrameTree {
   int64_t PendingCount();
 
  private:
-  using ProcessedList = std::vector<ProcessedDeferredFetch>;
+  using ProcessedList = std::vector<FrameTreeEvent>;
 
   Navigable* FindNavigable(NavigableId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Document* FindDocument(DocumentId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -185,7 +215,9 @@ class FrameTree {
                                             const NavigationParams& params,
                                             ProcessedList& processed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Document* CreateDocument(Navigable& navigable, const NavigationParams& params)
+  Document* CreateDocument(Navigable& navigable,
+                           const NavigationParams& params,
+                           ProcessedList& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Unloads and destroys `document` and everything nested in it, leaves first.
   void DestroyDocument(Document& document, ProcessedList& processed)
@@ -213,7 +245,10 @@ class FrameTree {
   // forgets it. Returns the record's request.
   DeferredRequest RetireRecord(DeferredFetchRecord& record, InvokeState state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Dispatch(ProcessedList& processed) ABSL_LOCKS_EXCLUDED(mu_);
+  void Dispatch(ProcessedList& events) ABSL_LOCKS_EXCLUDED(mu_);
+  // Recomputes "fully active" under `document` and records the flips.
+  void RecomputeFullyActive(Document& document, ProcessedList& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   DeferredFetchSink* const sink_;  // Not owned; may be null.
   const net::Clock* const clock_;  // Not owned.
@@ -234,6 +269,12 @@ class FrameTree {
   using Timer = std::pair<absl::Time, DeferredFetchId>;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_
       ABSL_GUARDED_BY(mu_);
+  // Early activation of hidden documents: (hidden since + delay, document).
+  using VisibilityTimer = std::pair<absl::Time, DocumentId>;
+  std::priority_queue<VisibilityTimer,
+                      std::vector<VisibilityTimer>,
+                      std::greater<VisibilityTimer>>
+      visibility_timers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::browser

@@ -216,5 +216,88 @@ TEST_F(FrameTreeTest, UnknownIdsAndMisuseAreClearErrors) {
             absl::StatusCode::kNotFound);
 }
 
+// "queue a deferred fetch" step 6.1: a document hidden for long has its
+// activateAfter records activated early; records without a timer wait for
+// termination.
+TEST_F(FrameTreeTest, HiddenForLongActivatesTimerRecordsEarly) {
+  DocumentId top = Top("https://a.test/");
+  FetchLaterDecision timed =
+      Queue(top, Request("https://a.test/timed"), absl::Hours(1));
+  FetchLaterDecision untimed = Queue(top, Request("https://a.test/untimed"));
+  ASSERT_TRUE(tree_.SetHidden(tab_, true).ok());
+  clock_.Advance(kHiddenActivationDelay - absl::Seconds(1));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(tree_.NextTimerDeadline(), clock_.Now());
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
+  EXPECT_FALSE(tree_.IsPending(timed.id));
+  EXPECT_TRUE(tree_.IsPending(untimed.id));
+  ASSERT_EQ(sink_.count(), 1u);
+  EXPECT_TRUE(sink_.processed()[0].notify_invoked);
+}
+
+// Becoming visible again before the delay cancels the early activation.
+TEST_F(FrameTreeTest, VisibleAgainCancelsEarlyActivation) {
+  DocumentId top = Top("https://a.test/");
+  FetchLaterDecision timed =
+      Queue(top, Request("https://a.test/timed"), absl::Hours(1));
+  ASSERT_TRUE(tree_.SetHidden(tab_, true).ok());
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(tree_.SetHidden(tab_, false).ok());
+  clock_.Advance(kHiddenActivationDelay);
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  EXPECT_TRUE(tree_.IsPending(timed.id));
+}
+
+// Processed fetches carry the client's network isolation key (top-frame site,
+// frame site); document lifecycle is reported in order.
+TEST_F(FrameTreeTest,
+       ProcessedFetchCarriesNetworkIsolationKeyAndStateIsReported) {
+  DocumentId top = Top("https://www.a.test/");
+  NavigableId f = Iframe(top, "https://x.b.test/frame");
+  DocumentId child = Doc(f);
+  Queue(child, Request("https://collector.test/"));
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  ASSERT_EQ(sink_.count(), 1u);
+  const net::NetworkIsolationKey& nik =
+      sink_.processed()[0].network_isolation_key;
+  EXPECT_EQ(nik.top_frame_site.Serialize(), "https://a.test");
+  EXPECT_EQ(nik.frame_site.Serialize(), "https://b.test");
+  auto changes = sink_.state_changes();
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].document, top);
+  EXPECT_TRUE(changes[0].created && changes[0].fully_active);
+  EXPECT_EQ(changes[1].document, child);
+  EXPECT_TRUE(changes[1].created);
+  EXPECT_EQ(changes[2].document, child);
+  EXPECT_TRUE(changes[2].destroyed);
+  EXPECT_FALSE(changes[2].fully_active);
+}
+
+// Entering the bfcache reports the page's documents as no longer fully active,
+// restoring reports them active again.
+TEST_F(FrameTreeTest, BfcacheReportsFullyActiveFlips) {
+  DocumentId top = Top("https://a.test/");
+  DocumentId child = Doc(Iframe(top, "https://a.test/c"));
+  NavigationParams away{U("https://c.test/")};
+  away.enter_bfcache = true;
+  DocumentId next = tree_.Navigate(tab_, away).value();
+  ASSERT_TRUE(tree_.RestoreFromBfcache(tab_).ok());
+  std::vector<std::string> log;
+  for (const auto& c : sink_.state_changes()) {
+    log.push_back(std::to_string(c.document.value()) +
+                  (c.created        ? " created"
+                   : c.destroyed    ? " destroyed"
+                   : c.fully_active ? " active"
+                                    : " inactive"));
+  }
+  auto id = [](DocumentId d) { return std::to_string(d.value()); };
+  EXPECT_EQ(log, (std::vector<std::string>{
+                     id(top) + " created", id(child) + " created",
+                     id(top) + " inactive", id(child) + " inactive",
+                     id(next) + " created", id(next) + " destroyed",
+                     id(top) + " active", id(child) + " active"}));
+}
+
 }  // namespace
 }  // namespace fetch_later::browser

@@ -64,14 +64,17 @@ void Document::UnlinkPending(DeferredFetchRecord* record) {
   record->prev_pending = record->next_pending = nullptr;
 }
 
-void Document::RecomputeFullyActive() {
+void Document::RecomputeFullyActive(std::vector<Document*>* changed) {
   const Document* parent = node_navigable->ContainerDocument();
+  const bool was_fully_active = fully_active_;
   fully_active_ = state == DocumentState::kActive &&
                   node_navigable->active_document == this &&
                   (parent == nullptr || parent->IsFullyActive());
+  if (fully_active_ != was_fully_active)
+    changed->push_back(this);
   for (auto& container : containers) {
     if (Document* child = container->content_navigable->active_document) {
-      child->RecomputeFullyActive();
+      child->RecomputeFullyActive(changed);
     }
   }
 }

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "browser/deferred_request.h"
 #include "browser/typed_id.h"
+#include "net/network_stage.h"
 #include "net/origin.h"
 #include "net/url.h"
 #include "policy/permissions_policy.h"
@@ -145,12 +146,14 @@ class Document {
            Navigable* navigable,
            net::Url url,
            net::Origin origin,
-           policy::PermissionsPolicy policy)
+           policy::PermissionsPolicy policy,
+           net::NetworkIsolationKey network_isolation_key)
       : id(id),
         node_navigable(navigable),
         url(std::move(url)),
         origin(std::move(origin)),
-        permissions_policy(std::move(policy)) {
+        permissions_policy(std::move(policy)),
+        network_isolation_key(std::move(network_isolation_key)) {
     // A document's permissions policy never changes, so "is feature enabled in
     // document for origin" for its own origin is computed once; "allowed to
     // use" adds only the fully-active check. This keeps the quota check off the
@@ -166,10 +169,13 @@ class Document {
   net::Url url;
   const net::Origin origin;
   const policy::PermissionsPolicy permissions_policy;  // fixed at creation
+  // (top-frame site, frame site), fixed at creation.
+  const net::NetworkIsolationKey network_isolation_key;
   // Why the Permissions-Policy header was ignored, if it was ("" otherwise).
   std::string permissions_policy_error;
   DocumentState state = DocumentState::kActive;
-  bool hidden = false;  // visibility state "hidden"
+  // Since when the visibility state has been "hidden"; nullopt while visible.
+  std::optional<absl::Time> hidden_since;
   // Fetch: the deferred-fetch control document's quota group. A document joins
   // its group at creation and never changes group: its origin and its container
   // document are fixed.
@@ -200,8 +206,9 @@ class Document {
   // or leave the bfcache), so the per-call check does not walk up the tree.
   bool IsFullyActive() const { return fully_active_; }
   // Recomputes "fully active" for this document from its state and its
-  // container document, then for every document nested in it.
-  void RecomputeFullyActive();
+  // container document, then for every document nested in it. Appends to
+  // `changed` every document whose flag flipped.
+  void RecomputeFullyActive(std::vector<Document*>* changed);
   // Fetch: "deferred-fetch control document".
   Document* DeferredFetchControlDocument() const {
     return quota_group->control_document;

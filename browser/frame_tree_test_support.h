@@ -61,6 +61,14 @@ class RecordingSink : public DeferredFetchSink {
     absl::MutexLock lock(&mu_);
     processed_.push_back(fetch);
   }
+  void OnDocumentStateChanged(const DocumentStateChange& change) override {
+    absl::MutexLock lock(&mu_);
+    state_changes_.push_back(change);
+  }
+  std::vector<DocumentStateChange> state_changes() {
+    absl::MutexLock lock(&mu_);
+    return state_changes_;
+  }
   std::vector<ProcessedDeferredFetch> processed() {
     absl::MutexLock lock(&mu_);
     return processed_;
@@ -73,6 +81,7 @@ class RecordingSink : public DeferredFetchSink {
  private:
   absl::Mutex mu_;
   std::vector<ProcessedDeferredFetch> processed_;
+  std::vector<DocumentStateChange> state_changes_;
 };
 
 // A fixture with a tree on a fake clock and short-hands for building pages.
