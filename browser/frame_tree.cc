@@ -204,7 +204,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
   document->RecomputeFullyActive(&changed);
   events.push_back(DocumentStateChange{
       document->id, document->network_isolation_key, document->IsFullyActive(),
-      /*created=*/true, /*destroyed=*/false});
+      /*created=*/true, /*destroyed=*/false, document->url, document->origin});
 
   // HTML "initialize the document object" calls "potentially free
   // deferred-fetch quota".
@@ -346,6 +346,23 @@ absl::Status FrameTree::SetHidden(NavigableId id, bool hidden) {
     }
   }
   return absl::OkStatus();
+}
+
+void FrameTree::CrashDocument(DocumentId id) {
+  ProcessedList processed;
+  {
+    absl::MutexLock lock(&mu_);
+    Document* document = FindDocument(id);
+    if (document == nullptr)
+      return;
+    Navigable& navigable = *document->node_navigable;
+    const bool was_active = navigable.active_document == document;
+    DestroyDocument(*document, processed);
+    EraseDestroyedDocuments(navigable);
+    if (was_active)
+      navigable.active_document = nullptr;
+  }
+  Dispatch(processed);
 }
 
 void FrameTree::DestroyNavigable(Navigable& navigable,

@@ -64,6 +64,9 @@ struct DocumentStateChange {
   bool fully_active = false;
   bool created = false;
   bool destroyed = false;
+  // For `created`: the document's URL and origin.
+  std::optional<net::Url> url;
+  std::optional<net::Origin> origin;
 };
 
 using FrameTreeEvent =
@@ -163,6 +166,11 @@ class FrameTree {
   // leaves.
   absl::Status CloseTopLevelTraversable(NavigableId navigable);
   absl::Status SetHidden(NavigableId navigable, bool hidden);
+  // The renderer hosting `document` crashed or was killed: the document (and
+  // everything nested in it) is destroyed, which terminates its fetch group and
+  // sends its pending deferred fetches; its frame is left without a document
+  // (a "sad frame"). A document already gone is not an error.
+  void CrashDocument(DocumentId document);
 
   // fetchLater() steps 6 and 10-14, atomically: refuses a document that is not
   // fully active, computes "available deferred-fetch quota" for the request's

@@ -1,0 +1,398 @@
+#include "browser/browser_core.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "browser/deferred_fetch_quota.h"
+#include "browser/fetch_later_request_validator.h"
+#include "net/site.h"
+
+namespace fetch_later::browser {
+namespace {
+
+// Site-per-process: the renderer a document belongs to. A sandboxed document's
+// opaque origin is hosted with the site of its URL, as Chromium does.
+std::string SiteFor(const net::Url& url, const net::Origin& origin) {
+  net::Origin site_origin = origin.opaque() ? net::Origin::Create(url) : origin;
+  if (site_origin.opaque())
+    return "opaque:" + url.Serialize();
+  return net::SchemefulSite::Create(site_origin).Serialize();
+}
+
+}  // namespace
+
+BrowserCore::BrowserCore(Options options)
+    : options_(std::move(options)),
+      frame_tree_(std::make_unique<FrameTree>(this, options_.clock)) {}
+
+BrowserCore::~BrowserCore() {
+  // Destroying the tree terminates every fetch group: pending fetches go to the
+  // network stage while `this` is still whole.
+  frame_tree_.reset();
+}
+
+NavigableId BrowserCore::CreateTab() {
+  return frame_tree_->CreateTopLevelTraversable();
+}
+
+absl::StatusOr<CommittedFrame> BrowserCore::Committed(NavigableId navigable,
+                                                      DocumentId document) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_.find(document);
+  if (it == documents_.end()) {
+    return absl::InternalError(
+        absl::StrCat("document ", document.value(), " has no renderer"));
+  }
+  const HostedDocument& hosted = it->second;
+  return CommittedFrame{navigable,         document,
+                        hosted.token,      hosted.host->site(),
+                        hosted.host->id(), hosted.host->launch_token()};
+}
+
+absl::StatusOr<CommittedFrame> BrowserCore::Navigate(
+    NavigableId navigable,
+    const NavigationParams& params) {
+  absl::StatusOr<DocumentId> document =
+      frame_tree_->Navigate(navigable, params);
+  if (!document.ok())
+    return document.status();
+  return Committed(navigable, *document);
+}
+
+absl::StatusOr<CommittedFrame> BrowserCore::CreateIframe(
+    const std::string& parent_token,
+    const IframeParams& params) {
+  absl::StatusOr<DocumentId> parent = DocumentForToken(parent_token);
+  if (!parent.ok())
+    return parent.status();
+  absl::StatusOr<NavigableId> navigable =
+      frame_tree_->CreateIframe(*parent, params);
+  if (!navigable.ok())
+    return navigable.status();
+  absl::StatusOr<DocumentId> document = frame_tree_->ActiveDocument(*navigable);
+  if (!document.ok())
+    return document.status();
+  return Committed(*navigable, *document);
+}
+
+absl::Status BrowserCore::RemoveIframe(NavigableId navigable) {
+  return frame_tree_->RemoveIframe(navigable);
+}
+
+absl::StatusOr<CommittedFrame> BrowserCore::RestoreFromBfcache(
+    NavigableId navigable) {
+  absl::StatusOr<DocumentId> document =
+      frame_tree_->RestoreFromBfcache(navigable);
+  if (!document.ok())
+    return document.status();
+  return Committed(navigable, *document);
+}
+
+absl::Status BrowserCore::SetHidden(NavigableId navigable, bool hidden) {
+  return frame_tree_->SetHidden(navigable, hidden);
+}
+
+absl::Status BrowserCore::CloseTab(NavigableId navigable) {
+  return frame_tree_->CloseTopLevelTraversable(navigable);
+}
+
+absl::Status BrowserCore::AdvanceClock(absl::Duration by) {
+  if (options_.fake_clock == nullptr) {
+    return absl::FailedPreconditionError("this browser runs on real time");
+  }
+  if (by < absl::ZeroDuration())
+    return absl::InvalidArgumentError("time cannot go back");
+  options_.fake_clock->Advance(by);
+  RunDueTimers();
+  return absl::OkStatus();
+}
+
+void BrowserCore::RunDueTimers() {
+  frame_tree_->ProcessDueDeferredFetches();
+}
+
+absl::StatusOr<DocumentId> BrowserCore::DocumentForToken(
+    const std::string& token) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_by_token_.find(token);
+  if (it == documents_by_token_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no document with token \"", token, "\""));
+  }
+  return it->second;
+}
+
+absl::StatusOr<int64_t> BrowserCore::AvailableQuota(
+    const std::string& token,
+    const std::optional<net::Origin>& origin) {
+  absl::StatusOr<DocumentId> document = DocumentForToken(token);
+  if (!document.ok())
+    return document.status();
+  return frame_tree_->AvailableQuota(*document, origin);
+}
+
+RendererHost* BrowserCore::AuthenticateRenderer(absl::string_view token) {
+  absl::MutexLock lock(&mu_);
+  auto it = hosts_by_token_.find(std::string(token));
+  if (it == hosts_by_token_.end() || it->second->terminated())
+    return nullptr;
+  return it->second;
+}
+
+std::optional<BrowserCore::HostedDocument> BrowserCore::HostedBy(
+    RendererHost& renderer,
+    const std::string& token) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_by_token_.find(token);
+  if (it == documents_by_token_.end())
+    return std::nullopt;
+  const HostedDocument& hosted = documents_.at(it->second);
+  if (hosted.host != &renderer)
+    return std::nullopt;
+  return hosted;
+}
+
+absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
+    RendererHost& renderer,
+    const ipc::FetchLaterRequest& message) {
+  std::optional<HostedDocument> hosted =
+      HostedBy(renderer, message.document_token());
+  if (!hosted) {
+    return absl::InvalidArgumentError(
+        "document_token: not a document this renderer hosts");
+  }
+  std::optional<DocumentId> document =
+      renderer.FindDocument(message.document_token());
+  if (!document) {
+    return absl::InvalidArgumentError(
+        "document_token: not a document this renderer hosts");
+  }
+  absl::StatusOr<ValidatedFetchLater> validated =
+      ValidateFetchLaterRequest(message, hosted->url, hosted->origin);
+  if (!validated.ok())
+    return validated.status();
+  if (renderer.FindFetch(message.document_token(), message.client_id())) {
+    return absl::InvalidArgumentError(
+        "client_id: already used in this document");
+  }
+
+  absl::StatusOr<FetchLaterDecision> decision = frame_tree_->QueueDeferredFetch(
+      *document, std::move(validated->request), validated->activate_after);
+  if (!decision.ok()) {
+    // The document was destroyed between the lookup and the queueing: not fully
+    // active.
+    ipc::FetchLaterResponse response;
+    response.set_outcome(ipc::NOT_FULLY_ACTIVE);
+    return response;
+  }
+  ipc::FetchLaterResponse response;
+  response.set_quota(static_cast<uint64_t>(decision->quota));
+  response.set_requested(static_cast<uint64_t>(decision->requested));
+  switch (decision->outcome) {
+    case FetchLaterOutcome::kQueued:
+      response.set_outcome(ipc::QUEUED);
+      renderer.AddFetch(message.document_token(), message.client_id(),
+                        decision->id);
+      break;
+    case FetchLaterOutcome::kNotFullyActive:
+      response.set_outcome(ipc::NOT_FULLY_ACTIVE);
+      break;
+    case FetchLaterOutcome::kQuotaExceeded:
+      response.set_outcome(ipc::QUOTA_EXCEEDED);
+      break;
+  }
+  return response;
+}
+
+absl::StatusOr<ipc::QueryQuotaResponse> BrowserCore::QueryQuota(
+    RendererHost& renderer,
+    const ipc::QueryQuotaRequest& message) {
+  std::optional<DocumentId> document =
+      renderer.FindDocument(message.document_token());
+  if (!document) {
+    return absl::InvalidArgumentError(
+        "document_token: not a document this renderer hosts");
+  }
+  absl::StatusOr<net::Url> url = ValidateFetchLaterUrl(message.url());
+  if (!url.ok())
+    return url.status();
+  ipc::QueryQuotaResponse response;
+  absl::StatusOr<bool> fully_active = frame_tree_->IsFullyActive(*document);
+  if (!fully_active.ok() || !*fully_active) {
+    response.set_outcome(ipc::NOT_FULLY_ACTIVE);
+    return response;
+  }
+  absl::StatusOr<int64_t> quota =
+      frame_tree_->AvailableQuota(*document, net::Origin::Create(*url));
+  response.set_outcome(ipc::QUOTA_EXCEEDED);
+  response.set_quota(quota.ok() ? static_cast<uint64_t>(*quota) : 0);
+  return response;
+}
+
+absl::StatusOr<ipc::AbortFetchLaterResponse> BrowserCore::AbortFetchLater(
+    RendererHost& renderer,
+    const ipc::AbortFetchLaterRequest& message) {
+  if (!renderer.FindDocument(message.document_token())) {
+    return absl::InvalidArgumentError(
+        "document_token: not a document this renderer hosts");
+  }
+  ipc::AbortFetchLaterResponse response;
+  std::optional<DeferredFetchId> id =
+      renderer.FindFetch(message.document_token(), message.client_id());
+  // Unknown ids are not bad messages: the fetch may have been sent (and
+  // forgotten) before the renderer's abort arrived.
+  if (id && frame_tree_->AbortDeferredFetch(*id).ok()) {
+    response.set_was_pending(true);
+    renderer.TakeFetch(*id);
+  }
+  return response;
+}
+
+void BrowserCore::ReportBadMessage(RendererHost& renderer,
+                                   const std::string& reason) {
+  {
+    absl::MutexLock lock(&mu_);
+    bad_messages_.push_back(BadMessageRecord{renderer.id(), renderer.site(),
+                                             reason, options_.clock->Now()});
+  }
+  CutOff(renderer, reason);
+}
+
+void BrowserCore::OnRendererDisconnected(RendererHost& renderer) {
+  CutOff(renderer, "");
+}
+
+void BrowserCore::CutOff(RendererHost& renderer, const std::string& reason) {
+  if (renderer.terminated())
+    return;
+  renderer.Terminate(reason);
+  std::vector<DocumentId> documents;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, hosted] : documents_) {
+      if (hosted.host == &renderer)
+        documents.push_back(id);
+    }
+  }
+  // Crash semantics: destroyed documents send their pending deferred fetches.
+  for (DocumentId id : documents)
+    frame_tree_->CrashDocument(id);
+  if (options_.on_renderer_terminated)
+    options_.on_renderer_terminated(renderer);
+}
+
+std::vector<BadMessageRecord> BrowserCore::bad_messages() {
+  absl::MutexLock lock(&mu_);
+  return bad_messages_;
+}
+
+std::vector<const RendererHost*> BrowserCore::renderers() {
+  absl::MutexLock lock(&mu_);
+  std::vector<const RendererHost*> out;
+  for (const auto& host : hosts_)
+    out.push_back(host.get());
+  return out;
+}
+
+void BrowserCore::OnDeferredFetchProcessed(
+    const ProcessedDeferredFetch& fetch) {
+  // Fetch: "process a deferred fetch" step 3: hand the request to the network.
+  if (options_.network_stage != nullptr) {
+    std::vector<std::pair<std::string, std::string>> headers =
+        fetch.request.headers;
+    if (!fetch.request.referer_header.empty())
+      headers.emplace_back("Referer", fetch.request.referer_header);
+    net::OutgoingRequest out{fetch.id.value(),
+                             fetch.request.method,
+                             fetch.request.url,
+                             std::move(headers),
+                             fetch.request.body,
+                             fetch.network_isolation_key,
+                             fetch.request.retry_options,
+                             /*initiator_gone=*/!fetch.notify_invoked};
+    options_.network_stage->Send(std::move(out));
+  }
+  // Step 4: "notify invoked" sets FetchLaterResult.activated in the renderer.
+  RendererHost* host = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = documents_.find(fetch.document);
+    if (it != documents_.end())
+      host = it->second.host;
+  }
+  if (host == nullptr)
+    return;
+  std::optional<std::pair<std::string, uint64_t>> key =
+      host->TakeFetch(fetch.id);
+  if (key && fetch.notify_invoked) {
+    ipc::RendererEvent event;
+    event.mutable_activated()->set_document_token(key->first);
+    event.mutable_activated()->set_client_id(key->second);
+    host->PushEvent(std::move(event));
+  }
+}
+
+void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
+  RendererHost* created_host = nullptr;
+  bool became_active = false, became_inactive = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (change.created) {
+      const std::string site = SiteFor(*change.url, *change.origin);
+      RendererHost*& host = hosts_by_site_[site];
+      if (host == nullptr || host->terminated()) {
+        // A new renderer for this site (the old one, if any, was cut off).
+        hosts_.push_back(std::make_unique<RendererHost>(
+            RendererId(next_renderer_id_++), site, NewUnguessableToken()));
+        host = hosts_.back().get();
+        hosts_by_token_[host->launch_token()] = host;
+        created_host = host;
+      }
+      HostedDocument hosted{host, NewUnguessableToken(), *change.url,
+                            *change.origin};
+      documents_by_token_[hosted.token] = change.document;
+      host->AddDocument(hosted.token, change.document);
+      ipc::RendererEvent event;
+      auto* committed = event.mutable_document_committed();
+      committed->set_document_token(hosted.token);
+      committed->set_url(change.url->Serialize());
+      committed->set_origin(change.origin->Serialize());
+      host->PushEvent(std::move(event));
+      documents_.emplace(change.document, std::move(hosted));
+    } else {
+      auto it = documents_.find(change.document);
+      if (it != documents_.end()) {
+        ipc::RendererEvent event;
+        auto* state = event.mutable_document_state_changed();
+        state->set_document_token(it->second.token);
+        state->set_fully_active(change.fully_active);
+        state->set_destroyed(change.destroyed);
+        it->second.host->PushEvent(std::move(event));
+        if (change.destroyed) {
+          it->second.host->RemoveDocument(it->second.token);
+          documents_by_token_.erase(it->second.token);
+          documents_.erase(it);
+        }
+      }
+    }
+    // The network stage's retry gate counts fully active documents per key.
+    if (change.fully_active && fully_active_.insert(change.document).second) {
+      became_active = true;
+    } else if (!change.fully_active &&
+               fully_active_.erase(change.document) > 0) {
+      became_inactive = true;
+    }
+  }
+  if (options_.network_stage != nullptr) {
+    if (became_active)
+      options_.network_stage->OnDocumentActive(change.network_isolation_key);
+    if (became_inactive) {
+      options_.network_stage->OnDocumentInactive(change.network_isolation_key);
+    }
+  }
+  if (created_host != nullptr && options_.on_renderer_created) {
+    options_.on_renderer_created(*created_host);
+  }
+}
+
+}  // namespace fetch_later::browser

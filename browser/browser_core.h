@@ -1,0 +1,165 @@
+// BrowserCore: the trusted browser process's state and decisions, without any
+// transport. It owns the frame tree and the renderer hosts, assigns every
+// committed document to the renderer for its site (site-per-process), answers
+// renderers' fetchLater() calls after re-validating them, hands activated
+// deferred fetches to the network stage, and cuts off renderers that send bad
+// messages.
+//
+// Created once by the browser's main (or a test); outlives the gRPC services
+// that call it. Thread-safe. The gRPC adapters (deferred_fetch_host_service.h,
+// browser_control_service.h) only translate protos and call this.
+#ifndef BROWSER_BROWSER_CORE_H_
+#define BROWSER_BROWSER_CORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "browser/frame_tree.h"
+#include "browser/renderer_host.h"
+#include "ipc/deferred_fetch.pb.h"
+#include "net/clock.h"
+#include "net/network_stage.h"
+
+namespace fetch_later::browser {
+
+// A document the browser just committed, and who hosts it.
+struct CommittedFrame {
+  NavigableId navigable;
+  DocumentId document;
+  std::string document_token;
+  std::string site;
+  RendererId renderer;
+  std::string renderer_token;
+};
+
+// Why a renderer was cut off (Chromium's ReportBadMessage).
+struct BadMessageRecord {
+  RendererId renderer;
+  std::string site;
+  std::string reason;
+  absl::Time at;
+};
+
+class BrowserCore : public DeferredFetchSink {
+ public:
+  struct Options {
+    net::NetworkStage* network_stage =
+        nullptr;                        // Not owned; must outlive the core.
+    const net::Clock* clock = nullptr;  // Not owned; must outlive the core.
+    // Set when `clock` is a FakeClock the control interface may advance.
+    net::FakeClock* fake_clock = nullptr;
+    // Called (without locks) when a renderer host is created for a new site, so
+    // a multi-process browser can launch its process; and when one is cut off,
+    // so it can be killed.
+    std::function<void(const RendererHost&)> on_renderer_created;
+    std::function<void(const RendererHost&)> on_renderer_terminated;
+  };
+
+  explicit BrowserCore(Options options);
+  ~BrowserCore() override;
+  BrowserCore(const BrowserCore&) = delete;
+  BrowserCore& operator=(const BrowserCore&) = delete;
+
+  FrameTree& frame_tree() { return *frame_tree_; }
+
+  // ---- Control: frame-tree changes are the browser's decisions. ----
+  NavigableId CreateTab();
+  absl::StatusOr<CommittedFrame> Navigate(NavigableId navigable,
+                                          const NavigationParams& params);
+  absl::StatusOr<CommittedFrame> CreateIframe(
+      const std::string& parent_document_token,
+      const IframeParams& params);
+  absl::Status RemoveIframe(NavigableId navigable);
+  absl::StatusOr<CommittedFrame> RestoreFromBfcache(NavigableId navigable);
+  absl::Status SetHidden(NavigableId navigable, bool hidden);
+  absl::Status CloseTab(NavigableId navigable);
+  // Moves the fake clock and runs the timers that came due. FailedPrecondition
+  // on a browser running on real time.
+  absl::Status AdvanceClock(absl::Duration by);
+  // Runs the timers that came due on the clock (real-time browsers call it from
+  // a timer thread).
+  void RunDueTimers();
+  absl::StatusOr<int64_t> AvailableQuota(
+      const std::string& document_token,
+      const std::optional<net::Origin>& origin);
+  absl::StatusOr<DocumentId> DocumentForToken(
+      const std::string& document_token);
+
+  // ---- Renderer-facing: every input is untrusted. ----
+  // The live renderer host whose launch token is `token`; null for an unknown
+  // or revoked one.
+  RendererHost* AuthenticateRenderer(absl::string_view token);
+  // fetchLater() steps 6 and 10-14. InvalidArgument means a bad message (the
+  // caller reports it); any other error is the browser's.
+  absl::StatusOr<ipc::FetchLaterResponse> FetchLater(
+      RendererHost& renderer,
+      const ipc::FetchLaterRequest& request);
+  absl::StatusOr<ipc::QueryQuotaResponse> QueryQuota(
+      RendererHost& renderer,
+      const ipc::QueryQuotaRequest& request);
+  absl::StatusOr<ipc::AbortFetchLaterResponse> AbortFetchLater(
+      RendererHost& renderer,
+      const ipc::AbortFetchLaterRequest& request);
+  // Records `reason`, revokes the renderer's token, ends its event stream and
+  // destroys its documents as a crash would (their pending deferred fetches are
+  // sent). Other renderers are untouched.
+  void ReportBadMessage(RendererHost& renderer, const std::string& reason);
+  // The renderer's event stream ended: it disconnected, crashed or was killed.
+  void OnRendererDisconnected(RendererHost& renderer);
+
+  std::vector<BadMessageRecord> bad_messages();
+  // Every renderer host ever created (terminated ones included), for
+  // inspection.
+  std::vector<const RendererHost*> renderers();
+
+  // DeferredFetchSink:
+  void OnDeferredFetchProcessed(const ProcessedDeferredFetch& fetch) override;
+  void OnDocumentStateChanged(const DocumentStateChange& change) override;
+
+ private:
+  struct HostedDocument {
+    RendererHost* host;  // Not owned.
+    std::string token;
+    net::Url url;
+    net::Origin origin;
+  };
+
+  absl::StatusOr<CommittedFrame> Committed(NavigableId navigable,
+                                           DocumentId document);
+  // Destroys every document `renderer` hosts (crash semantics) and terminates
+  // it.
+  void CutOff(RendererHost& renderer, const std::string& reason);
+  // The host of `document_token` if `renderer` hosts it; null otherwise.
+  std::optional<HostedDocument> HostedBy(RendererHost& renderer,
+                                         const std::string& token);
+
+  Options options_;
+  std::unique_ptr<FrameTree> frame_tree_;
+
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<RendererHost>> hosts_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, RendererHost*> hosts_by_site_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, RendererHost*> hosts_by_token_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DocumentId, HostedDocument> documents_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, DocumentId> documents_by_token_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<DocumentId> fully_active_ ABSL_GUARDED_BY(mu_);
+  std::vector<BadMessageRecord> bad_messages_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_renderer_id_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_BROWSER_CORE_H_

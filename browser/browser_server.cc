@@ -1,0 +1,81 @@
+#include "browser/browser_server.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace fetch_later::browser {
+
+BrowserServer::BrowserServer(BrowserCore* core, std::string socket_dir)
+    : core_(core),
+      socket_dir_(std::move(socket_dir)),
+      host_service_(core),
+      control_service_(core) {}
+
+absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
+    BrowserCore* core,
+    std::string parent_dir) {
+  std::string dir_template = parent_dir + "/dfXXXXXX";
+  std::vector<char> buffer(dir_template.begin(), dir_template.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) {  // mode 0700
+    return absl::InternalError(
+        absl::StrCat("mkdtemp(", dir_template, "): ", strerror(errno)));
+  }
+  std::unique_ptr<BrowserServer> server(
+      new BrowserServer(core, std::string(buffer.data())));
+  if ((server->socket_dir_ + "/renderer.sock").size() > 107) {
+    return absl::InvalidArgumentError("socket path longer than 107 bytes");
+  }
+
+  grpc::ServerBuilder renderer_builder;
+  renderer_builder.AddListeningPort(server->renderer_address(),
+                                    grpc::InsecureServerCredentials());
+  renderer_builder.RegisterService(&server->host_service_);
+  // Explicit limit: no honest FetchLater message comes near it (see ipc
+  // Limits).
+  renderer_builder.SetMaxReceiveMessageSize(ipc::MAX_MESSAGE_BYTES);
+  server->renderer_server_ = renderer_builder.BuildAndStart();
+
+  grpc::ServerBuilder control_builder;
+  control_builder.AddListeningPort(server->control_address(),
+                                   grpc::InsecureServerCredentials());
+  control_builder.RegisterService(&server->control_service_);
+  server->control_server_ = control_builder.BuildAndStart();
+
+  if (server->renderer_server_ == nullptr ||
+      server->control_server_ == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot listen in ", server->socket_dir_));
+  }
+  // Sockets are for this user only (the directory is 0700 already).
+  chmod((server->socket_dir_ + "/renderer.sock").c_str(), 0600);
+  chmod((server->socket_dir_ + "/control.sock").c_str(), 0600);
+  return server;
+}
+
+void BrowserServer::Shutdown() {
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(1);
+  if (renderer_server_)
+    renderer_server_->Shutdown(deadline);
+  if (control_server_)
+    control_server_->Shutdown(deadline);
+}
+
+BrowserServer::~BrowserServer() {
+  Shutdown();
+  renderer_server_.reset();
+  control_server_.reset();
+  unlink((socket_dir_ + "/renderer.sock").c_str());
+  unlink((socket_dir_ + "/control.sock").c_str());
+  rmdir(socket_dir_.c_str());
+}
+
+}  // namespace fetch_later::browser

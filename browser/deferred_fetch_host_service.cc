@@ -1,0 +1,110 @@
+#include "browser/deferred_fetch_host_service.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace fetch_later::browser {
+
+RendererHost* DeferredFetchHostService::Authenticate(
+    grpc::ServerContext* context,
+    grpc::Status* status) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(kRendererTokenMetadata);
+  RendererHost* host = nullptr;
+  if (it != metadata.end()) {
+    host = core_->AuthenticateRenderer(
+        absl::string_view(it->second.data(), it->second.size()));
+  }
+  if (host == nullptr) {
+    *status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                           "unknown or revoked renderer-token");
+  }
+  return host;
+}
+
+template <typename T>
+grpc::Status DeferredFetchHostService::Finish(RendererHost& renderer,
+                                              absl::StatusOr<T> result,
+                                              T* response) {
+  if (result.ok()) {
+    *response = std::move(*result);
+    return grpc::Status::OK;
+  }
+  if (result.status().code() == absl::StatusCode::kInvalidArgument) {
+    // Chromium's ReportBadMessage: record, cut the renderer off, answer nothing
+    // useful.
+    const std::string reason(result.status().message());
+    core_->ReportBadMessage(renderer, reason);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("bad message: ", reason));
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL,
+                      std::string(result.status().message()));
+}
+
+grpc::Status DeferredFetchHostService::FetchLater(
+    grpc::ServerContext* context,
+    const ipc::FetchLaterRequest* request,
+    ipc::FetchLaterResponse* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  return Finish(*renderer, core_->FetchLater(*renderer, *request), response);
+}
+
+grpc::Status DeferredFetchHostService::QueryQuota(
+    grpc::ServerContext* context,
+    const ipc::QueryQuotaRequest* request,
+    ipc::QueryQuotaResponse* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  return Finish(*renderer, core_->QueryQuota(*renderer, *request), response);
+}
+
+grpc::Status DeferredFetchHostService::AbortFetchLater(
+    grpc::ServerContext* context,
+    const ipc::AbortFetchLaterRequest* request,
+    ipc::AbortFetchLaterResponse* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  return Finish(*renderer, core_->AbortFetchLater(*renderer, *request),
+                response);
+}
+
+grpc::Status DeferredFetchHostService::WatchEvents(
+    grpc::ServerContext* context,
+    const ipc::WatchEventsRequest*,
+    grpc::ServerWriter<ipc::RendererEvent>* writer) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  // Deliver events until the renderer goes away (its stream is cancelled) or is
+  // cut off.
+  while (!context->IsCancelled() && !renderer->terminated()) {
+    std::optional<ipc::RendererEvent> event =
+        renderer->PopEvent(absl::Milliseconds(50));
+    if (!event)
+      continue;
+    if (!writer->Write(*event))
+      break;
+  }
+  if (renderer->terminated()) {
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("renderer cut off: ", renderer->termination_reason()));
+  }
+  // The renderer disconnected or crashed: its documents are destroyed, which
+  // sends their pending deferred fetches (this is what makes fetchLater
+  // reliable).
+  core_->OnRendererDisconnected(*renderer);
+  return grpc::Status(grpc::StatusCode::CANCELLED, "renderer disconnected");
+}
+
+}  // namespace fetch_later::browser

@@ -1,0 +1,174 @@
+#include "browser/fetch_later_request_validator.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "browser/deferred_fetch_quota.h"
+#include "net/fetch_header_rules.h"
+#include "net/referrer.h"
+
+namespace fetch_later::browser {
+namespace {
+
+absl::Status Bad(absl::string_view field, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+}
+
+bool TooLong(absl::string_view s) {
+  return s.size() > static_cast<size_t>(ipc::MAX_FIELD_BYTES);
+}
+
+}  // namespace
+
+absl::StatusOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
+  if (TooLong(spec))
+    return Bad("url", "longer than MAX_FIELD_BYTES");
+  absl::StatusOr<net::Url> url = net::Url::Parse(spec);
+  if (!url.ok())
+    return Bad("url", url.status().message());
+  // The Request constructor refuses credentials.
+  if (url->IncludesCredentials())
+    return Bad("url", "includes credentials");
+  // fetchLater() step 7.
+  if (!url->SchemeIsHttpOrHttps()) {
+    return Bad("url",
+               absl::StrCat("scheme \"", url->scheme(), "\" is not HTTP(S)"));
+  }
+  // Step 8.
+  if (!net::IsUrlPotentiallyTrustworthy(*url)) {
+    return Bad("url", "not potentially trustworthy");
+  }
+  return url;
+}
+
+absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
+    const ipc::FetchLaterRequest& m,
+    const net::Url& document_url,
+    const net::Origin& document_origin) {
+  // Method: a normalised token, not forbidden.
+  if (m.method().empty() || m.method().size() > ipc::MAX_METHOD_BYTES ||
+      !net::IsHttpToken(m.method())) {
+    return Bad("method", "not a method token");
+  }
+  if (net::IsForbiddenMethod(m.method()))
+    return Bad("method", "forbidden method");
+  if (net::NormalizeMethod(m.method()) != m.method())
+    return Bad("method", "not normalised");
+
+  absl::StatusOr<net::Url> url = ValidateFetchLaterUrl(m.url());
+  if (!url.ok())
+    return url.status();
+
+  DeferredRequest request{m.method(), *url};
+
+  // Referrer: the Request constructor leaves a URL only when it is same origin
+  // with the client; otherwise "client" (or "no-referrer" for '').
+  std::optional<net::Url> referrer_source;
+  if (!m.referrer_url().empty()) {
+    if (m.no_referrer())
+      return Bad("referrer_url", "set together with no_referrer");
+    if (TooLong(m.referrer_url()))
+      return Bad("referrer_url", "longer than MAX_FIELD_BYTES");
+    absl::StatusOr<net::Url> referrer = net::Url::Parse(m.referrer_url());
+    if (!referrer.ok())
+      return Bad("referrer_url", referrer.status().message());
+    if (!net::Origin::Create(*referrer).IsSameOriginWith(document_origin)) {
+      return Bad("referrer_url", "not same origin with the document");
+    }
+    request.referrer_url = referrer->Serialize();
+    referrer_source = *referrer;
+  } else if (!m.no_referrer() && !document_origin.opaque()) {
+    referrer_source = document_url;  // "client"
+  }
+  absl::StatusOr<net::ReferrerPolicy> policy =
+      net::ParseReferrerPolicy(m.referrer_policy());
+  if (!policy.ok())
+    return Bad("referrer_policy", policy.status().message());
+  if (referrer_source) {
+    // Fetch: "determine request's referrer", then the Referer header at fetch
+    // time.
+    if (std::optional<net::Url> referer =
+            net::DetermineRequestReferrer(*policy, *referrer_source, *url)) {
+      request.referer_header = referer->Serialize();
+    }
+  }
+
+  // Headers: valid, not forbidden (the Headers object drops those silently).
+  if (m.headers_size() > ipc::MAX_HEADERS)
+    return Bad("headers", "more than MAX_HEADERS");
+  for (int i = 0; i < m.headers_size(); ++i) {
+    const ipc::Header& h = m.headers(i);
+    const std::string field = absl::StrCat("headers[", i, "]");
+    if (TooLong(h.name()) || TooLong(h.value())) {
+      return Bad(field, "longer than MAX_FIELD_BYTES");
+    }
+    if (!net::IsHttpToken(h.name()))
+      return Bad(field, "name is not a token");
+    if (!net::IsHeaderValue(h.value()))
+      return Bad(field, "value is not a header value");
+    if (net::IsForbiddenRequestHeader(h.name(), h.value())) {
+      return Bad(field,
+                 absl::StrCat("forbidden request-header \"", h.name(), "\""));
+    }
+    request.headers.emplace_back(h.name(), h.value());
+  }
+
+  // Body: never with GET/HEAD; always with a length (fetchLater() step 9
+  // refuses streams).
+  if (m.has_body()) {
+    if (m.method() == "GET" || m.method() == "HEAD") {
+      return Bad("body", "a GET or HEAD request cannot have a body");
+    }
+    if (TooLong(m.body()))
+      return Bad("body", "longer than MAX_FIELD_BYTES");
+    request.body = m.body();
+    request.body_length = m.body().size();
+  }
+
+  // activateAfter: fetchLater() step 5 throws RangeError for a negative value.
+  std::optional<absl::Duration> activate_after;
+  if (m.has_activate_after_ms()) {
+    const double ms = m.activate_after_ms();
+    if (!std::isfinite(ms) || ms < 0) {
+      return Bad("activate_after_ms", "negative or not finite");
+    }
+    activate_after = absl::Milliseconds(std::min(ms, 1e15));
+  }
+
+  if (m.has_retry_options()) {
+    const ipc::RetryOptions& r = m.retry_options();
+    if (r.has_backoff_factor() && !std::isfinite(r.backoff_factor())) {
+      return Bad("retry_options.backoff_factor", "not finite");
+    }
+    net::RetryOptions options;
+    options.max_attempts = r.max_attempts();
+    if (r.has_initial_delay_ms())
+      options.initial_delay_ms = r.initial_delay_ms();
+    if (r.has_backoff_factor())
+      options.backoff_factor = r.backoff_factor();
+    if (r.has_max_age_ms())
+      options.max_age_ms = r.max_age_ms();
+    options.retry_after_unload = r.retry_after_unload();
+    options.retry_non_idempotent = r.retry_non_idempotent();
+    options.retry_only_if_server_unreached = r.retry_only_if_server_unreached();
+    request.retry_options = options;
+  }
+
+  // The renderer's count must be the browser's: a mismatch means a lying
+  // renderer. No honest renderer sends a request that can never fit (it asks
+  // QueryQuota instead).
+  const uint64_t length = TotalRequestLength(request);
+  if (length != m.total_request_length()) {
+    return Bad("total_request_length",
+               absl::StrCat("says ", m.total_request_length(),
+                            ", the request is ", length));
+  }
+  if (length > static_cast<uint64_t>(kQuotaPerRequestOrigin)) {
+    return Bad("total_request_length",
+               "above 64 KiB (should have been QueryQuota)");
+  }
+  return ValidatedFetchLater{std::move(request), activate_after};
+}
+
+}  // namespace fetch_later::browser

@@ -1,0 +1,40 @@
+// The browser's re-check of a FetchLater message from an untrusted renderer.
+// The renderer's fetchLater() already ran the Request constructor and method
+// steps 1-9; an honest renderer never sends what this rejects, so every
+// rejection is a bad message, and its reason names the field and the rule
+// ("url: scheme \"ftp\" is not HTTP(S)").
+#ifndef BROWSER_FETCH_LATER_REQUEST_VALIDATOR_H_
+#define BROWSER_FETCH_LATER_REQUEST_VALIDATOR_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "browser/deferred_request.h"
+#include "ipc/deferred_fetch.pb.h"
+#include "net/origin.h"
+#include "net/url.h"
+
+namespace fetch_later::browser {
+
+struct ValidatedFetchLater {
+  DeferredRequest request;
+  std::optional<absl::Duration> activate_after;
+};
+
+// `document_url` and `document_origin` are the calling document's, as the
+// browser knows them (never the renderer's word). On success the request's
+// `referer_header` is the value the browser computed from the referrer policy.
+absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
+    const ipc::FetchLaterRequest& message,
+    const net::Url& document_url,
+    const net::Origin& document_origin);
+
+// The checks fetchLater() steps 7-8 make on a URL: parses, no credentials,
+// HTTP(S), and potentially trustworthy. Shared with QueryQuota.
+absl::StatusOr<net::Url> ValidateFetchLaterUrl(absl::string_view url);
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_FETCH_LATER_REQUEST_VALIDATOR_H_

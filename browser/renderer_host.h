@@ -1,0 +1,91 @@
+// RendererHost: the browser's record of one renderer process (one per site),
+// like Chromium's RenderProcessHost. Created by BrowserCore when a document of
+// a new site commits; owned by BrowserCore; lives until the browser shuts down
+// (a terminated host stays, revoked, so its bad-message record can be
+// inspected).
+//
+// It holds the renderer's launch token, the documents it may speak for (by the
+// unguessable tokens the browser issued), the ids its fetchLater() calls used,
+// and the queue of events for its WatchEvents stream. Thread-safe.
+#ifndef BROWSER_RENDERER_HOST_H_
+#define BROWSER_RENDERER_HOST_H_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "browser/typed_id.h"
+#include "ipc/deferred_fetch.pb.h"
+
+namespace fetch_later::browser {
+
+using RendererId = TypedId<struct RendererIdTag>;
+
+// 128 random bits as 32 lowercase hex digits, from the OS's CSPRNG.
+std::string NewUnguessableToken();
+
+class RendererHost {
+ public:
+  RendererHost(RendererId id, std::string site, std::string launch_token)
+      : id_(id),
+        site_(std::move(site)),
+        launch_token_(std::move(launch_token)) {}
+  RendererHost(const RendererHost&) = delete;
+  RendererHost& operator=(const RendererHost&) = delete;
+
+  RendererId id() const { return id_; }
+  const std::string& site() const { return site_; }
+  const std::string& launch_token() const { return launch_token_; }
+
+  // Documents.
+  void AddDocument(const std::string& token, DocumentId document);
+  std::optional<DocumentId> FindDocument(const std::string& token) const;
+  void RemoveDocument(const std::string& token);
+
+  // fetchLater() ids: (document token, renderer-chosen client id) <->
+  // DeferredFetchId. Returns false if the pair is already in use (a bad
+  // message).
+  bool AddFetch(const std::string& document_token,
+                uint64_t client_id,
+                DeferredFetchId id);
+  std::optional<DeferredFetchId> FindFetch(const std::string& document_token,
+                                           uint64_t client_id) const;
+  // Forgets the fetch and returns its (document token, client id).
+  std::optional<std::pair<std::string, uint64_t>> TakeFetch(DeferredFetchId id);
+
+  // Events for the WatchEvents stream.
+  void PushEvent(ipc::RendererEvent event);
+  // Waits up to `timeout` for an event; nullopt on timeout or once terminated.
+  std::optional<ipc::RendererEvent> PopEvent(absl::Duration timeout);
+
+  // Cut off: the token stops working and the event stream ends. Idempotent; the
+  // first reason is kept ("" for an ordinary disconnect).
+  void Terminate(std::string reason);
+  bool terminated() const;
+  std::string termination_reason() const;
+  int document_count() const;
+
+ private:
+  const RendererId id_;
+  const std::string site_;
+  const std::string launch_token_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, DocumentId> documents_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::pair<std::string, uint64_t>, DeferredFetchId>
+      fetches_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<DeferredFetchId, std::pair<std::string, uint64_t>>
+      fetch_keys_ ABSL_GUARDED_BY(mu_);
+  std::deque<ipc::RendererEvent> events_ ABSL_GUARDED_BY(mu_);
+  bool terminated_ ABSL_GUARDED_BY(mu_) = false;
+  std::string termination_reason_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_RENDERER_HOST_H_

@@ -1,0 +1,278 @@
+#include "renderer/renderer_connection.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "net/origin.h"
+#include "net/referrer.h"
+
+namespace fetch_later::renderer {
+namespace {
+
+constexpr char kRendererTokenMetadata[] = "renderer-token";
+// Fetch: the most any single deferred request can use (the per-reporting-origin
+// quota); a longer one can never fit, so only the available quota is asked for.
+constexpr uint64_t kMaxDeferredRequestLength = 64 * 1024;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
+    const std::string& address,
+    const std::string& launch_token) {
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                 std::chrono::seconds(5))) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to ", address));
+  }
+  std::unique_ptr<RendererConnection> connection(
+      new RendererConnection(std::move(channel), launch_token));
+  connection->events_thread_ =
+      std::thread([c = connection.get()] { c->ReadEvents(); });
+  return connection;
+}
+
+RendererConnection::RendererConnection(std::shared_ptr<grpc::Channel> channel,
+                                       std::string launch_token)
+    : launch_token_(std::move(launch_token)),
+      channel_(std::move(channel)),
+      stub_(ipc::DeferredFetchHost::NewStub(channel_)),
+      events_context_(NewContext()) {}
+
+RendererConnection::~RendererConnection() {
+  events_context_->TryCancel();
+  if (events_thread_.joinable())
+    events_thread_.join();
+}
+
+std::unique_ptr<grpc::ClientContext> RendererConnection::NewContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata(kRendererTokenMetadata, launch_token_);
+  return context;
+}
+
+void RendererConnection::ReadEvents() {
+  ipc::WatchEventsRequest request;
+  std::unique_ptr<grpc::ClientReader<ipc::RendererEvent>> reader =
+      stub_->WatchEvents(events_context_.get(), request);
+  ipc::RendererEvent event;
+  while (reader->Read(&event)) {
+    absl::MutexLock lock(&mu_);
+    if (event.has_document_committed()) {
+      const ipc::DocumentCommitted& committed = event.document_committed();
+      absl::StatusOr<net::Url> url = net::Url::Parse(committed.url());
+      if (!url.ok())
+        continue;
+      ClientContext context = ClientContext::ForDocument(*url);
+      // The browser's origin is authoritative (e.g. opaque for a sandboxed
+      // frame).
+      if (committed.origin() == "null")
+        context.origin = net::Origin::CreateOpaque();
+      documents_.insert_or_assign(committed.document_token(),
+                                  std::move(context));
+    } else if (event.has_document_state_changed()) {
+      const ipc::DocumentStateChanged& state = event.document_state_changed();
+      auto it = documents_.find(state.document_token());
+      if (it == documents_.end())
+        continue;
+      if (state.destroyed()) {
+        documents_.erase(it);
+        absl::erase_if(pending_, [&](const auto& entry) {
+          return entry.first.first == state.document_token();
+        });
+      } else {
+        it->second.fully_active = state.fully_active();
+      }
+    } else if (event.has_activated()) {
+      auto it = pending_.find(
+          {event.activated().document_token(), event.activated().client_id()});
+      if (it == pending_.end())
+        continue;
+      // Fetch: the deferred fetch task source runs "notify invoked": activated
+      // = true.
+      it->second.activated->store(true);
+      pending_.erase(it);
+      activations_++;
+    }
+  }
+  reader->Finish();
+  absl::MutexLock lock(&mu_);
+  disconnected_ = true;
+}
+
+bool RendererConnection::WaitForDocument(const std::string& token,
+                                         absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto present = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return documents_.contains(token) || disconnected_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&present), timeout);
+  return documents_.contains(token);
+}
+
+std::optional<ClientContext> RendererConnection::Document(
+    const std::string& token) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_.find(token);
+  if (it == documents_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+bool RendererConnection::WaitForActivated(const FetchLaterResult& result,
+                                          absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto done = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return result.activated() || disconnected_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  return result.activated();
+}
+
+bool RendererConnection::disconnected() {
+  absl::MutexLock lock(&mu_);
+  return disconnected_;
+}
+
+JsError RendererConnection::QuotaExceeded(uint64_t quota,
+                                          uint64_t requested) const {
+  JsError error;
+  error.type = JsErrorType::kQuotaExceededError;
+  error.message =
+      absl::StrCat("fetchLater: ", requested, " bytes requested, ", quota,
+                   " bytes of deferred-fetch quota available");
+  error.quota = quota;
+  error.requested = requested;
+  return error;
+}
+
+JsResult<FetchLaterResult> RendererConnection::FetchLater(
+    const std::string& document_token,
+    const std::optional<RequestInfo>& input,
+    const DeferredRequestInit& init,
+    const std::optional<RetryOptionsInit>& retry) {
+  std::optional<ClientContext> client = Document(document_token);
+  if (!client)
+    return MakeTypeError(
+        "fetchLater: the document is not hosted by this renderer");
+
+  // Steps 1-9.
+  JsResult<ValidatedFetchLater> validated =
+      ValidateFetchLater(input, init, *client);
+  if (!validated.ok())
+    return validated.error();
+  const Request& request = validated->request;
+  const uint64_t requested = TotalRequestLength(request);
+
+  // Steps 10-12 for a request that can never fit: only the available quota is
+  // needed.
+  if (requested > kMaxDeferredRequestLength) {
+    ipc::QueryQuotaRequest query;
+    query.set_document_token(document_token);
+    // Only the origin matters, and the URL itself may be what is too long.
+    query.set_url(net::Origin::Create(request.url()).Serialize() + "/");
+    ipc::QueryQuotaResponse answer;
+    auto context = NewContext();
+    grpc::Status status = stub_->QueryQuota(context.get(), query, &answer);
+    if (!status.ok())
+      return MakeTypeError("fetchLater: the browser refused the call");
+    if (answer.outcome() == ipc::NOT_FULLY_ACTIVE) {
+      return MakeTypeError("fetchLater: the document is not fully active");
+    }
+    return QuotaExceeded(answer.quota(), requested);
+  }
+
+  ipc::FetchLaterRequest message;
+  message.set_document_token(document_token);
+  message.set_method(request.method());
+  message.set_url(request.url().Serialize());
+  switch (request.referrer().kind) {
+    case RequestReferrer::Kind::kUrl:
+      message.set_referrer_url(request.referrer().url->Serialize());
+      break;
+    case RequestReferrer::Kind::kNoReferrer:
+      message.set_no_referrer(true);
+      break;
+    case RequestReferrer::Kind::kClient:
+      break;
+  }
+  const net::ReferrerPolicy policy =
+      request.referrer_policy() == net::ReferrerPolicy::kEmpty
+          ? client->referrer_policy
+          : request.referrer_policy();
+  message.set_referrer_policy(std::string(net::ReferrerPolicyToString(policy)));
+  for (const auto& [name, value] : request.header_list()) {
+    ipc::Header* header = message.add_headers();
+    header->set_name(name);
+    header->set_value(value);
+  }
+  if (request.body())
+    message.set_body(request.body_bytes());
+  if (validated->activate_after_ms)
+    message.set_activate_after_ms(*validated->activate_after_ms);
+  message.set_total_request_length(requested);
+  if (retry) {
+    ipc::RetryOptions* r = message.mutable_retry_options();
+    r->set_max_attempts(retry->max_attempts);
+    if (retry->initial_delay_ms)
+      r->set_initial_delay_ms(*retry->initial_delay_ms);
+    if (retry->backoff_factor)
+      r->set_backoff_factor(*retry->backoff_factor);
+    if (retry->max_age_ms)
+      r->set_max_age_ms(*retry->max_age_ms);
+    r->set_retry_after_unload(retry->retry_after_unload);
+    r->set_retry_non_idempotent(retry->retry_non_idempotent);
+    r->set_retry_only_if_server_unreached(
+        retry->retry_only_if_server_unreached);
+  }
+  auto activated = std::make_shared<std::atomic<bool>>(false);
+  uint64_t client_id;
+  {
+    absl::MutexLock lock(&mu_);
+    client_id = next_client_id_++;
+    // Registered before the call so an activation racing the reply is not lost.
+    pending_[{document_token, client_id}] =
+        Pending{activated, request.signal()};
+  }
+  message.set_client_id(client_id);
+
+  ipc::FetchLaterResponse response;
+  auto context = NewContext();
+  grpc::Status status = stub_->FetchLater(context.get(), message, &response);
+  if (!status.ok() || response.outcome() != ipc::QUEUED) {
+    absl::MutexLock lock(&mu_);
+    pending_.erase({document_token, client_id});
+  }
+  if (!status.ok()) {
+    return MakeTypeError(absl::StrCat(
+        "fetchLater: the browser refused the call: ", status.error_message()));
+  }
+  switch (response.outcome()) {
+    case ipc::QUEUED:
+      break;
+    case ipc::NOT_FULLY_ACTIVE:
+      return MakeTypeError("fetchLater: the document is not fully active");
+    case ipc::QUOTA_EXCEEDED:
+      return QuotaExceeded(response.quota(), response.requested());
+    default:
+      return MakeTypeError("fetchLater: unexpected answer from the browser");
+  }
+
+  // Step 15: aborting the signal aborts the deferred record (a no-op once
+  // sent).
+  std::shared_ptr<ipc::DeferredFetchHost::Stub> stub = stub_;
+  std::string token = launch_token_;
+  request.signal()->AddAlgorithm([stub, token, document_token, client_id] {
+    ipc::AbortFetchLaterRequest abort;
+    abort.set_document_token(document_token);
+    abort.set_client_id(client_id);
+    ipc::AbortFetchLaterResponse ignored;
+    grpc::ClientContext context;
+    context.AddMetadata(kRendererTokenMetadata, token);
+    stub->AbortFetchLater(&context, abort, &ignored);
+  });
+  // Step 16.
+  return FetchLaterResult(activated);
+}
+
+}  // namespace fetch_later::renderer

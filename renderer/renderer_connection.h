@@ -1,0 +1,115 @@
+// RendererConnection: the renderer process's end of the browser connection, the
+// part of Blink that a fetchLater() call reaches after the binding. It runs
+// fetchLater()'s steps 1-9 locally (request.h), asks the browser over gRPC to
+// run steps 10-14 (the browser is the only authority on quota), adds the
+// step-15 abort step to the signal, and keeps each FetchLaterResult's
+// `activated` flag current from the browser's event stream.
+//
+// Created once per renderer process with the launch token the browser handed
+// it; owned by the renderer's main (or a test). Destroying it closes the event
+// stream, which the browser treats as the renderer going away (its documents
+// are destroyed and their deferred fetches sent). Thread-safe.
+//
+//   auto renderer = *RendererConnection::Connect(address, launch_token);
+//   renderer->WaitForDocument(document_token, absl::Seconds(5));
+//   JsResult<FetchLaterResult> result =
+//       renderer->FetchLater(document_token,
+//       RequestInfo("https://a.test/beacon"), {});
+#ifndef RENDERER_RENDERER_CONNECTION_H_
+#define RENDERER_RENDERER_CONNECTION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "ipc/deferred_fetch.grpc.pb.h"
+#include "renderer/request.h"
+
+namespace fetch_later::renderer {
+
+// `RequestInit.retryOptions` (fetch-retry explainer), as script passes it.
+struct RetryOptionsInit {
+  uint32_t max_attempts = 0;  // required; [EnforceRange] unsigned short
+  std::optional<uint64_t> initial_delay_ms;
+  std::optional<double> backoff_factor;
+  std::optional<uint64_t> max_age_ms;
+  bool retry_after_unload = false;
+  bool retry_non_idempotent = false;
+  bool retry_only_if_server_unreached = false;
+};
+
+class RendererConnection {
+ public:
+  // Connects to the browser's renderer socket (`address`, e.g.
+  // "unix:/tmp/dfX/renderer.sock") and opens the event stream, proving
+  // `launch_token`.
+  static absl::StatusOr<std::unique_ptr<RendererConnection>> Connect(
+      const std::string& address,
+      const std::string& launch_token);
+  ~RendererConnection();
+  RendererConnection(const RendererConnection&) = delete;
+  RendererConnection& operator=(const RendererConnection&) = delete;
+
+  // Waits until the browser has committed `document_token` to this renderer.
+  bool WaitForDocument(const std::string& document_token,
+                       absl::Duration timeout);
+  // The document's settings object as this renderer knows it; nullopt if not
+  // hosted here.
+  std::optional<ClientContext> Document(const std::string& document_token);
+  // Waits until the activation of `result` (or `timeout`); returns `activated`.
+  bool WaitForActivated(const FetchLaterResult& result, absl::Duration timeout);
+
+  // fetchLater(input, init) in the document named `document_token`.
+  JsResult<FetchLaterResult> FetchLater(
+      const std::string& document_token,
+      const std::optional<RequestInfo>& input,
+      const DeferredRequestInit& init,
+      const std::optional<RetryOptionsInit>& retry = {});
+
+  // Whether the browser cut this renderer off (or the connection ended).
+  bool disconnected();
+
+ private:
+  RendererConnection(std::shared_ptr<grpc::Channel> channel,
+                     std::string launch_token);
+  void ReadEvents();
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  JsError QuotaExceeded(uint64_t quota, uint64_t requested) const;
+
+  const std::string launch_token_;
+  std::shared_ptr<grpc::Channel> channel_;
+  // Shared with abort algorithms, which may outlive a call.
+  std::shared_ptr<ipc::DeferredFetchHost::Stub> stub_;
+  std::unique_ptr<grpc::ClientContext> events_context_;
+  std::thread events_thread_;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, ClientContext> documents_
+      ABSL_GUARDED_BY(mu_);
+  // A queued fetchLater() call: its result's activated flag, and the Request's
+  // signal (a dependent signal is held only weakly by its source, so the
+  // step-15 abort algorithm lives as long as this entry).
+  struct Pending {
+    std::shared_ptr<std::atomic<bool>> activated;
+    std::shared_ptr<AbortSignal> signal;
+  };
+  // (document token, client id) -> the call.
+  absl::flat_hash_map<std::pair<std::string, uint64_t>, Pending> pending_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t next_client_id_ ABSL_GUARDED_BY(mu_) = 1;
+  bool disconnected_ ABSL_GUARDED_BY(mu_) = false;
+  // Bumped on every activation event (WaitForActivated waits on it).
+  uint64_t activations_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace fetch_later::renderer
+
+#endif  // RENDERER_RENDERER_CONNECTION_H_

@@ -1,0 +1,168 @@
+// A browser (BrowserCore on a fake clock, a recording network stage) serving
+// its real gRPC interfaces on real Unix sockets, driven through the
+// BrowserControl stub, with renderer connections made the way a renderer
+// process makes them. For cross-component tests.
+#ifndef TESTS_IPC_TEST_FIXTURE_H_
+#define TESTS_IPC_TEST_FIXTURE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "browser/browser_core.h"
+#include "browser/browser_server.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ipc/deferred_fetch.grpc.pb.h"
+#include "net/clock.h"
+#include "net/recording_network_stage.h"
+#include "renderer/renderer_connection.h"
+
+namespace fetch_later::testing {
+
+class IpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    browser::BrowserCore::Options options;
+    options.network_stage = &network_;
+    options.clock = &clock_;
+    options.fake_clock = &clock_;
+    core_ = std::make_unique<browser::BrowserCore>(options);
+    auto server = browser::BrowserServer::Start(core_.get());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    control_ = ipc::BrowserControl::NewStub(grpc::CreateChannel(
+        server_->control_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    renderers_.clear();
+    server_.reset();
+    core_.reset();
+  }
+
+  uint64_t CreateTab() {
+    grpc::ClientContext context;
+    ipc::CreateTabResponse response;
+    EXPECT_TRUE(control_->CreateTab(&context, {}, &response).ok());
+    return response.navigable_id();
+  }
+
+  ipc::Frame Navigate(uint64_t navigable,
+                      const std::string& url,
+                      const std::string& policy = "",
+                      bool enter_bfcache = false) {
+    ipc::NavigateRequest request;
+    request.set_navigable_id(navigable);
+    request.set_url(url);
+    request.set_permissions_policy(policy);
+    request.set_enter_bfcache(enter_bfcache);
+    ipc::Frame frame;
+    grpc::ClientContext context;
+    grpc::Status status = control_->Navigate(&context, request, &frame);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return frame;
+  }
+
+  // A tab showing `url`.
+  ipc::Frame OpenPage(const std::string& url, const std::string& policy = "") {
+    tab_ = CreateTab();
+    return Navigate(tab_, url, policy);
+  }
+
+  ipc::Frame Iframe(const ipc::Frame& parent,
+                    const std::string& src,
+                    const std::string& allow = "") {
+    ipc::CreateIframeRequest request;
+    request.set_parent_document_token(parent.document_token());
+    request.set_src(src);
+    request.set_allow(allow);
+    ipc::Frame frame;
+    grpc::ClientContext context;
+    grpc::Status status = control_->CreateIframe(&context, request, &frame);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return frame;
+  }
+
+  grpc::Status RemoveIframe(const ipc::Frame& frame) {
+    ipc::RemoveIframeRequest request;
+    request.set_navigable_id(frame.navigable_id());
+    ipc::Empty empty;
+    grpc::ClientContext context;
+    return control_->RemoveIframe(&context, request, &empty);
+  }
+
+  grpc::Status CloseTab(uint64_t navigable) {
+    ipc::NavigableRequest request;
+    request.set_navigable_id(navigable);
+    ipc::Empty empty;
+    grpc::ClientContext context;
+    return control_->CloseTab(&context, request, &empty);
+  }
+
+  ipc::Frame RestoreFromBfcache(uint64_t navigable) {
+    ipc::NavigableRequest request;
+    request.set_navigable_id(navigable);
+    ipc::Frame frame;
+    grpc::ClientContext context;
+    EXPECT_TRUE(control_->RestoreFromBfcache(&context, request, &frame).ok());
+    return frame;
+  }
+
+  void AdvanceClock(uint64_t ms) {
+    ipc::AdvanceClockRequest request;
+    request.set_ms(ms);
+    ipc::Empty empty;
+    grpc::ClientContext context;
+    ASSERT_TRUE(control_->AdvanceClock(&context, request, &empty).ok());
+  }
+
+  // The renderer process hosting `frame`, connected on first use; waits until
+  // the frame's document was committed to it.
+  renderer::RendererConnection& RendererFor(const ipc::Frame& frame) {
+    auto& connection = renderers_[frame.renderer_token()];
+    if (connection == nullptr) {
+      auto made = renderer::RendererConnection::Connect(
+          server_->renderer_address(), frame.renderer_token());
+      EXPECT_TRUE(made.ok()) << made.status();
+      connection = std::move(*made);
+    }
+    EXPECT_TRUE(
+        connection->WaitForDocument(frame.document_token(), absl::Seconds(5)))
+        << frame.document_token();
+    return *connection;
+  }
+
+  // Simulates the renderer process hosting `frame` dying.
+  void KillRenderer(const ipc::Frame& frame) {
+    renderers_.erase(frame.renderer_token());
+  }
+
+  renderer::JsResult<renderer::FetchLaterResult> FetchLater(
+      const ipc::Frame& frame,
+      const std::optional<renderer::RequestInfo>& input,
+      const renderer::DeferredRequestInit& init = {}) {
+    return RendererFor(frame).FetchLater(frame.document_token(), input, init);
+  }
+
+  std::vector<std::string> SentUrls() {
+    std::vector<std::string> urls;
+    for (const auto& r : network_.sent())
+      urls.push_back(r.url.Serialize());
+    return urls;
+  }
+
+  net::FakeClock clock_;
+  net::RecordingNetworkStage network_;
+  std::unique_ptr<browser::BrowserCore> core_;
+  std::unique_ptr<browser::BrowserServer> server_;
+  std::unique_ptr<ipc::BrowserControl::Stub> control_;
+  std::map<std::string, std::unique_ptr<renderer::RendererConnection>>
+      renderers_;
+  uint64_t tab_ = 0;
+};
+
+}  // namespace fetch_later::testing
+
+#endif  // TESTS_IPC_TEST_FIXTURE_H_
