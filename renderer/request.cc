@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "net/fetch_header_rules.h"
 
 namespace fetch_later::renderer {
 namespace {
@@ -62,58 +63,6 @@ absl::string_view StripHttpWhitespace(absl::string_view s) {
   while (!s.empty() && IsHttpWhitespace(s.back()))
     s.remove_suffix(1);
   return s;
-}
-
-absl::string_view StripHttpTabOrSpace(absl::string_view s) {
-  while (!s.empty() && IsHttpTabOrSpace(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && IsHttpTabOrSpace(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Fetch: "collect an HTTP quoted string" with extract-value false: returns the
-// quoted string as written (quotes and backslashes included). `*pos` is at
-// the opening quote.
-std::string CollectHttpQuotedString(absl::string_view input, size_t* pos) {
-  size_t start = *pos;
-  ++*pos;  // The opening quote.
-  while (*pos < input.size()) {
-    char c = input[*pos];
-    ++*pos;
-    if (c == '\\') {
-      if (*pos >= input.size())
-        break;
-      ++*pos;
-    } else if (c == '"') {
-      break;
-    }
-  }
-  return std::string(input.substr(start, *pos - start));
-}
-
-// Fetch: header value "get, decode, and split".
-std::vector<std::string> GetDecodeAndSplit(absl::string_view input) {
-  std::vector<std::string> values;
-  size_t pos = 0;
-  std::string temporary;
-  while (true) {
-    size_t end = input.find_first_of("\",", pos);
-    if (end == absl::string_view::npos)
-      end = input.size();
-    temporary.append(input.substr(pos, end - pos).data(), end - pos);
-    pos = end;
-    if (pos < input.size() && input[pos] == '"') {
-      temporary += CollectHttpQuotedString(input, &pos);
-      if (pos < input.size())
-        continue;
-    }
-    values.emplace_back(StripHttpTabOrSpace(temporary));
-    temporary.clear();
-    if (pos >= input.size())
-      return values;
-    ++pos;  // The comma.
-  }
 }
 
 // Fetch: "CORS-unsafe request-header byte".
@@ -424,98 +373,13 @@ JsError MakeAbortError(std::string message) {
 // ---------------------------------------------------------------------------
 // Headers.
 
-bool IsHeaderName(absl::string_view name) {
-  return IsToken(name);
-}
-
-bool IsHeaderValue(absl::string_view value) {
-  if (!value.empty() &&
-      (IsHttpTabOrSpace(value.front()) || IsHttpTabOrSpace(value.back()))) {
-    return false;
-  }
-  for (char c : value) {
-    if (c == '\0' || c == '\r' || c == '\n')
-      return false;
-  }
-  return true;
-}
-
-std::string NormalizeHeaderValue(absl::string_view value) {
-  return std::string(StripHttpWhitespace(value));
-}
-
-bool IsForbiddenRequestHeader(absl::string_view name, absl::string_view value) {
-  // Step 1.
-  static constexpr absl::string_view kForbiddenNames[] = {
-      "Accept-Charset",
-      "Accept-Encoding",
-      "Access-Control-Request-Headers",
-      "Access-Control-Request-Method",
-      "Connection",
-      "Content-Length",
-      "Cookie",
-      "Cookie2",
-      "Date",
-      "DNT",
-      "Expect",
-      "Host",
-      "Keep-Alive",
-      "Origin",
-      "Referer",
-      "Set-Cookie",
-      "TE",
-      "Trailer",
-      "Transfer-Encoding",
-      "Upgrade",
-      "Via",
-  };
-  for (absl::string_view forbidden : kForbiddenNames) {
-    if (absl::EqualsIgnoreCase(name, forbidden))
-      return true;
-  }
-  // Step 2.
-  if (absl::StartsWithIgnoreCase(name, "proxy-") ||
-      absl::StartsWithIgnoreCase(name, "sec-")) {
-    return true;
-  }
-  // Step 3.
-  if (absl::EqualsIgnoreCase(name, "X-HTTP-Method") ||
-      absl::EqualsIgnoreCase(name, "X-HTTP-Method-Override") ||
-      absl::EqualsIgnoreCase(name, "X-Method-Override")) {
-    for (const std::string& method : GetDecodeAndSplit(value)) {
-      if (IsForbiddenMethod(method))
-        return true;
-    }
-  }
-  return false;
-}
-
-bool IsMethod(absl::string_view method) {
-  return IsToken(method);
-}
-
-bool IsForbiddenMethod(absl::string_view method) {
-  return absl::EqualsIgnoreCase(method, "CONNECT") ||
-         absl::EqualsIgnoreCase(method, "TRACE") ||
-         absl::EqualsIgnoreCase(method, "TRACK");
-}
-
-std::string NormalizeMethod(absl::string_view method) {
-  for (absl::string_view normalized :
-       {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}) {
-    if (absl::EqualsIgnoreCase(method, normalized))
-      return std::string(normalized);
-  }
-  return std::string(method);
-}
-
 // Fetch: Headers "validate".
 JsResult<bool> Headers::Validate(absl::string_view name,
                                  absl::string_view value) const {
   // Step 1.
-  if (!IsHeaderName(name))
+  if (!net::IsHttpToken(name))
     return MakeTypeError(absl::StrCat("Invalid name: '", name, "'"));
-  if (!IsHeaderValue(value)) {
+  if (!net::IsHeaderValue(value)) {
     return MakeTypeError(absl::StrCat("Invalid value for header '", name, "'"));
   }
   // Step 2.
@@ -523,7 +387,7 @@ JsResult<bool> Headers::Validate(absl::string_view name,
     return MakeTypeError("Headers are immutable");
   // Step 3. (Under "request-no-cors" the callers' no-CORS-safelisted checks
   // exclude every forbidden name.)
-  if (guard_ == Guard::kRequest && IsForbiddenRequestHeader(name, value))
+  if (guard_ == Guard::kRequest && net::IsForbiddenRequestHeader(name, value))
     return false;
   // Step 4 (guard "response") is not modelled.
   return true;
@@ -536,7 +400,7 @@ void Headers::RemovePrivilegedNoCorsRequestHeaders() {
 // Fetch: Headers "append".
 JsStatus Headers::Append(absl::string_view name, absl::string_view raw_value) {
   // Step 1.
-  std::string value = NormalizeHeaderValue(raw_value);
+  std::string value = net::NormalizeHeaderValue(raw_value);
   // Step 2.
   JsResult<bool> valid = Validate(name, value);
   if (!valid.ok())
@@ -564,7 +428,7 @@ JsStatus Headers::Append(absl::string_view name, absl::string_view raw_value) {
 
 // Fetch: Headers set(name, value).
 JsStatus Headers::Set(absl::string_view name, absl::string_view raw_value) {
-  std::string value = NormalizeHeaderValue(raw_value);
+  std::string value = net::NormalizeHeaderValue(raw_value);
   JsResult<bool> valid = Validate(name, value);
   if (!valid.ok())
     return valid.error();
@@ -619,13 +483,13 @@ JsStatus Headers::Delete(absl::string_view name) {
 
 JsResult<std::optional<std::string>> Headers::Get(
     absl::string_view name) const {
-  if (!IsHeaderName(name))
+  if (!net::IsHttpToken(name))
     return MakeTypeError(absl::StrCat("Invalid name: '", name, "'"));
   return GetFromHeaderList(list_, name);
 }
 
 JsResult<bool> Headers::Has(absl::string_view name) const {
-  if (!IsHeaderName(name))
+  if (!net::IsHttpToken(name))
     return MakeTypeError(absl::StrCat("Invalid name: '", name, "'"));
   return Contains(name);
 }
@@ -1033,15 +897,15 @@ JsResult<Request> ConstructRequest(const RequestInfo& input,
   // Step 26.
   if (init.method.has_value()) {
     const std::string& method = *init.method;
-    if (!IsMethod(method)) {
+    if (!net::IsHttpToken(method)) {
       return MakeTypeError(
           absl::StrCat("'", method, "' is not a valid HTTP method."));
     }
-    if (IsForbiddenMethod(method)) {
+    if (net::IsForbiddenMethod(method)) {
       return MakeTypeError(
           absl::StrCat("'", method, "' HTTP method is unsupported."));
     }
-    request->method_ = NormalizeMethod(method);
+    request->method_ = net::NormalizeMethod(method);
   }
 
   // Step 27.

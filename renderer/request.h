@@ -127,20 +127,8 @@ class JsStatus {
 // byte-case-insensitively.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// Fetch: "header name" (the field-name token production).
-bool IsHeaderName(absl::string_view name);
-// Fetch: "header value" (no leading/trailing tab or space; no NUL, CR, LF).
-bool IsHeaderValue(absl::string_view value);
-// Fetch: "normalize" a header value: strip leading and trailing HTTP
-// whitespace bytes (tab, space, CR, LF).
-std::string NormalizeHeaderValue(absl::string_view value);
-// Fetch: "forbidden request-header" (`value` matters for the
-// X-HTTP-Method(-Override)/X-Method-Override names).
-bool IsForbiddenRequestHeader(absl::string_view name, absl::string_view value);
-// Fetch: "method" (a token), "forbidden method", "normalize" a method.
-bool IsMethod(absl::string_view method);
-bool IsForbiddenMethod(absl::string_view method);
-std::string NormalizeMethod(absl::string_view method);
+// The Fetch rules for header names and values, methods and forbidden request
+// headers are net/fetch_header_rules.h (shared with the browser's re-check).
 
 class Request;
 class RequestInfo;

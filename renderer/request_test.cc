@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/fetch_header_rules.h"
 #include "net/referrer.h"
 #include "net/url.h"
 
@@ -138,7 +139,7 @@ TEST(HeadersTest, ForbiddenRequestHeadersAreIgnored) {
       {"not forbidden: Accept", "Accept", "*/*", false},
   };
   for (const Case& c : kCases) {
-    EXPECT_EQ(IsForbiddenRequestHeader(c.name, c.value), c.forbidden)
+    EXPECT_EQ(net::IsForbiddenRequestHeader(c.name, c.value), c.forbidden)
         << c.source << ": " << c.name;
     Headers headers(Headers::Guard::kRequest);
     ASSERT_TRUE(headers.Append(c.name, c.value).ok()) << c.source;

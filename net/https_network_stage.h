@@ -1,0 +1,201 @@
+// The browser's real network stage: sends activated deferred fetches over HTTPS
+// (BoringSSL, HTTP/1.1) and retries them per the fetch-retry explainer with the
+// browser's caps.
+//
+//   HttpsNetworkStage::Options options;
+//   options.ca_pem = ca.root_pem();                       // default: the
+//   system CA bundle options.host_resolver_rules = "MAP * 127.0.0.1:4433";
+//   options.clock = &fake_clock;                          // backoff and maxAge
+//   on virtual time auto stage =
+//   *HttpsNetworkStage::Create(std::move(options));
+//   stage->OnDocumentActive(nik);
+//   stage->Send(std::move(request));                      // returns at once
+//   stage->WaitForIdle(absl::Seconds(5));
+//   stage->attempts();                                    // what happened,
+//   attempt by attempt
+//
+// Created once per browser process (tools/ and browser/ own it), destroyed at
+// shutdown; pending requests and retries die with it. One event-loop thread
+// (net/event_loop.h) owns every socket, TLS session, pool and retry timer; the
+// public methods post to it and are thread-safe.
+//
+// Policy, in the order a request meets it:
+//  - HTTPS only: no upgrade, no exception. A URL (or a redirect hop) that is
+//  not https is refused
+//    and recorded as a "not-https" network error without opening a socket —
+//    even http://localhost, which fetchLater's "potentially trustworthy" rule
+//    would accept: this stage has no plaintext code path at all, so none can be
+//    reached by a confused or malicious caller.
+//  - Fetch "bad port" (net/port_util.h) → "bad-port" network error, nothing
+//  sent.
+//  - TLS 1.2+, SNI = the URL host, certificate chain and host name (or IP)
+//  verification against the
+//    configured trust anchors; no switch to ignore errors.
+//  - Connections: HTTP/1.1 keep-alive, pooled per (scheme, host, port,
+//  NetworkIsolationKey), so
+//    two partitions never share a socket; at most `max_connections_per_pool`
+//    per key, further requests queue (FIFO). A reused connection that fails
+//    before any response byte is retried once on a fresh connection within the
+//    same attempt (the server may have closed it while idle), as Chromium does.
+//  - Responses are read and discarded. 301/302/303/307/308 are followed, up to
+//  20, each hop
+//    https-only; 303 (and 301/302 for POST) become GET without a body (Fetch
+//    "HTTP-redirect fetch").
+//  - The per-attempt timeout (`attempt_timeout`, real time) covers waiting for
+//  a pooled
+//    connection, connect, TLS, write, read and redirects.
+//  - Retries (net/retry_policy.h): only transient network errors; from the
+//  ORIGINAL request
+//    (newest explainer), with `Retry-Attempt: N` on retry N. When the initiator
+//    is gone a retry needs retryAfterUnload and fires only while a document
+//    with the request's network isolation key is active; otherwise it waits
+//    ("waiting for same-NIK document") until OnDocumentActive(key). For
+//    requests with retryOptions, a failure becomes final only at maxAge (the
+//    explainer's timing-leak rule); without retryOptions it is final at once.
+//
+// Timers: backoff and maxAge run on `Options::clock` (a FakeClock in tests);
+// socket deadlines run on real time.
+#ifndef NET_HTTPS_NETWORK_STAGE_H_
+#define NET_HTTPS_NETWORK_STAGE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "net/clock.h"
+#include "net/network_error.h"
+#include "net/network_stage.h"
+#include "net/retry_policy.h"
+#include "net/tls_client_context.h"
+#include "net/url.h"
+
+namespace fetch_later::net {
+
+class EventLoop;
+
+class HttpsNetworkStage : public NetworkStage {
+ public:
+  struct Options {
+    // Trust anchors: PEM text when non-empty, otherwise the bundle file.
+    std::string ca_pem;
+    std::string ca_bundle_path = kSystemCaBundlePath;
+    // Chromium-style --host-resolver-rules (net/host_resolver.h); empty:
+    // getaddrinfo.
+    std::string host_resolver_rules;
+    // Real time allowed for one attempt: connect, TLS, write, response,
+    // redirects.
+    absl::Duration attempt_timeout = absl::Seconds(30);
+    // Connections per (scheme, host, port, network isolation key).
+    size_t max_connections_per_pool = 6;
+    RetryCaps retry_caps;
+    // The clock for retry backoff and maxAge; not owned, must outlive the
+    // stage. Null: real time.
+    const Clock* clock = nullptr;
+    // Jitter: uniform numbers in [0, 1); null uses a JitterSource seeded with
+    // `jitter_seed`.
+    std::function<double()> jitter_for_testing;
+    uint64_t jitter_seed = 0x6a1773;
+  };
+
+  // Fails when the trust anchors cannot be loaded or the resolver rules do not
+  // parse.
+  static absl::StatusOr<std::unique_ptr<HttpsNetworkStage>> Create(
+      Options options);
+  ~HttpsNetworkStage() override;
+  HttpsNetworkStage(const HttpsNetworkStage&) = delete;  // Not copyable.
+  HttpsNetworkStage& operator=(const HttpsNetworkStage&) = delete;
+
+  // NetworkStage. Thread-safe; return at once.
+  void Send(OutgoingRequest request) override;
+  void OnDocumentActive(const NetworkIsolationKey& key) override;
+  void OnDocumentInactive(const NetworkIsolationKey& key) override;
+  // The initiating document of request `request_id` is gone
+  // (OutgoingRequest::initiator_gone becoming true after hand-over): later
+  // retries need retryAfterUnload and a same-NIK document.
+  void OnInitiatorGone(uint64_t request_id);
+
+  // One attempt (the first try or a retry) and how it ended.
+  struct AttemptRecord {
+    uint64_t request_id = 0;
+    uint32_t retry_attempt =
+        0;  // 0: the first attempt; N: the value of its Retry-Attempt header
+    std::string method;  // of the last hop
+    std::string url;     // the last hop's URL (after redirects)
+    int redirects = 0;
+    std::optional<int>
+        http_status;  // a response was received (sent successfully)
+    std::optional<NetworkError> error;  // otherwise: why not
+    bool connection_reused = false;
+    uint64_t connection_id =
+        0;                  // the stage's own id; 0 when no connection was used
+    absl::Time started_at;  // Options::clock
+    absl::Time finished_at;
+    std::string retry_decision;  // after a failure: "retry" or why not
+    std::string ToString() const;
+  };
+
+  enum class RequestState {
+    kInFlight,
+    kRetryScheduled,
+    kWaitingForSameNikDocument,  // Chromium:
+                                 // kWaitingForSameNetworkIsolationKeyDocument
+    kFailedPendingMaxAge,  // no further retry; the error is surfaced at maxAge
+    kSucceeded,
+    kFailed,  // final
+  };
+  static const char* RequestStateName(RequestState state);
+
+  struct RequestStatus {
+    uint64_t request_id = 0;
+    RequestState state = RequestState::kInFlight;
+    uint32_t retries_started = 0;
+    std::optional<absl::Time> next_retry_at;  // in kRetryScheduled
+    std::optional<absl::Time> max_age_deadline;
+    std::optional<NetworkError> last_error;
+    std::optional<int> http_status;
+    std::string
+        note;  // e.g. "maxAge reached while waiting for same-NIK document"
+  };
+
+  // Observability (thread-safe).
+  std::vector<AttemptRecord> attempts() const;
+  // Blocks until `count` attempts were recorded or `timeout` passed; returns
+  // the count.
+  size_t WaitForAttempts(size_t count, absl::Duration timeout) const;
+  // Blocks until every call made so far (Send, OnDocumentActive, ...) has been
+  // handled and no request is queued, connecting or waiting for a response
+  // (scheduled and waiting retries do not count), or `timeout` passed; returns
+  // whether idle.
+  bool WaitForIdle(absl::Duration timeout) const;
+  // The latest status of request `request_id` (the browser's id), if the stage
+  // has seen it.
+  std::optional<RequestStatus> GetRequestStatus(uint64_t request_id) const;
+  // Blocks until request `request_id` is in `state` or `timeout` passed;
+  // returns whether it is.
+  bool WaitForRequestState(uint64_t request_id,
+                           RequestState state,
+                           absl::Duration timeout) const;
+  // Open connections in the pool for `url`'s (scheme, host, port) and `key`;
+  // and the most that were ever open at once for that pool.
+  size_t OpenConnectionCount(const Url& url,
+                             const NetworkIsolationKey& key) const;
+  size_t PeakConnectionCount(const Url& url,
+                             const NetworkIsolationKey& key) const;
+  size_t TotalOpenConnections() const;
+
+ private:
+  struct Impl;
+  explicit HttpsNetworkStage(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fetch_later::net
+
+#endif  // NET_HTTPS_NETWORK_STAGE_H_

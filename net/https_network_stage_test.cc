@@ -1,0 +1,608 @@
+// The HTTPS network stage against the real HttpsTestServer on loopback (its
+// test CA as the only trust anchor, every host mapped to it with `MAP *
+// 127.0.0.1:<port>`). Backoff and maxAge run on a FakeClock, so no test sleeps
+// for a retry; only socket I/O uses real time.
+//
+// Not covered here: following a live redirect. HttpsTestServer answers only 204
+// and 500, so the redirect rules are tested in redirect_test.cc on the function
+// the stage calls for every 3xx.
+#include "net/https_network_stage.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "net/origin.h"
+#include "net/site.h"
+#include "net/testing/https_test_server.h"
+
+namespace fetch_later::net {
+namespace {
+
+using testing::FaultMode;
+using ::testing::HasSubstr;
+using testing::HttpsTestServer;
+using testing::RecordedRequest;
+using testing::TestCertificateAuthority;
+using State = HttpsNetworkStage::RequestState;
+
+constexpr absl::Duration kIo =
+    absl::Seconds(10);  // generous real-time bound for socket I/O
+
+NetworkIsolationKey Nik(const char* top, const char* frame) {
+  return NetworkIsolationKey{
+      SchemefulSite::Create(Origin::Create(*Url::Parse(top))),
+      SchemefulSite::Create(Origin::Create(*Url::Parse(frame)))};
+}
+
+std::optional<std::string> Header(const RecordedRequest& r,
+                                  absl::string_view name) {
+  for (const auto& [n, v] : r.headers) {
+    if (absl::EqualsIgnoreCase(n, name))
+      return v;
+  }
+  return std::nullopt;
+}
+
+RetryOptions Retry(uint32_t max_attempts) {
+  RetryOptions o;
+  o.max_attempts = max_attempts;
+  return o;
+}
+
+class HttpsNetworkStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ca = TestCertificateAuthority::Create();
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = std::move(*ca);
+    server_ = std::make_unique<HttpsTestServer>(ca_.get());
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  HttpsNetworkStage::Options DefaultOptions() {
+    HttpsNetworkStage::Options options;
+    options.ca_pem = ca_->root_pem();
+    options.host_resolver_rules =
+        absl::StrCat("MAP * 127.0.0.1:", server_->port());
+    options.clock = &clock_;
+    options.attempt_timeout = kIo;
+    return options;
+  }
+
+  void MakeStage(HttpsNetworkStage::Options options) {
+    auto stage = HttpsNetworkStage::Create(std::move(options));
+    ASSERT_TRUE(stage.ok()) << stage.status();
+    stage_ = std::move(*stage);
+  }
+  void MakeStage() { MakeStage(DefaultOptions()); }
+
+  OutgoingRequest Request(uint64_t id,
+                          const char* method,
+                          const char* url,
+                          NetworkIsolationKey nik = Nik("https://top.test",
+                                                        "https://top.test"),
+                          std::string body = "") {
+    return OutgoingRequest{id,
+                           method,
+                           *Url::Parse(url),
+                           {},
+                           std::move(body),
+                           std::move(nik),
+                           std::nullopt,
+                           false};
+  }
+
+  // Advances the fake clock to the scheduled retry of `id` and waits until
+  // `attempts` attempts were recorded.
+  void RunScheduledRetry(uint64_t id, size_t attempts) {
+    auto status = stage_->GetRequestStatus(id);
+    ASSERT_TRUE(status && status->state == State::kRetryScheduled);
+    clock_.Advance(*status->next_retry_at - clock_.Now());
+    ASSERT_EQ(stage_->WaitForAttempts(attempts, kIo), attempts);
+  }
+
+  // Nothing more happens for a moment (real time), e.g. no retry.
+  void Settle() {
+    absl::SleepFor(absl::Milliseconds(100));
+    ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  }
+
+  std::unique_ptr<TestCertificateAuthority> ca_;
+  std::unique_ptr<HttpsTestServer> server_;
+  FakeClock clock_{absl::FromUnixSeconds(1'700'000'000)};
+  std::unique_ptr<HttpsNetworkStage> stage_;
+};
+
+TEST_F(HttpsNetworkStageTest, GetAndPostArriveExactly) {
+  MakeStage();
+  stage_->Send(Request(1, "GET", "https://a.test/beacon?i=1#frag"));
+  OutgoingRequest post =
+      Request(2, "POST", "https://b.test:8443/collect",
+              Nik("https://a.test", "https://a.test"), "payload");
+  post.headers = {{"Content-Type", "text/plain;charset=UTF-8"},
+                  {"X-Beacon", "yes"}};
+  stage_->Send(std::move(post));
+  ASSERT_EQ(server_->WaitForRequests(2, kIo), 2u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+
+  std::vector<RecordedRequest> got = server_->requests();
+  std::sort(got.begin(), got.end(),
+            [](const RecordedRequest& a, const RecordedRequest& b) {
+              return a.method < b.method;
+            });
+  const RecordedRequest& get = got[0];
+  EXPECT_EQ(get.method, "GET");
+  EXPECT_EQ(get.url_path, "/beacon?i=1");  // origin-form, no fragment
+  EXPECT_EQ(get.host, "a.test");
+  EXPECT_EQ(get.sni, "a.test");
+  EXPECT_EQ(Header(get, "User-Agent"), "fetchLater-prototype/1.0");
+  EXPECT_EQ(Header(get, "Connection"), "keep-alive");
+  EXPECT_EQ(Header(get, "Content-Length"), std::nullopt);
+  EXPECT_EQ(Header(get, "Retry-Attempt"),
+            std::nullopt);  // absent on the first attempt
+  EXPECT_EQ(get.body_bytes, 0u);
+
+  const RecordedRequest& p = got[1];
+  EXPECT_EQ(p.method, "POST");
+  EXPECT_EQ(p.url_path, "/collect");
+  EXPECT_EQ(p.host, "b.test:8443");
+  EXPECT_EQ(p.sni, "b.test");
+  EXPECT_EQ(Header(p, "Content-Length"), "7");
+  EXPECT_EQ(Header(p, "Content-Type"), "text/plain;charset=UTF-8");
+  EXPECT_EQ(Header(p, "X-Beacon"), "yes");
+  EXPECT_EQ(p.body, "payload");
+
+  for (const auto& a : stage_->attempts()) {
+    EXPECT_EQ(a.http_status, 204) << a.ToString();
+    EXPECT_FALSE(a.error) << a.ToString();
+  }
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kSucceeded);
+  EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kSucceeded);
+}
+
+TEST_F(HttpsNetworkStageTest, KeepAliveReuseWithinAPartitionButNeverAcross) {
+  MakeStage();
+  const NetworkIsolationKey nik_a = Nik("https://a.test", "https://a.test");
+  const NetworkIsolationKey nik_b = Nik("https://b.test", "https://a.test");
+  const Url url = *Url::Parse("https://collector.test/x");
+  for (uint64_t id : {1, 2}) {
+    stage_->Send(Request(id, "GET", "https://collector.test/x", nik_a));
+    ASSERT_EQ(server_->WaitForRequests(id, kIo), id);
+    ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  }
+  stage_->Send(Request(3, "GET", "https://collector.test/x", nik_b));
+  ASSERT_EQ(server_->WaitForRequests(3, kIo), 3u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+
+  std::vector<RecordedRequest> got = server_->requests();
+  EXPECT_EQ(got[0].connection_id, got[1].connection_id);  // same NIK: reused
+  EXPECT_NE(got[2].connection_id,
+            got[0].connection_id);  // other NIK: its own socket
+  EXPECT_EQ(server_->connections_accepted(), 2u);
+
+  std::vector<HttpsNetworkStage::AttemptRecord> attempts = stage_->attempts();
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_FALSE(attempts[0].connection_reused);
+  EXPECT_TRUE(attempts[1].connection_reused);
+  EXPECT_EQ(attempts[0].connection_id, attempts[1].connection_id);
+  EXPECT_FALSE(attempts[2].connection_reused);
+  EXPECT_EQ(stage_->OpenConnectionCount(url, nik_a), 1u);
+  EXPECT_EQ(stage_->OpenConnectionCount(url, nik_b), 1u);
+  EXPECT_EQ(stage_->TotalOpenConnections(), 2u);
+}
+
+TEST_F(HttpsNetworkStageTest, ConnectionLimitHoldsUnderABurst) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_connections_per_pool = 2;
+  MakeStage(std::move(options));
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  constexpr int kBurst = 20;
+  for (int i = 1; i <= kBurst; ++i) {
+    stage_->Send(Request(i, "POST", "https://collector.test/burst", nik,
+                         absl::StrCat("n=", i)));
+  }
+  ASSERT_EQ(server_->WaitForRequests(kBurst, kIo), static_cast<size_t>(kBurst));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_LE(server_->connections_accepted(), 2u);
+  EXPECT_LE(
+      stage_->PeakConnectionCount(*Url::Parse("https://collector.test/"), nik),
+      2u);
+  for (int i = 1; i <= kBurst; ++i)
+    EXPECT_EQ(stage_->GetRequestStatus(i)->state, State::kSucceeded);
+}
+
+TEST_F(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
+  MakeStage();
+  // Potentially trustworthy for fetchLater, but this stage sends HTTPS only: no
+  // upgrade, no exception.
+  OutgoingRequest local = Request(1, "GET", "http://localhost/x");
+  local.retry_options = Retry(3);
+  stage_->Send(std::move(local));
+  stage_->Send(
+      Request(2, "GET",
+              absl::StrCat("http://127.0.0.1:", server_->port(), "/").c_str()));
+  ASSERT_EQ(stage_->WaitForAttempts(2, kIo), 2u);
+  Settle();
+  for (const auto& a : stage_->attempts()) {
+    ASSERT_TRUE(a.error);
+    EXPECT_EQ(a.error->kind, NetworkErrorKind::kNotHttps) << a.ToString();
+    EXPECT_FALSE(a.error->server_reached);
+    EXPECT_EQ(a.connection_id, 0u);
+  }
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state,
+            State::kFailedPendingMaxAge);  // never retried
+  EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kFailed);
+  EXPECT_EQ(server_->connections_accepted(), 0u);
+  EXPECT_EQ(server_->request_count(), 0u);
+}
+
+TEST_F(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
+  MakeStage();
+  OutgoingRequest smtp = Request(1, "GET", "https://a.test:25/");
+  smtp.retry_options = Retry(3);
+  stage_->Send(std::move(smtp));
+  stage_->Send(Request(2, "GET", "https://a.test:6667/"));
+  ASSERT_EQ(stage_->WaitForAttempts(2, kIo), 2u);
+  clock_.Advance(absl::Minutes(1));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 2u);
+  for (const auto& a : stage_->attempts()) {
+    ASSERT_TRUE(a.error);
+    EXPECT_EQ(a.error->kind, NetworkErrorKind::kBadPort) << a.ToString();
+  }
+  EXPECT_EQ(server_->connections_accepted(),
+            0u);  // the MAP rule would have reached it
+}
+
+TEST_F(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
+  MakeStage();
+  server_->SetMode(FaultMode::kTlsFail);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/");
+  r.retry_options = Retry(3);
+  r.retry_options->max_age_ms = 60'000;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error);
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kTlsFailure) << a.ToString();
+  EXPECT_THAT(a.error->detail, HasSubstr("certificate"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailedPendingMaxAge);
+  clock_.Advance(absl::Seconds(30));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+  // The error is surfaced (final) only at maxAge.
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  EXPECT_THAT(stage_->GetRequestStatus(1)->note, HasSubstr("maxAge"));
+}
+
+TEST_F(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
+  auto other = TestCertificateAuthority::Create("Not The Server's Root");
+  ASSERT_TRUE(other.ok());
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.ca_pem = (*other)->root_pem();
+  MakeStage(std::move(options));
+  stage_->Send(Request(1, "GET", "https://a.test/"));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error);
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kTlsFailure) << a.ToString();
+  EXPECT_EQ(server_->request_count(), 0u);
+}
+
+TEST_F(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
+  MakeStage();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(7, "GET", "https://a.test/r");
+  r.retry_options = Retry(3);
+  r.retry_options->backoff_factor = 2.0;  // initialDelay: the 500 ms default
+  stage_->Send(std::move(r));
+  for (size_t n = 1; n <= 3; ++n) {
+    ASSERT_EQ(stage_->WaitForAttempts(n, kIo), n);
+    const auto last = stage_->attempts().back();
+    ASSERT_TRUE(last.error);
+    EXPECT_EQ(last.error->kind, NetworkErrorKind::kConnectionRefused)
+        << last.ToString();
+    EXPECT_EQ(last.retry_attempt, n - 1);
+    auto status = stage_->GetRequestStatus(7);
+    ASSERT_EQ(status->state, State::kRetryScheduled);
+    const absl::Duration delay = *status->next_retry_at - last.finished_at;
+    const absl::Duration floor = absl::Milliseconds(500) * (1 << (n - 1));
+    EXPECT_GE(delay, floor) << n;  // max(500 ms, initialDelay) · factor^(n-1)
+    EXPECT_LE(delay, floor * 1.1) << n;  // jitter is at most +10%
+    // Just before the retry is due, nothing happens.
+    clock_.Advance(*status->next_retry_at - clock_.Now() -
+                   absl::Milliseconds(1));
+    Settle();
+    EXPECT_EQ(stage_->attempts().size(), n);
+    if (n == 3)
+      server_->SetMode(FaultMode::kOk);
+    clock_.Advance(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(stage_->WaitForAttempts(4, kIo), 4u);
+  ASSERT_TRUE(stage_->WaitForRequestState(7, State::kSucceeded, kIo));
+  const auto attempts = stage_->attempts();
+  EXPECT_EQ(attempts[3].http_status, 204);
+  EXPECT_EQ(attempts[3].retry_attempt, 3u);
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_GE(attempts[i].started_at - attempts[i - 1].finished_at,
+              absl::Milliseconds(500) * (1 << (i - 1)));
+  }
+  ASSERT_EQ(server_->request_count(), 1u);
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "3");
+  EXPECT_EQ(server_->requests()[0].url_path, "/r");
+}
+
+TEST_F(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
+  MakeStage();
+  server_->SetMode(FaultMode::kReset);
+  OutgoingRequest no = Request(1, "POST", "https://a.test/p",
+                               Nik("https://a.test", "https://a.test"), "x");
+  no.retry_options = Retry(3);
+  stage_->Send(std::move(no));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  auto first = stage_->attempts()[0];
+  ASSERT_TRUE(first.error);
+  EXPECT_EQ(first.error->kind, NetworkErrorKind::kConnectionReset)
+      << first.ToString();
+  EXPECT_THAT(first.retry_decision, HasSubstr("retryNonIdempotent"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailedPendingMaxAge);
+  clock_.Advance(absl::Minutes(5));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(),
+            1u);  // it reached the server once, then the RST
+
+  OutgoingRequest yes = Request(2, "POST", "https://a.test/p",
+                                Nik("https://a.test", "https://a.test"), "y");
+  yes.retry_options = Retry(3);
+  yes.retry_options->retry_non_idempotent = true;
+  stage_->Send(std::move(yes));
+  ASSERT_EQ(stage_->WaitForAttempts(2, kIo), 2u);
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kRetryScheduled, kIo));
+  RunScheduledRetry(
+      2, 3);  // still RESET: Retry-Attempt 1 reaches the server, then RST
+  server_->SetMode(FaultMode::kOk);
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kRetryScheduled, kIo));
+  RunScheduledRetry(2, 4);
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kSucceeded, kIo));
+  std::vector<RecordedRequest> got = server_->requests();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(Header(got[1], "Retry-Attempt"), std::nullopt);
+  EXPECT_EQ(Header(got[2], "Retry-Attempt"), "1");
+  EXPECT_EQ(Header(got[3], "Retry-Attempt"), "2");
+  EXPECT_EQ(got[3].body, "y");  // the original request, body and all
+}
+
+TEST_F(HttpsNetworkStageTest, HttpErrorStatusIsNotRetried) {
+  MakeStage();
+  server_->SetMode(FaultMode::kHttp500);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/");
+  r.retry_options = Retry(5);
+  stage_->Send(std::move(r));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  clock_.Advance(absl::Minutes(1));
+  Settle();
+  ASSERT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(stage_->attempts()[0].http_status, 500);
+  EXPECT_EQ(stage_->GetRequestStatus(1)->http_status, 500);
+}
+
+TEST_F(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.attempt_timeout = absl::Milliseconds(200);
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kStall);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/s");
+  r.retry_options = Retry(2);
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  auto first = stage_->attempts()[0];
+  ASSERT_TRUE(first.error);
+  EXPECT_EQ(first.error->kind, NetworkErrorKind::kTimedOut) << first.ToString();
+  EXPECT_TRUE(first.error->server_reached);
+  server_->SetMode(FaultMode::kOk);
+  RunScheduledRetry(1, 2);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  std::vector<RecordedRequest> got = server_->requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(Header(got[1], "Retry-Attempt"), "1");
+  EXPECT_NE(got[0].connection_id,
+            got[1].connection_id);  // the stalled socket was dropped
+}
+
+TEST_F(HttpsNetworkStageTest, RetryOnlyIfServerUnreached) {
+  MakeStage();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest refused = Request(1, "GET", "https://a.test/");
+  refused.retry_options = Retry(3);
+  refused.retry_options->retry_only_if_server_unreached = true;
+  stage_->Send(std::move(refused));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kRetryScheduled);
+
+  server_->SetMode(FaultMode::kReset);
+  OutgoingRequest reset = Request(2, "GET", "https://a.test/");
+  reset.retry_options = Retry(3);
+  reset.retry_options->retry_only_if_server_unreached = true;
+  stage_->Send(std::move(reset));
+  ASSERT_EQ(stage_->WaitForAttempts(2, kIo), 2u);
+  auto a = stage_->attempts()[1];
+  ASSERT_TRUE(a.error);
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kConnectionReset);
+  EXPECT_THAT(a.retry_decision, HasSubstr("retryOnlyIfServerUnreached"));
+  EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kFailedPendingMaxAge);
+}
+
+TEST_F(HttpsNetworkStageTest, DnsFailureIsTransientAndUnreached) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.host_resolver_rules = absl::StrCat(
+      "MAP gone.test ~NOTFOUND, MAP * 127.0.0.1:", server_->port());
+  MakeStage(std::move(options));
+  OutgoingRequest r = Request(1, "GET", "https://gone.test/");
+  r.retry_options = Retry(1);
+  r.retry_options->retry_only_if_server_unreached = true;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error);
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kDnsFailure);
+  EXPECT_FALSE(a.error->server_reached);
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kRetryScheduled);
+}
+
+TEST_F(HttpsNetworkStageTest, MaxAgeStopsRetries) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.jitter_for_testing = [] { return 0.0; };
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/");
+  r.retry_options = Retry(10);
+  r.retry_options->initial_delay_ms = 1000;
+  r.retry_options->backoff_factor = 2.0;
+  r.retry_options->max_age_ms = 5000;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  RunScheduledRetry(1, 2);  // at +1 s
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kRetryScheduled, kIo));
+  RunScheduledRetry(1, 3);  // at +3 s; the next would be at +7 s > maxAge
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailedPendingMaxAge, kIo));
+  EXPECT_THAT(stage_->attempts()[2].retry_decision, HasSubstr("maxAge"));
+  clock_.Advance(absl::Seconds(2));  // +5 s: maxAge
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  auto status = stage_->GetRequestStatus(1);
+  ASSERT_TRUE(status->last_error);
+  EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+  EXPECT_EQ(stage_->attempts().size(), 3u);
+}
+
+TEST_F(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/gated", nik);
+  r.initiator_gone = true;
+  r.retry_options = Retry(2);
+  r.retry_options->retry_after_unload = true;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  server_->SetMode(FaultMode::kOk);
+  auto status = stage_->GetRequestStatus(1);
+  ASSERT_EQ(status->state, State::kRetryScheduled);
+  clock_.Advance(*status->next_retry_at - clock_.Now() + absl::Seconds(5));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(),
+            1u);  // nothing sent without a same-NIK document
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(
+      Nik("https://b.test", "https://b.test"));  // another partition
+  stage_->OnDocumentActive(
+      Nik("https://b.test", "https://a.test"));  // same frame, other top
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state,
+            State::kWaitingForSameNikDocument);
+
+  stage_->OnDocumentActive(nik);
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
+}
+
+TEST_F(HttpsNetworkStageTest,
+       GateHoldsAfterTheDocumentGoesAwayAndMaxAgeStillApplies) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  stage_->OnDocumentActive(nik);
+  stage_->OnDocumentInactive(nik);  // count back to 0
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/", nik);
+  r.initiator_gone = true;
+  r.retry_options = Retry(2);
+  r.retry_options->retry_after_unload = true;
+  r.retry_options->max_age_ms = 10'000;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  EXPECT_THAT(stage_->GetRequestStatus(1)->note,
+              HasSubstr("waiting for same-NIK document"));
+  stage_->OnDocumentActive(nik);  // too late
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+}
+
+TEST_F(HttpsNetworkStageTest,
+       InitiatorGoneWithoutRetryAfterUnloadDoesNotRetry) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  stage_->OnDocumentActive(nik);
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest gone = Request(1, "GET", "https://a.test/", nik);
+  gone.initiator_gone = true;
+  gone.retry_options = Retry(3);
+  stage_->Send(std::move(gone));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailedPendingMaxAge);
+  EXPECT_THAT(stage_->attempts()[0].retry_decision,
+              HasSubstr("retryAfterUnload"));
+
+  // The initiator goes away after hand-over, while the retry is scheduled.
+  OutgoingRequest later = Request(2, "GET", "https://a.test/", nik);
+  later.retry_options = Retry(3);
+  stage_->Send(std::move(later));
+  ASSERT_EQ(stage_->WaitForAttempts(2, kIo), 2u);
+  ASSERT_EQ(stage_->GetRequestStatus(2)->state, State::kRetryScheduled);
+  stage_->OnInitiatorGone(2);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));  // handled before the clock moves
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kFailedPendingMaxAge, kIo));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 2u);
+}
+
+TEST_F(HttpsNetworkStageTest, PerInitiatorRetryCap) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.retry_caps.max_retries_per_initiator = 2;
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kRefuse);
+  for (uint64_t id : {1, 2, 3}) {
+    OutgoingRequest r = Request(id, "GET", "https://a.test/");
+    r.retry_options = Retry(5);
+    stage_->Send(std::move(r));
+  }
+  ASSERT_EQ(stage_->WaitForAttempts(3, kIo), 3u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  int scheduled = 0;
+  for (uint64_t id : {1, 2, 3}) {
+    scheduled += stage_->GetRequestStatus(id)->state == State::kRetryScheduled;
+  }
+  EXPECT_EQ(scheduled, 2);
+}
+
+TEST(HttpsNetworkStageCreateTest, RejectsBadConfiguration) {
+  HttpsNetworkStage::Options options;
+  options.host_resolver_rules = "MAP onlytwo";
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+  options.host_resolver_rules.clear();
+  options.ca_pem = "garbage";
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+  options.ca_pem.clear();
+  EXPECT_TRUE(HttpsNetworkStage::Create(options).ok());  // the system bundle
+}
+
+}  // namespace
+}  // namespace fetch_later::net
