@@ -310,6 +310,10 @@ void BrowserCore::OnDeferredFetchProcessed(
                              fetch.network_isolation_key,
                              fetch.request.retry_options,
                              /*initiator_gone=*/!fetch.notify_invoked};
+    if (fetch.notify_invoked && fetch.request.retry_options) {
+      absl::MutexLock lock(&mu_);
+      retrying_while_alive_[fetch.document].push_back(fetch.id.value());
+    }
     options_.network_stage->Send(std::move(out));
   }
   // Step 4: "notify invoked" sets FetchLaterResult.activated in the renderer.
@@ -335,6 +339,7 @@ void BrowserCore::OnDeferredFetchProcessed(
 void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
   RendererHost* created_host = nullptr;
   bool became_active = false, became_inactive = false;
+  std::vector<uint64_t> initiator_gone;
   {
     absl::MutexLock lock(&mu_);
     if (change.created) {
@@ -369,6 +374,11 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
         state->set_destroyed(change.destroyed);
         it->second.host->PushEvent(std::move(event));
         if (change.destroyed) {
+          auto retrying = retrying_while_alive_.find(change.document);
+          if (retrying != retrying_while_alive_.end()) {
+            initiator_gone = std::move(retrying->second);
+            retrying_while_alive_.erase(retrying);
+          }
           it->second.host->RemoveDocument(it->second.token);
           documents_by_token_.erase(it->second.token);
           documents_.erase(it);
@@ -389,6 +399,8 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
     if (became_inactive) {
       options_.network_stage->OnDocumentInactive(change.network_isolation_key);
     }
+    for (uint64_t id : initiator_gone)
+      options_.network_stage->OnInitiatorGone(id);
   }
   if (created_host != nullptr && options_.on_renderer_created) {
     options_.on_renderer_created(*created_host);

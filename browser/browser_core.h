@@ -156,6 +156,10 @@ class BrowserCore : public DeferredFetchSink {
   absl::flat_hash_map<std::string, DocumentId> documents_by_token_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<DocumentId> fully_active_ ABSL_GUARDED_BY(mu_);
+  // Requests with retryOptions handed to the network while their document was
+  // alive: the stage is told when that document goes (OnInitiatorGone).
+  absl::flat_hash_map<DocumentId, std::vector<uint64_t>> retrying_while_alive_
+      ABSL_GUARDED_BY(mu_);
   std::vector<BadMessageRecord> bad_messages_ ABSL_GUARDED_BY(mu_);
   uint64_t next_renderer_id_ ABSL_GUARDED_BY(mu_) = 1;
 };

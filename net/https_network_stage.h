@@ -119,7 +119,7 @@ class HttpsNetworkStage : public NetworkStage {
   // The initiating document of request `request_id` is gone
   // (OutgoingRequest::initiator_gone becoming true after hand-over): later
   // retries need retryAfterUnload and a same-NIK document.
-  void OnInitiatorGone(uint64_t request_id);
+  void OnInitiatorGone(uint64_t request_id) override;
 
   // One attempt (the first try or a retry) and how it ended.
   struct AttemptRecord {

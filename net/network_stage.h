@@ -1,12 +1,13 @@
-// The interface between the browser's deferred-fetch machinery and whatever puts requests on
-// the wire. The browser hands each activated deferred fetch to a NetworkStage; the real one is
-// the HTTPS-only sender on BoringSSL (net/https_network_stage.h), and tests may use
-// RecordingNetworkStage (net/recording_network_stage.h).
+// The interface between the browser's deferred-fetch machinery and whatever
+// puts requests on the wire. The browser hands each activated deferred fetch to
+// a NetworkStage; the real one is the HTTPS-only sender on BoringSSL
+// (net/https_network_stage.h), and tests may use RecordingNetworkStage
+// (net/recording_network_stage.h).
 //
-// The browser also tells the stage which network isolation keys have a fully active document,
-// because a retry after the initiating document is gone may only fire while such a document
-// exists (fetch-retry explainer; Chromium's KeepAliveURLLoader waits in
-// kWaitingForSameNetworkIsolationKeyDocument).
+// The browser also tells the stage which network isolation keys have a fully
+// active document, because a retry after the initiating document is gone may
+// only fire while such a document exists (fetch-retry explainer; Chromium's
+// KeepAliveURLLoader waits in kWaitingForSameNetworkIsolationKeyDocument).
 #ifndef NET_NETWORK_STAGE_H_
 #define NET_NETWORK_STAGE_H_
 
@@ -22,8 +23,9 @@
 
 namespace fetch_later::net {
 
-// Chromium's NetworkIsolationKey: (top-frame site, frame site). Requests with different keys
-// never share a connection, and a retry waits for a live document with the same key.
+// Chromium's NetworkIsolationKey: (top-frame site, frame site). Requests with
+// different keys never share a connection, and a retry waits for a live
+// document with the same key.
 struct NetworkIsolationKey {
   SchemefulSite top_frame_site;
   SchemefulSite frame_site;
@@ -31,10 +33,12 @@ struct NetworkIsolationKey {
   std::string ToDebugString() const {
     return top_frame_site.Serialize() + " " + frame_site.Serialize();
   }
-  friend bool operator==(const NetworkIsolationKey& a, const NetworkIsolationKey& b) {
+  friend bool operator==(const NetworkIsolationKey& a,
+                         const NetworkIsolationKey& b) {
     return a.top_frame_site == b.top_frame_site && a.frame_site == b.frame_site;
   }
-  friend bool operator!=(const NetworkIsolationKey& a, const NetworkIsolationKey& b) {
+  friend bool operator!=(const NetworkIsolationKey& a,
+                         const NetworkIsolationKey& b) {
     return !(a == b);
   }
   template <typename H>
@@ -43,40 +47,46 @@ struct NetworkIsolationKey {
   }
 };
 
-// `RequestInit.retryOptions` (fetch-retry explainer), as the renderer passed it. The stage
-// clamps every value to its own caps; nothing here is trusted.
+// `RequestInit.retryOptions` (fetch-retry explainer), as the renderer passed
+// it. The stage clamps every value to its own caps; nothing here is trusted.
 struct RetryOptions {
-  uint32_t max_attempts = 0;                  // retries after the first attempt
-  std::optional<uint64_t> initial_delay_ms;   // before the first retry
-  std::optional<double> backoff_factor;       // delay multiplier per retry
-  std::optional<uint64_t> max_age_ms;         // overall limit from the first attempt
+  uint32_t max_attempts = 0;                 // retries after the first attempt
+  std::optional<uint64_t> initial_delay_ms;  // before the first retry
+  std::optional<double> backoff_factor;      // delay multiplier per retry
+  std::optional<uint64_t> max_age_ms;  // overall limit from the first attempt
   bool retry_after_unload = false;
   bool retry_non_idempotent = false;
   bool retry_only_if_server_unreached = false;
 };
 
-// One request to send. Deferred fetches are keepalive with service-workers mode "none".
+// One request to send. Deferred fetches are keepalive with service-workers mode
+// "none".
 struct OutgoingRequest {
   uint64_t id = 0;  // the browser's deferred fetch id, for logs and tests
   std::string method;
   Url url;
-  // The request's header list as counted by quota (Content-Type, author headers) plus the
-  // Referer value, if any. The stage adds Host, Content-Length, User-Agent at send time.
+  // The request's header list as counted by quota (Content-Type, author
+  // headers) plus the Referer value, if any. The stage adds Host,
+  // Content-Length, User-Agent at send time.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   NetworkIsolationKey network_isolation_key;
   std::optional<RetryOptions> retry_options;
-  // Whether the initiating document is already gone (fetch-group termination) when the
-  // request is handed over.
+  // Whether the initiating document is already gone (fetch-group termination)
+  // when the request is handed over.
   bool initiator_gone = false;
 };
 
 class NetworkStage {
  public:
   virtual ~NetworkStage() = default;
-  // Takes `request` to send. Returns at once; the stage owns the request from here on.
-  // The stage refuses (drops and records) anything that is not https.
+  // Takes `request` to send. Returns at once; the stage owns the request from
+  // here on. The stage refuses (drops and records) anything that is not https.
   virtual void Send(OutgoingRequest request) = 0;
+  // The document that initiated request `request_id` (handed over with
+  // initiator_gone false) is gone: from now on its retries need
+  // retryAfterUnload and a live same-key document.
+  virtual void OnInitiatorGone(uint64_t request_id) = 0;
   // A document with `key` became fully active / stopped being fully active.
   virtual void OnDocumentActive(const NetworkIsolationKey& key) = 0;
   virtual void OnDocumentInactive(const NetworkIsolationKey& key) = 0;

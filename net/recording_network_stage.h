@@ -1,5 +1,6 @@
-// A NetworkStage that sends nothing and records what it was given, for tests of the browser
-// above the network (and for a browser run with no network). Thread-safe.
+// A NetworkStage that sends nothing and records what it was given, for tests of
+// the browser above the network (and for a browser run with no network).
+// Thread-safe.
 #ifndef NET_RECORDING_NETWORK_STAGE_H_
 #define NET_RECORDING_NETWORK_STAGE_H_
 
@@ -23,13 +24,22 @@ class RecordingNetworkStage : public NetworkStage {
     }
     sent_.push_back(std::move(request));
   }
+  void OnInitiatorGone(uint64_t request_id) override {
+    absl::MutexLock lock(&mu_);
+    initiators_gone_.push_back(request_id);
+  }
+  std::vector<uint64_t> initiators_gone() const {
+    absl::MutexLock lock(&mu_);
+    return initiators_gone_;
+  }
   void OnDocumentActive(const NetworkIsolationKey& key) override {
     absl::MutexLock lock(&mu_);
     active_documents_[key]++;
   }
   void OnDocumentInactive(const NetworkIsolationKey& key) override {
     absl::MutexLock lock(&mu_);
-    if (--active_documents_[key] <= 0) active_documents_.erase(key);
+    if (--active_documents_[key] <= 0)
+      active_documents_.erase(key);
   }
 
   std::vector<OutgoingRequest> sent() const {
@@ -40,10 +50,13 @@ class RecordingNetworkStage : public NetworkStage {
     absl::MutexLock lock(&mu_);
     return refused_;
   }
-  // Waits until at least `count` requests were sent or `timeout` passes; returns the count.
+  // Waits until at least `count` requests were sent or `timeout` passes;
+  // returns the count.
   size_t WaitForSent(size_t count, absl::Duration timeout) const {
     absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return sent_.size() >= count; };
+    auto enough = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return sent_.size() >= count;
+    };
     mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
     return sent_.size();
   }
@@ -57,7 +70,9 @@ class RecordingNetworkStage : public NetworkStage {
   mutable absl::Mutex mu_;
   std::vector<OutgoingRequest> sent_ ABSL_GUARDED_BY(mu_);
   std::vector<OutgoingRequest> refused_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<NetworkIsolationKey, int> active_documents_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> initiators_gone_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<NetworkIsolationKey, int> active_documents_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::net

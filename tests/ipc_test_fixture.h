@@ -25,7 +25,7 @@ class IpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
     browser::BrowserCore::Options options;
-    options.network_stage = &network_;
+    options.network_stage = NetworkStageForTest();
     options.clock = &clock_;
     options.fake_clock = &clock_;
     core_ = std::make_unique<browser::BrowserCore>(options);
@@ -35,6 +35,10 @@ class IpcTest : public ::testing::Test {
     control_ = ipc::BrowserControl::NewStub(grpc::CreateChannel(
         server_->control_address(), grpc::InsecureChannelCredentials()));
   }
+
+  // The stage the browser hands activated fetches to; the recording one unless
+  // a test installs a real one.
+  virtual net::NetworkStage* NetworkStageForTest() { return &network_; }
 
   void TearDown() override {
     renderers_.clear();
