@@ -577,6 +577,115 @@ TEST_F(FrameTreeTest, MdnRedirectBackToTopOriginReleasesReservation) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// More seed examples: the explainer (fetch-later-explainer.md) and MDN's "Using
+// deferred fetch" (using-deferred-fetch.md).
+
+// MDN "Disallowing fetchLater() from iframes" says
+// allow="deferred-fetch;deferred-fetch-minimal;" prevents quota from being
+// allocated. By "parse policy directive", a feature with no value means 'src':
+// the attribute ENABLES both features for the iframe's own origin. A
+// cross-origin frame with it reserves 64 KiB (given a header that lets the top
+// delegate), and only 'none' opts out.
+TEST_F(FrameTreeTest, MdnDisallowingIframesWithBareAllowEnablesPerSpec) {
+  DocumentId top = Top("https://www.example.com/", "deferred-fetch=*");
+  NavigableId bare =
+      Iframe(top, "https://b.example/iframe",
+             {.allow = "deferred-fetch;deferred-fetch-minimal;"});
+  EXPECT_EQ(Reserved(bare), 64 * KiB);
+  NavigableId none =
+      Iframe(top, "https://c.example/iframe",
+             {.allow = "deferred-fetch 'none'; deferred-fetch-minimal 'none'"});
+  EXPECT_EQ(Reserved(none), 0);
+  EXPECT_EQ(Available(Doc(none)), 0);
+}
+
+// MDN "Sandboxed same-origin iframes are effectively separate origins": 8 KiB.
+TEST_F(FrameTreeTest, MdnSandboxedSameOriginIframeGetsMinimalQuota) {
+  DocumentId top = Top("https://www.example.com/");
+  NavigableId f = Iframe(top, "https://www.example.com/iframe",
+                         {.sandbox = "allow-scripts"});
+  EXPECT_EQ(Reserved(f), 8 * KiB);
+  EXPECT_EQ(Available(Doc(f)), 8 * KiB);
+}
+
+// Explainer, "Default Behavior": four POSTs and a GET from a top-level a.com
+// document, each reporting origin within its 64 KiB, all within 512 KiB.
+TEST_F(FrameTreeTest, ExplainerDefaultBehaviorAllFit) {
+  DocumentId top = Top("https://a.com/");
+  EXPECT_EQ(Queue(top, Request("https://a.com/", 16 * 1000)).outcome,
+            FetchLaterOutcome::kQueued);
+  EXPECT_EQ(Queue(top, Request("https://a.com/", 16 * 1000)).outcome,
+            FetchLaterOutcome::kQueued);
+  EXPECT_EQ(Queue(top, Request("https://b.com/", 48 * 1000)).outcome,
+            FetchLaterOutcome::kQueued);
+  EXPECT_EQ(Queue(top, Request("https://c.com/", 1000)).outcome,
+            FetchLaterOutcome::kQueued);
+  EXPECT_EQ(Queue(top, Request("https://a.com/")).outcome,
+            FetchLaterOutcome::kQueued);
+}
+
+// Explainer, "Usage example": iframes with allow="deferred-fetch 'self'". In an
+// allow attribute 'self' is the embedding document's origin (a.com), so the
+// b.com and c.com frames are not granted deferred-fetch and fall back to 8 KiB
+// each; the explainer expects them to share the 640 KiB.
+TEST_F(FrameTreeTest, ExplainerUsageExampleAllowSelfMeansTheParentsOrigin) {
+  DocumentId top =
+      Top("https://a.com/",
+          "deferred-fetch=(self \"https://b.com\" \"https://c.com\")");
+  NavigableId b =
+      Iframe(top, "https://b.com/iframe", {.allow = "deferred-fetch 'self'"});
+  NavigableId c =
+      Iframe(top, "https://c.com/iframe", {.allow = "deferred-fetch 'self'"});
+  EXPECT_EQ(Reserved(b), 8 * KiB);
+  EXPECT_EQ(Reserved(c), 8 * KiB);
+  // Written with 'src' (or no value), the frames get 64 KiB each.
+  NavigableId b_src =
+      Iframe(top, "https://b.com/iframe", {.allow = "deferred-fetch 'src'"});
+  EXPECT_EQ(Reserved(b_src), 64 * KiB);
+}
+
+// Explainer, "Delegating quota from a subframe to its own subframes": the top
+// lists b.com, http://c.com and d.com; c.com delegates to d.com. b and c get 64
+// KiB; c's d.com subframe takes c's whole 64 KiB while c has used none of it.
+// ("http://c.com" matches https://c.com: allowlist expressions match like CSP
+// sources, with the scheme upgrade.)
+TEST_F(FrameTreeTest, ExplainerDelegatingFromASubframeToItsSubframe) {
+  DocumentId top =
+      Top("https://a.com/",
+          "deferred-fetch=(self \"https://b.com\" \"http://c.com\" "
+          "\"https://d.com\")");
+  NavigableId b = Iframe(
+      top, "https://b.com/",
+      {.allow = "deferred-fetch", .policy_header = "deferred-fetch-minimal=*"});
+  NavigableId c =
+      Iframe(top, "https://c.com/",
+             {.allow = "deferred-fetch",
+              .policy_header = "deferred-fetch=(self \"https://d.com\")"});
+  EXPECT_EQ(Available(Doc(b)), 64 * KiB);
+  EXPECT_EQ(Reserved(c), 64 * KiB);
+  NavigableId d = Iframe(Doc(c), "https://d.com/", {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(d), 64 * KiB);
+  EXPECT_EQ(Available(Doc(d)), 64 * KiB);
+  EXPECT_EQ(Available(Doc(c)), 0);
+}
+
+// "... only works if the quota is not used at all": once c.com has queued
+// anything, its available quota is below 64 KiB and its subframe gets nothing.
+TEST_F(FrameTreeTest, ExplainerDelegationNeedsTheWholeUnusedQuota) {
+  DocumentId top =
+      Top("https://a.com/", "deferred-fetch=(self \"https://c.com\")");
+  NavigableId c =
+      Iframe(top, "https://c.com/",
+             {.allow = "deferred-fetch",
+              .policy_header = "deferred-fetch=(self \"https://d.com\")"});
+  ASSERT_EQ(Queue(Doc(c), Request("https://c.com/x")).outcome,
+            FetchLaterOutcome::kQueued);
+  NavigableId d = Iframe(Doc(c), "https://d.com/", {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(d), 0);
+  EXPECT_EQ(Available(Doc(d)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // WPT group H: same-origin iframes share the parent's pool and per-origin
 // budget.
 
