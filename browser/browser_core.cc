@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "browser/deferred_fetch_quota.h"
 #include "browser/fetch_later_request_validator.h"
+#include "net/referrer.h"
 #include "net/site.h"
 
 namespace fetch_later::browser {
@@ -23,9 +24,44 @@ std::string SiteFor(const net::Url& url, const net::Origin& origin) {
 
 BrowserCore::BrowserCore(Options options)
     : options_(std::move(options)),
-      frame_tree_(std::make_unique<FrameTree>(this, options_.clock)) {}
+      frame_tree_(std::make_unique<FrameTree>(this, options_.clock)) {
+  if (options_.fake_clock == nullptr)
+    timer_thread_ = std::thread([this] { TimerLoop(); });
+}
+
+void BrowserCore::TimerLoop() {
+  absl::MutexLock lock(&timer_mu_);
+  while (!stopping_) {
+    std::optional<absl::Time> deadline = frame_tree_->NextTimerDeadline();
+    auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(timer_mu_) {
+      return timer_wakeup_ || stopping_;
+    };
+    if (!deadline) {
+      timer_mu_.Await(absl::Condition(&woken));
+    } else if (*deadline > options_.clock->Now()) {
+      timer_mu_.AwaitWithDeadline(absl::Condition(&woken), *deadline);
+    }
+    timer_wakeup_ = false;
+    if (stopping_)
+      break;
+    timer_mu_.Unlock();
+    frame_tree_->ProcessDueDeferredFetches();
+    timer_mu_.Lock();
+  }
+}
+
+void BrowserCore::WakeTimerThread() {
+  absl::MutexLock lock(&timer_mu_);
+  timer_wakeup_ = true;
+}
 
 BrowserCore::~BrowserCore() {
+  {
+    absl::MutexLock lock(&timer_mu_);
+    stopping_ = true;
+  }
+  if (timer_thread_.joinable())
+    timer_thread_.join();
   // Destroying the tree terminates every fetch group: pending fetches go to the
   // network stage while `this` is still whole.
   frame_tree_.reset();
@@ -89,7 +125,10 @@ absl::StatusOr<CommittedFrame> BrowserCore::RestoreFromBfcache(
 }
 
 absl::Status BrowserCore::SetHidden(NavigableId navigable, bool hidden) {
-  return frame_tree_->SetHidden(navigable, hidden);
+  absl::Status status = frame_tree_->SetHidden(navigable, hidden);
+  if (hidden)
+    WakeTimerThread();  // a visibility timer may now be the earliest
+  return status;
 }
 
 absl::Status BrowserCore::CloseTab(NavigableId navigable) {
@@ -139,9 +178,8 @@ RendererHost* BrowserCore::AuthenticateRenderer(absl::string_view token) {
   return it->second;
 }
 
-std::optional<BrowserCore::HostedDocument> BrowserCore::HostedBy(
-    RendererHost& renderer,
-    const std::string& token) {
+std::optional<std::pair<DocumentId, std::shared_ptr<const ClientFacts>>>
+BrowserCore::HostedBy(RendererHost& renderer, const std::string& token) {
   absl::MutexLock lock(&mu_);
   auto it = documents_by_token_.find(token);
   if (it == documents_by_token_.end())
@@ -149,26 +187,20 @@ std::optional<BrowserCore::HostedDocument> BrowserCore::HostedBy(
   const HostedDocument& hosted = documents_.at(it->second);
   if (hosted.host != &renderer)
     return std::nullopt;
-  return hosted;
+  return std::make_pair(it->second, hosted.facts);
 }
 
 absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
     RendererHost& renderer,
     const ipc::FetchLaterRequest& message) {
-  std::optional<HostedDocument> hosted =
-      HostedBy(renderer, message.document_token());
+  auto hosted = HostedBy(renderer, message.document_token());
   if (!hosted) {
     return absl::InvalidArgumentError(
         "document_token: not a document this renderer hosts");
   }
-  std::optional<DocumentId> document =
-      renderer.FindDocument(message.document_token());
-  if (!document) {
-    return absl::InvalidArgumentError(
-        "document_token: not a document this renderer hosts");
-  }
+  const DocumentId* document = &hosted->first;
   absl::StatusOr<ValidatedFetchLater> validated =
-      ValidateFetchLaterRequest(message, hosted->url, hosted->origin);
+      ValidateFetchLaterRequest(message, *hosted->second);
   if (!validated.ok())
     return validated.status();
   if (renderer.FindFetch(message.document_token(), message.client_id())) {
@@ -193,6 +225,8 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       response.set_outcome(ipc::QUEUED);
       renderer.AddFetch(message.document_token(), message.client_id(),
                         decision->id);
+      if (message.has_activate_after_ms())
+        WakeTimerThread();
       break;
     case FetchLaterOutcome::kNotFullyActive:
       response.set_outcome(ipc::NOT_FULLY_ACTIVE);
@@ -353,8 +387,13 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
         hosts_by_token_[host->launch_token()] = host;
         created_host = host;
       }
-      HostedDocument hosted{host, NewUnguessableToken(), *change.url,
-                            *change.origin};
+      auto facts = std::make_shared<ClientFacts>(
+          ClientFacts{*change.origin, std::nullopt});
+      // "client" as a referrer source: the document's URL, unless its origin
+      // is opaque. Stripped once here rather than on every call.
+      if (!change.origin->opaque())
+        facts->client_referrer = net::StripReferrerSource(*change.url);
+      HostedDocument hosted{host, NewUnguessableToken(), std::move(facts)};
       documents_by_token_[hosted.token] = change.document;
       host->AddDocument(hosted.token, change.document);
       ipc::RendererEvent event;

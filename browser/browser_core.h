@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "browser/fetch_later_request_validator.h"
 #include "browser/frame_tree.h"
 #include "browser/renderer_host.h"
 #include "ipc/deferred_fetch.pb.h"
@@ -85,8 +87,9 @@ class BrowserCore : public DeferredFetchSink {
   // Moves the fake clock and runs the timers that came due. FailedPrecondition
   // on a browser running on real time.
   absl::Status AdvanceClock(absl::Duration by);
-  // Runs the timers that came due on the clock (real-time browsers call it from
-  // a timer thread).
+  // Runs the timers that came due on the clock. A browser on real time (no
+  // fake clock) also runs them from its own timer thread, woken when a new
+  // timer is queued.
   void RunDueTimers();
   absl::StatusOr<int64_t> AvailableQuota(
       const std::string& document_token,
@@ -129,8 +132,9 @@ class BrowserCore : public DeferredFetchSink {
   struct HostedDocument {
     RendererHost* host;  // Not owned.
     std::string token;
-    net::Url url;
-    net::Origin origin;
+    // Immutable facts about the document the renderer-facing calls need,
+    // shared so a call takes them without copying.
+    std::shared_ptr<const ClientFacts> facts;
   };
 
   absl::StatusOr<CommittedFrame> Committed(NavigableId navigable,
@@ -138,12 +142,22 @@ class BrowserCore : public DeferredFetchSink {
   // Destroys every document `renderer` hosts (crash semantics) and terminates
   // it.
   void CutOff(RendererHost& renderer, const std::string& reason);
-  // The host of `document_token` if `renderer` hosts it; null otherwise.
-  std::optional<HostedDocument> HostedBy(RendererHost& renderer,
-                                         const std::string& token);
+  // The document `token` names and its facts, if `renderer` hosts it.
+  std::optional<std::pair<DocumentId, std::shared_ptr<const ClientFacts>>>
+  HostedBy(RendererHost& renderer, const std::string& token);
+
+  // The real-time timer thread: sleeps until the frame tree's next deadline or
+  // a wake-up.
+  void TimerLoop();
+  void WakeTimerThread();
 
   Options options_;
   std::unique_ptr<FrameTree> frame_tree_;
+
+  absl::Mutex timer_mu_;
+  bool timer_wakeup_ ABSL_GUARDED_BY(timer_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(timer_mu_) = false;
+  std::thread timer_thread_;
 
   absl::Mutex mu_;
   std::vector<std::unique_ptr<RendererHost>> hosts_ ABSL_GUARDED_BY(mu_);

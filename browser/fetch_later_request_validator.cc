@@ -44,8 +44,7 @@ absl::StatusOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
 
 absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     const ipc::FetchLaterRequest& m,
-    const net::Url& document_url,
-    const net::Origin& document_origin) {
+    const ClientFacts& client) {
   // Method: a normalised token, not forbidden.
   if (m.method().empty() || m.method().size() > ipc::MAX_METHOD_BYTES ||
       !net::IsHttpToken(m.method())) {
@@ -64,7 +63,8 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
 
   // Referrer: the Request constructor leaves a URL only when it is same origin
   // with the client; otherwise "client" (or "no-referrer" for '').
-  std::optional<net::Url> referrer_source;
+  std::optional<net::StrippedReferrer> explicit_referrer;
+  const net::StrippedReferrer* referrer_source = nullptr;
   if (!m.referrer_url().empty()) {
     if (m.no_referrer())
       return Bad("referrer_url", "set together with no_referrer");
@@ -73,13 +73,15 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     absl::StatusOr<net::Url> referrer = net::Url::Parse(m.referrer_url());
     if (!referrer.ok())
       return Bad("referrer_url", referrer.status().message());
-    if (!net::Origin::Create(*referrer).IsSameOriginWith(document_origin)) {
+    if (!net::Origin::Create(*referrer).IsSameOriginWith(client.origin)) {
       return Bad("referrer_url", "not same origin with the document");
     }
     request.referrer_url = referrer->Serialize();
-    referrer_source = *referrer;
-  } else if (!m.no_referrer() && !document_origin.opaque()) {
-    referrer_source = document_url;  // "client"
+    explicit_referrer = net::StripReferrerSource(*referrer);
+    if (explicit_referrer)
+      referrer_source = &*explicit_referrer;
+  } else if (!m.no_referrer() && client.client_referrer) {
+    referrer_source = &*client.client_referrer;  // "client"
   }
   absl::StatusOr<net::ReferrerPolicy> policy =
       net::ParseReferrerPolicy(m.referrer_policy());

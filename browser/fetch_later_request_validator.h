@@ -14,22 +14,30 @@
 #include "browser/deferred_request.h"
 #include "ipc/deferred_fetch.pb.h"
 #include "net/origin.h"
+#include "net/referrer.h"
 #include "net/url.h"
 
 namespace fetch_later::browser {
+
+// What the browser knows about the calling document (never the renderer's
+// word).
+struct ClientFacts {
+  net::Origin origin;
+  // The document's URL stripped for use as a referrer ("client"); nullopt for
+  // an opaque origin or a URL that gives no referrer.
+  std::optional<net::StrippedReferrer> client_referrer;
+};
 
 struct ValidatedFetchLater {
   DeferredRequest request;
   std::optional<absl::Duration> activate_after;
 };
 
-// `document_url` and `document_origin` are the calling document's, as the
-// browser knows them (never the renderer's word). On success the request's
-// `referer_header` is the value the browser computed from the referrer policy.
+// On success the request's `referer_header` is the value the browser computed
+// from the referrer policy.
 absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     const ipc::FetchLaterRequest& message,
-    const net::Url& document_url,
-    const net::Origin& document_origin);
+    const ClientFacts& client);
 
 // The checks fetchLater() steps 7-8 make on a URL: parses, no credentials,
 // HTTP(S), and potentially trustworthy. Shared with QueryQuota.

@@ -101,16 +101,8 @@ std::optional<Url> StripUrlForUseAsReferrer(const Url& url, bool origin_only) {
 }
 
 // Referrer Policy: "determine request's referrer", steps 4-8.
-std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
-                                            const Url& referrer_source,
-                                            const Url& request_url) {
-  // Fetch, main fetch: an empty referrer policy is replaced by the policy
-  // container's, whose default is "strict-origin-when-cross-origin".
-  if (policy == ReferrerPolicy::kEmpty)
-    policy = kDefaultReferrerPolicy;
-  if (policy == ReferrerPolicy::kNoReferrer)
-    return std::nullopt;
-
+std::optional<StrippedReferrer> StripReferrerSource(
+    const Url& referrer_source) {
   // Steps 4-5.
   std::optional<Url> referrer_url =
       StripUrlForUseAsReferrer(referrer_source, /*origin_only=*/false);
@@ -118,10 +110,22 @@ std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
       StripUrlForUseAsReferrer(referrer_source, /*origin_only=*/true);
   if (!referrer_url.has_value() || !referrer_origin.has_value())
     return std::nullopt;
-
   // Step 6: a full referrer longer than 4096 bytes falls back to the origin.
   if (referrer_url->Serialize().size() > kMaxReferrerLength)
     referrer_url = referrer_origin;
+  return StrippedReferrer{std::move(*referrer_url),
+                          std::move(*referrer_origin)};
+}
+
+std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
+                                            const StrippedReferrer& source,
+                                            const Url& request_url) {
+  // Fetch, main fetch: an empty referrer policy is replaced by the policy
+  // container's, whose default is "strict-origin-when-cross-origin".
+  if (policy == ReferrerPolicy::kEmpty)
+    policy = kDefaultReferrerPolicy;
+  const Url& referrer_url = source.referrer_url;
+  const Url& referrer_origin = source.referrer_origin;
 
   // Step 8.
   switch (policy) {
@@ -133,29 +137,40 @@ std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
     case ReferrerPolicy::kUnsafeUrl:
       return referrer_url;
     case ReferrerPolicy::kStrictOrigin:
-      if (IsDowngrade(*referrer_url, request_url))
+      if (IsDowngrade(referrer_url, request_url))
         return std::nullopt;
       return referrer_origin;
     case ReferrerPolicy::kStrictOriginWhenCrossOrigin:
-      if (SameOrigin(*referrer_url, request_url))
+      if (SameOrigin(referrer_url, request_url))
         return referrer_url;
-      if (IsDowngrade(*referrer_url, request_url))
+      if (IsDowngrade(referrer_url, request_url))
         return std::nullopt;
       return referrer_origin;
     case ReferrerPolicy::kSameOrigin:
-      if (SameOrigin(*referrer_url, request_url))
+      if (SameOrigin(referrer_url, request_url))
         return referrer_url;
       return std::nullopt;
     case ReferrerPolicy::kOriginWhenCrossOrigin:
-      if (SameOrigin(*referrer_url, request_url))
+      if (SameOrigin(referrer_url, request_url))
         return referrer_url;
       return referrer_origin;
     case ReferrerPolicy::kNoReferrerWhenDowngrade:
-      if (IsDowngrade(*referrer_url, request_url))
+      if (IsDowngrade(referrer_url, request_url))
         return std::nullopt;
       return referrer_url;
   }
   return std::nullopt;
+}
+
+std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
+                                            const Url& referrer_source,
+                                            const Url& request_url) {
+  if (policy == ReferrerPolicy::kNoReferrer)
+    return std::nullopt;
+  std::optional<StrippedReferrer> source = StripReferrerSource(referrer_source);
+  if (!source)
+    return std::nullopt;
+  return DetermineRequestReferrer(policy, *source, request_url);
 }
 
 }  // namespace fetch_later::net

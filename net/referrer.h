@@ -66,6 +66,22 @@ absl::string_view ReferrerPolicyToString(ReferrerPolicy policy);
 // fetch/fetch-later/headers/ expects).
 std::optional<Url> StripUrlForUseAsReferrer(const Url& url, bool origin_only);
 
+// Referrer Policy: "determine request's referrer" steps 4-6 for one referrer
+// source: its stripped full and origin-only forms (the full one already cut to
+// the origin when longer than kMaxReferrerLength). A document computes this
+// once for its URL. nullopt: the source yields no referrer (a local scheme).
+struct StrippedReferrer {
+  Url referrer_url;
+  Url referrer_origin;
+};
+std::optional<StrippedReferrer> StripReferrerSource(const Url& referrer_source);
+
+// Referrer Policy: "determine request's referrer", steps 7-8, given the
+// stripped source.
+std::optional<Url> DetermineRequestReferrer(ReferrerPolicy policy,
+                                            const StrippedReferrer& source,
+                                            const Url& request_url);
+
 // Referrer Policy: "determine request's referrer", steps 4-8.
 // `referrer_source` is the client's URL (request's referrer "client") or the
 // request's explicit referrer URL; `request_url` is the request's current URL.
