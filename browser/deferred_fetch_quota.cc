@@ -17,13 +17,13 @@ int64_t AvailableDeferredFetchQuota(const Document& document,
                                     const net::Origin* origin) {
   const QuotaGroup& group = *document.quota_group;
   // Steps 1-5.
-  const Document& control_document = *group.control_document;
-  const Navigable& navigable = *control_document.node_navigable;
-  const bool is_top_level = navigable.IsTopLevelTraversable();
+  // (From the group's cache of the control document's fixed facts; "allowed
+  // to use" is "fully active" and "is feature enabled in document for origin".)
+  const bool is_top_level = group.control_is_top_level;
   const bool deferred_fetch_allowed =
-      IsAllowedToUse(control_document, policy::Feature::kDeferredFetch);
+      group.control_fully_active && group.deferred_fetch_enabled;
   const bool deferred_fetch_minimal_allowed =
-      IsAllowedToUse(control_document, policy::Feature::kDeferredFetchMinimal);
+      group.control_fully_active && group.deferred_fetch_minimal_enabled;
 
   // Step 6: the first matching statement.
   int64_t quota = 0;
@@ -34,11 +34,11 @@ int64_t AvailableDeferredFetchQuota(const Document& document,
   } else if (is_top_level) {
     quota = kTopLevelQuotaWithMinimalReserved;
   } else if (deferred_fetch_allowed &&
-             navigable.container->reserved_deferred_fetch_quota ==
+             group.control_container->reserved_deferred_fetch_quota ==
                  kNormalQuota) {
     quota = kNormalQuota;
   } else if (deferred_fetch_minimal_allowed &&
-             navigable.container->reserved_deferred_fetch_quota ==
+             group.control_container->reserved_deferred_fetch_quota ==
                  kMinimalQuota) {
     quota = kMinimalQuota;
   }

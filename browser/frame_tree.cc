@@ -196,7 +196,15 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
       container_document->origin.IsSameOriginWith(document->origin)) {
     document->quota_group = container_document->quota_group;
   } else {
-    document->owned_quota_group = std::make_unique<QuotaGroup>(document);
+    auto group = std::make_unique<QuotaGroup>(document);
+    group->control_is_top_level = navigable.IsTopLevelTraversable();
+    group->control_container = navigable.container;
+    group->deferred_fetch_enabled =
+        document->IsFeatureEnabledForOwnOrigin(policy::Feature::kDeferredFetch);
+    group->deferred_fetch_minimal_enabled =
+        document->IsFeatureEnabledForOwnOrigin(
+            policy::Feature::kDeferredFetchMinimal);
+    document->owned_quota_group = std::move(group);
     document->quota_group = document->owned_quota_group.get();
   }
   document->quota_group->member_documents++;

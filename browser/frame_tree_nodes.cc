@@ -72,6 +72,8 @@ void Document::RecomputeFullyActive(std::vector<Document*>* changed) {
                   (parent == nullptr || parent->IsFullyActive());
   if (fully_active_ != was_fully_active)
     changed->push_back(this);
+  if (owned_quota_group != nullptr)
+    owned_quota_group->control_fully_active = fully_active_;
   for (auto& container : containers) {
     if (Document* child = container->content_navigable->active_document) {
       child->RecomputeFullyActive(changed);

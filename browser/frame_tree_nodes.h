@@ -76,6 +76,18 @@ struct QuotaGroup {
   explicit QuotaGroup(Document* control) : control_document(control) {}
 
   Document* control_document;  // Not owned.
+  // Facts about the control document that never change while it lives, cached
+  // here so the quota check does not touch the control document, its navigable
+  // or its policy: whether its navigable is a top-level traversable, that
+  // navigable's container (null at the top level), and "is feature enabled in
+  // document for origin" for its own origin.
+  bool control_is_top_level = false;
+  NavigableContainer* control_container = nullptr;  // Not owned.
+  bool deferred_fetch_enabled = false;
+  bool deferred_fetch_minimal_enabled = false;
+  // The control document's "fully active", kept current by
+  // Document::RecomputeFullyActive().
+  bool control_fully_active = false;
   // Σ "reserved deferred-fetch quota" of the navigable containers in member
   // documents.
   int64_t reserved_bytes = 0;
