@@ -171,4 +171,40 @@ grpc::Status BrowserControlService::AvailableQuota(
   return grpc::Status::OK;
 }
 
+grpc::Status BrowserControlService::RunPageStep(
+    grpc::ServerContext*,
+    const ipc::RunPageStepRequest* request,
+    ipc::StepResult* response) {
+  const absl::Duration timeout =
+      request->timeout_ms() == 0 ? absl::Seconds(10)
+                                 : absl::Milliseconds(request->timeout_ms());
+  absl::StatusOr<ipc::StepResult> result =
+      core_->RunPageStep(request->document_token(), request->step(), timeout);
+  if (!result.ok())
+    return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status BrowserControlService::CrashRenderer(
+    grpc::ServerContext*,
+    const ipc::CrashRendererRequest* request,
+    ipc::Empty*) {
+  return ToGrpcStatus(
+      core_->CrashRenderer(request->document_token(), absl::Seconds(10)));
+}
+
+grpc::Status BrowserControlService::Drain(grpc::ServerContext*,
+                                          const ipc::DrainRequest* request,
+                                          ipc::DrainResponse* response) {
+  const absl::Duration timeout =
+      request->timeout_ms() == 0 ? absl::Seconds(30)
+                                 : absl::Milliseconds(request->timeout_ms());
+  absl::StatusOr<bool> idle = core_->Drain(timeout);
+  if (!idle.ok())
+    return ToGrpcStatus(idle.status());
+  response->set_idle(*idle);
+  return grpc::Status::OK;
+}
+
 }  // namespace fetch_later::browser

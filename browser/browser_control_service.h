@@ -38,6 +38,15 @@ class BrowserControlService final : public ipc::BrowserControl::Service {
   grpc::Status AdvanceClock(grpc::ServerContext*,
                             const ipc::AdvanceClockRequest* request,
                             ipc::Empty*) override;
+  grpc::Status RunPageStep(grpc::ServerContext*,
+                           const ipc::RunPageStepRequest* request,
+                           ipc::StepResult* response) override;
+  grpc::Status CrashRenderer(grpc::ServerContext*,
+                             const ipc::CrashRendererRequest* request,
+                             ipc::Empty*) override;
+  grpc::Status Drain(grpc::ServerContext*,
+                     const ipc::DrainRequest* request,
+                     ipc::DrainResponse* response) override;
   grpc::Status AvailableQuota(grpc::ServerContext*,
                               const ipc::QuotaRequest* request,
                               ipc::QuotaResponse* response) override;

@@ -315,6 +315,104 @@ void BrowserCore::CutOff(RendererHost& renderer, const std::string& reason) {
     options_.on_renderer_terminated(renderer);
 }
 
+absl::Status BrowserCore::ReportStepResult(RendererHost& renderer,
+                                           const ipc::StepResult& result) {
+  absl::MutexLock lock(&mu_);
+  auto it = pending_steps_.find(result.step_id());
+  if (it == pending_steps_.end() || it->second.host != &renderer ||
+      it->second.result.has_value()) {
+    return absl::InvalidArgumentError(
+        "step_id: not a step given to this renderer");
+  }
+  it->second.result = result;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
+    const std::string& document_token,
+    const ipc::PageStep& step,
+    absl::Duration timeout) {
+  RendererHost* host = nullptr;
+  uint64_t step_id = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = documents_by_token_.find(document_token);
+    if (it == documents_by_token_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no document with token \"", document_token, "\""));
+    }
+    host = documents_.at(it->second).host;
+    step_id = next_step_id_++;
+    pending_steps_[step_id] = PendingStep{host, std::nullopt};
+  }
+  ipc::RendererEvent event;
+  ipc::RunPageStep* run = event.mutable_run_page_step();
+  run->set_step_id(step_id);
+  run->set_document_token(document_token);
+  *run->mutable_step() = step;
+  host->PushEvent(std::move(event));
+
+  absl::MutexLock lock(&mu_);
+  auto answered = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return pending_steps_.at(step_id).result.has_value() || host->terminated();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&answered), timeout);
+  PendingStep pending = std::move(pending_steps_.at(step_id));
+  pending_steps_.erase(step_id);
+  if (pending.result)
+    return *pending.result;
+  if (host->terminated()) {
+    return absl::UnavailableError(
+        absl::StrCat("the renderer for ", host->site(), " is gone"));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "the renderer for ", host->site(), " did not run the step in time"));
+}
+
+absl::Status BrowserCore::CrashRenderer(const std::string& document_token,
+                                        absl::Duration timeout) {
+  RendererHost* host = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = documents_by_token_.find(document_token);
+    if (it == documents_by_token_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no document with token \"", document_token, "\""));
+    }
+    host = documents_.at(it->second).host;
+  }
+  if (!options_.kill_renderer || !options_.kill_renderer(*host)) {
+    CutOff(*host, "");
+    return absl::OkStatus();
+  }
+  // The killed process's event stream ends; the browser then destroys its
+  // documents (OnRendererDisconnected). Wait for that.
+  absl::MutexLock lock(&mu_);
+  auto gone = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    for (const auto& [id, hosted] : documents_) {
+      if (hosted.host == host)
+        return false;
+    }
+    return true;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&gone), timeout)) {
+    return absl::DeadlineExceededError(
+        "the killed renderer's documents remain");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> BrowserCore::Drain(absl::Duration timeout) {
+  if (!options_.drain_network)
+    return true;
+  return options_.drain_network(timeout);
+}
+
+void BrowserCore::CloseAllTabs() {
+  for (NavigableId tab : frame_tree_->TopLevelTraversables())
+    (void)frame_tree_->CloseTopLevelTraversable(tab);
+}
+
 std::vector<BadMessageRecord> BrowserCore::bad_messages() {
   absl::MutexLock lock(&mu_);
   return bad_messages_;

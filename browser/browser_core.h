@@ -64,6 +64,13 @@ class BrowserCore : public DeferredFetchSink {
     // so it can be killed.
     std::function<void(const RendererHost&)> on_renderer_created;
     std::function<void(const RendererHost&)> on_renderer_terminated;
+    // Kills the renderer's process (multi-process browser); returns false when
+    // there is no process to kill (renderers in the same process as the
+    // browser, in tests), in which case CrashRenderer() cuts it off directly.
+    std::function<bool(const RendererHost&)> kill_renderer;
+    // Waits until the network stage has nothing in flight; returns whether it
+    // is idle. Unset: always idle.
+    std::function<bool(absl::Duration)> drain_network;
   };
 
   explicit BrowserCore(Options options);
@@ -118,6 +125,25 @@ class BrowserCore : public DeferredFetchSink {
   void ReportBadMessage(RendererHost& renderer, const std::string& reason);
   // The renderer's event stream ended: it disconnected, crashed or was killed.
   void OnRendererDisconnected(RendererHost& renderer);
+  // A renderer's answer to a RunPageStep. InvalidArgument (a bad message) for a
+  // step this renderer was not given.
+  absl::Status ReportStepResult(RendererHost& renderer,
+                                const ipc::StepResult& result);
+
+  // ---- Page steps and process control (the driver's). ----
+  // Hands `step` to the renderer hosting `document_token` and waits for its
+  // result. DeadlineExceeded when it does not answer within `timeout`,
+  // Unavailable when it is cut off or gone meanwhile.
+  absl::StatusOr<ipc::StepResult> RunPageStep(const std::string& document_token,
+                                              const ipc::PageStep& step,
+                                              absl::Duration timeout);
+  // Crashes the renderer hosting `document_token` (kills its process, or cuts
+  // it off when it has none) and returns once its documents are destroyed.
+  absl::Status CrashRenderer(const std::string& document_token,
+                             absl::Duration timeout);
+  absl::StatusOr<bool> Drain(absl::Duration timeout);
+  // Closes every tab (each document destroyed: their pending fetches sent).
+  void CloseAllTabs();
 
   std::vector<BadMessageRecord> bad_messages();
   // Every renderer host ever created (terminated ones included), for
@@ -175,6 +201,14 @@ class BrowserCore : public DeferredFetchSink {
   absl::flat_hash_map<DocumentId, std::vector<uint64_t>> retrying_while_alive_
       ABSL_GUARDED_BY(mu_);
   std::vector<BadMessageRecord> bad_messages_ ABSL_GUARDED_BY(mu_);
+  // Page steps handed to renderers and not yet answered.
+  struct PendingStep {
+    RendererHost* host;  // Not owned.
+    std::optional<ipc::StepResult> result;
+  };
+  absl::flat_hash_map<uint64_t, PendingStep> pending_steps_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t next_step_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_renderer_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

@@ -77,6 +77,24 @@ grpc::Status DeferredFetchHostService::AbortFetchLater(
                 response);
 }
 
+grpc::Status DeferredFetchHostService::ReportStepResult(
+    grpc::ServerContext* context,
+    const ipc::StepResult* request,
+    ipc::Empty* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  absl::Status result = core_->ReportStepResult(*renderer, *request);
+  if (result.code() == absl::StatusCode::kInvalidArgument) {
+    const std::string reason(result.message());
+    core_->ReportBadMessage(*renderer, reason);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("bad message: ", reason));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status DeferredFetchHostService::WatchEvents(
     grpc::ServerContext* context,
     const ipc::WatchEventsRequest*,

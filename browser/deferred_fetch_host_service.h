@@ -27,6 +27,9 @@ class DeferredFetchHostService final : public ipc::DeferredFetchHost::Service {
   grpc::Status AbortFetchLater(grpc::ServerContext* context,
                                const ipc::AbortFetchLaterRequest* request,
                                ipc::AbortFetchLaterResponse* response) override;
+  grpc::Status ReportStepResult(grpc::ServerContext* context,
+                                const ipc::StepResult* request,
+                                ipc::Empty* response) override;
   grpc::Status WatchEvents(
       grpc::ServerContext* context,
       const ipc::WatchEventsRequest* request,

@@ -329,6 +329,14 @@ absl::Status FrameTree::CloseTopLevelTraversable(NavigableId id) {
   return absl::OkStatus();
 }
 
+std::vector<NavigableId> FrameTree::TopLevelTraversables() {
+  absl::MutexLock lock(&mu_);
+  std::vector<NavigableId> ids;
+  for (const auto& top : top_level_traversables_)
+    ids.push_back(top->id);
+  return ids;
+}
+
 absl::Status FrameTree::SetHidden(NavigableId id, bool hidden) {
   absl::MutexLock lock(&mu_);
   Navigable* navigable = FindNavigable(id);

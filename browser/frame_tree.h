@@ -165,6 +165,8 @@ class FrameTree {
   // Closes a tab: every document in it is destroyed, in tree order from the
   // leaves.
   absl::Status CloseTopLevelTraversable(NavigableId navigable);
+  // Every open tab.
+  std::vector<NavigableId> TopLevelTraversables();
   absl::Status SetHidden(NavigableId navigable, bool hidden);
   // The renderer hosting `document` crashed or was killed: the document (and
   // everything nested in it) is destroyed, which terminates its fetch group and

@@ -29,6 +29,8 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
       new RendererConnection(std::move(channel), launch_token));
   connection->events_thread_ =
       std::thread([c = connection.get()] { c->ReadEvents(); });
+  connection->task_thread_ =
+      std::thread([c = connection.get()] { c->RunPageTasks(); });
   return connection;
 }
 
@@ -37,12 +39,40 @@ RendererConnection::RendererConnection(std::shared_ptr<grpc::Channel> channel,
     : launch_token_(std::move(launch_token)),
       channel_(std::move(channel)),
       stub_(ipc::DeferredFetchHost::NewStub(channel_)),
-      events_context_(NewContext()) {}
+      events_context_(NewContext()),
+      page_runner_(std::make_unique<PageRunner>(this)) {}
 
 RendererConnection::~RendererConnection() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (task_thread_.joinable())
+    task_thread_.join();
   events_context_->TryCancel();
   if (events_thread_.joinable())
     events_thread_.join();
+}
+
+void RendererConnection::RunPageTasks() {
+  while (true) {
+    ipc::RunPageStep task;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !page_tasks_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stopping_)
+        return;
+      task = std::move(page_tasks_.front());
+      page_tasks_.pop_front();
+    }
+    ipc::StepResult result = page_runner_->Run(task);
+    ipc::Empty ignored;
+    auto context = NewContext();
+    stub_->ReportStepResult(context.get(), result, &ignored);
+  }
 }
 
 std::unique_ptr<grpc::ClientContext> RendererConnection::NewContext() const {
@@ -83,6 +113,8 @@ void RendererConnection::ReadEvents() {
       } else {
         it->second.fully_active = state.fully_active();
       }
+    } else if (event.has_run_page_step()) {
+      page_tasks_.push_back(event.run_page_step());
     } else if (event.has_activated()) {
       auto it = pending_.find(
           {event.activated().document_token(), event.activated().client_id()});

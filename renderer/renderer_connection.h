@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "ipc/deferred_fetch.grpc.pb.h"
+#include "renderer/page_runner.h"
 #include "renderer/request.h"
 
 namespace fetch_later::renderer {
@@ -81,6 +83,8 @@ class RendererConnection {
   RendererConnection(std::shared_ptr<grpc::Channel> channel,
                      std::string launch_token);
   void ReadEvents();
+  // The page task thread (Blink's main thread here): runs page steps in order.
+  void RunPageTasks();
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   JsError QuotaExceeded(uint64_t quota, uint64_t requested) const;
 
@@ -90,6 +94,8 @@ class RendererConnection {
   std::shared_ptr<ipc::DeferredFetchHost::Stub> stub_;
   std::unique_ptr<grpc::ClientContext> events_context_;
   std::thread events_thread_;
+  std::unique_ptr<PageRunner> page_runner_;  // used on the task thread only
+  std::thread task_thread_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ClientContext> documents_
@@ -106,6 +112,8 @@ class RendererConnection {
       ABSL_GUARDED_BY(mu_);
   uint64_t next_client_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool disconnected_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<ipc::RunPageStep> page_tasks_ ABSL_GUARDED_BY(mu_);
   // Bumped on every activation event (WaitForActivated waits on it).
   uint64_t activations_ ABSL_GUARDED_BY(mu_) = 0;
 };

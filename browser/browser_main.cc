@@ -1,0 +1,178 @@
+// The browser process. Serves the renderer-facing and control interfaces on
+// Unix sockets in a private directory, launches one renderer process per site,
+// and sends activated deferred fetches through the HTTPS-only network stage.
+//
+//   browser [--virtual_time] [--ca_file=FILE] [--host_resolver_rules="MAP *
+//   127.0.0.1:8443"]
+//           [--renderer_binary=PATH]
+//
+// On start it prints one JSON line on stdout: {"control": ..., "renderer": ...,
+// "pid": ...}. SIGTERM or SIGINT shuts it down cleanly: every tab is closed
+// (each document destroyed, so its pending deferred fetches are sent), the
+// network stage gets until --shutdown_deadline_ms to finish (retries keep their
+// maxAge within that), renderers are stopped, exit status 0.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "browser/browser_core.h"
+#include "browser/browser_server.h"
+#include "browser/renderer_process_launcher.h"
+#include "net/clock.h"
+#include "net/https_network_stage.h"
+
+ABSL_FLAG(bool,
+          virtual_time,
+          false,
+          "Run timers on a virtual clock that only moves through the control "
+          "interface's "
+          "AdvanceClock (scenarios); the default is the wall clock.");
+ABSL_FLAG(std::string,
+          ca_file,
+          "",
+          "PEM file of trust anchors for HTTPS; default: the system bundle.");
+ABSL_FLAG(std::string,
+          host_resolver_rules,
+          "",
+          "Chromium-style rules, e.g. \"MAP * 127.0.0.1:8443\".");
+ABSL_FLAG(std::string,
+          renderer_binary,
+          "",
+          "The renderer executable; default: ../renderer/renderer next to this "
+          "binary.");
+ABSL_FLAG(std::string,
+          socket_parent,
+          "/tmp",
+          "Where the private socket directory is made (paths must stay under "
+          "107 bytes).");
+ABSL_FLAG(int,
+          shutdown_deadline_ms,
+          10000,
+          "How long shutdown waits for the network stage to finish.");
+
+namespace fetch_later::browser {
+namespace {
+
+std::string DefaultRendererBinary(const char* argv0) {
+  std::string self(argv0);
+  const size_t slash = self.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : self.substr(0, slash);
+  return dir + "/../renderer/renderer";
+}
+
+int Main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Every thread created from here on inherits the blocked set; the main thread
+  // waits for the signals with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<net::Clock> clock;
+  net::FakeClock* fake_clock = nullptr;
+  if (absl::GetFlag(FLAGS_virtual_time)) {
+    auto fake = std::make_unique<net::FakeClock>(absl::Now());
+    fake_clock = fake.get();
+    clock = std::move(fake);
+  } else {
+    clock = std::make_unique<net::RealClock>();
+  }
+
+  net::HttpsNetworkStage::Options stage_options;
+  if (!absl::GetFlag(FLAGS_ca_file).empty()) {
+    stage_options.ca_bundle_path = absl::GetFlag(FLAGS_ca_file);
+  }
+  stage_options.host_resolver_rules = absl::GetFlag(FLAGS_host_resolver_rules);
+  stage_options.clock = clock.get();
+  auto stage = net::HttpsNetworkStage::Create(stage_options);
+  if (!stage.ok()) {
+    std::fprintf(stderr, "browser: network stage: %s\n",
+                 stage.status().ToString().c_str());
+    return 2;
+  }
+
+  std::unique_ptr<RendererProcessLauncher> launcher;
+  BrowserCore::Options options;
+  options.network_stage = stage->get();
+  options.clock = clock.get();
+  options.fake_clock = fake_clock;
+  options.on_renderer_created = [&launcher](const RendererHost& host) {
+    absl::Status launched = launcher->Launch(host);
+    if (!launched.ok())
+      std::fprintf(stderr, "browser: %s\n", launched.ToString().c_str());
+  };
+  options.on_renderer_terminated = [&launcher](const RendererHost& host) {
+    launcher->Kill(host);  // a bad message: the process goes too
+  };
+  options.kill_renderer = [&launcher](const RendererHost& host) {
+    return launcher->Kill(host);
+  };
+  net::HttpsNetworkStage* stage_ptr = stage->get();
+  options.drain_network = [stage_ptr](absl::Duration timeout) {
+    return stage_ptr->WaitForIdle(timeout);
+  };
+  auto core = std::make_unique<BrowserCore>(options);
+  auto server =
+      BrowserServer::Start(core.get(), absl::GetFlag(FLAGS_socket_parent));
+  if (!server.ok()) {
+    std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
+    return 2;
+  }
+  std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
+  if (renderer_binary.empty())
+    renderer_binary = DefaultRendererBinary(argv[0]);
+  if (access(renderer_binary.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "browser: renderer binary %s is not executable\n",
+                 renderer_binary.c_str());
+    return 2;
+  }
+  launcher = std::make_unique<RendererProcessLauncher>(
+      renderer_binary, (*server)->renderer_address());
+
+  std::printf("{\"control\": \"%s\", \"renderer\": \"%s\", \"pid\": %d}\n",
+              (*server)->control_address().c_str(),
+              (*server)->renderer_address().c_str(),
+              static_cast<int>(getpid()));
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  while (true) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGPIPE)
+      break;
+  }
+  std::fprintf(stderr, "browser: signal %d, shutting down\n", signal_number);
+
+  // Clean shutdown: destroy every document (sending pending deferred fetches),
+  // give the network a deadline, then stop the renderers and the servers.
+  core->CloseAllTabs();
+  const bool idle = (*stage)->WaitForIdle(
+      absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_deadline_ms)));
+  if (!idle)
+    std::fprintf(stderr, "browser: network stage not idle at the deadline\n");
+  launcher->KillAll();
+  (*server)->Shutdown();
+  server->reset();
+  launcher.reset();
+  core.reset();
+  stage->reset();
+  return 0;
+}
+
+}  // namespace
+}  // namespace fetch_later::browser
+
+int main(int argc, char** argv) {
+  return fetch_later::browser::Main(argc, argv);
+}

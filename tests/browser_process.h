@@ -1,0 +1,57 @@
+// Test and tool support: runs the real `browser` binary as a child process
+// (which launches real renderer processes), with its HTTPS pointed at a local
+// collector, and connects to its control interface.
+#ifndef TESTS_BROWSER_PROCESS_H_
+#define TESTS_BROWSER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "ipc/deferred_fetch.grpc.pb.h"
+
+namespace fetch_later::testing {
+
+class BrowserProcess {
+ public:
+  struct Options {
+    std::string browser_binary;
+    std::string ca_file;  // trust anchors for the browser's HTTPS
+    std::string host_resolver_rules;
+    bool virtual_time = true;
+    std::vector<std::string> extra_flags;
+  };
+
+  // Starts the browser and waits for its JSON start line.
+  static absl::StatusOr<std::unique_ptr<BrowserProcess>> Start(
+      const Options& options);
+  ~BrowserProcess();  // SIGKILL if still running
+
+  ipc::BrowserControl::Stub& control() { return *control_; }
+  const std::string& control_address() const { return control_address_; }
+  const std::string& renderer_address() const { return renderer_address_; }
+  pid_t pid() const { return pid_; }
+
+  // SIGTERM, then waits for the exit status (-1 on timeout).
+  int Terminate(int timeout_ms = 20000);
+
+ private:
+  BrowserProcess() = default;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string control_address_;
+  std::string renderer_address_;
+  std::unique_ptr<ipc::BrowserControl::Stub> control_;
+};
+
+// The path of a binary built into this test's or tool's runfiles, e.g.
+// RunfilesPath("browser/browser").
+std::string RunfilesPath(const std::string& workspace_relative);
+
+}  // namespace fetch_later::testing
+
+#endif  // TESTS_BROWSER_PROCESS_H_
