@@ -17,12 +17,14 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "net/testing/https_test_server.h"
-#include "tests/browser_process.h"
+#include "tools/browser_process.h"
 
 namespace fetch_later::testing {
 namespace {
 
 using net::testing::HttpsTestServer;
+using tools::BrowserProcess;
+using tools::RunfilesPath;
 using net::testing::TestCertificateAuthority;
 
 constexpr absl::Duration kIo = absl::Seconds(15);

@@ -1,4 +1,4 @@
-#include "tests/browser_process.h"
+#include "tools/browser_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace fetch_later::testing {
+namespace fetch_later::tools {
 namespace {
 
 // Reads one line from `fd` within `timeout_ms`.
@@ -146,4 +146,4 @@ BrowserProcess::~BrowserProcess() {
     close(stdout_fd_);
 }
 
-}  // namespace fetch_later::testing
+}  // namespace fetch_later::tools

@@ -1,8 +1,8 @@
-// Test and tool support: runs the real `browser` binary as a child process
+// Runs the real `browser` binary as a child process
 // (which launches real renderer processes), with its HTTPS pointed at a local
 // collector, and connects to its control interface.
-#ifndef TESTS_BROWSER_PROCESS_H_
-#define TESTS_BROWSER_PROCESS_H_
+#ifndef TOOLS_BROWSER_PROCESS_H_
+#define TOOLS_BROWSER_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -14,7 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "ipc/deferred_fetch.grpc.pb.h"
 
-namespace fetch_later::testing {
+namespace fetch_later::tools {
 
 class BrowserProcess {
  public:
@@ -52,6 +52,6 @@ class BrowserProcess {
 // RunfilesPath("browser/browser").
 std::string RunfilesPath(const std::string& workspace_relative);
 
-}  // namespace fetch_later::testing
+}  // namespace fetch_later::tools
 
-#endif  // TESTS_BROWSER_PROCESS_H_
+#endif  // TOOLS_BROWSER_PROCESS_H_

@@ -1,0 +1,264 @@
+#include "tools/scenario/report.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "tools/scenario/scenario_reader.h"
+
+namespace fetch_later::scenario {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is not
+// one (overlong forms, surrogates and values over U+10FFFF are invalid).
+size_t Utf8SequenceLength(absl::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  size_t length;
+  uint32_t min;
+  uint32_t code_point;
+  if (b0 < 0x80) {
+    return 1;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    length = 2;
+    min = 0x80;
+    code_point = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    length = 3;
+    min = 0x800;
+    code_point = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    length = 4;
+    min = 0x10000;
+    code_point = b0 & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > s.size())
+    return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80)
+      return 0;
+    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
+  }
+  if (code_point < min || code_point > 0x10FFFF ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+    return 0;
+  }
+  return length;
+}
+
+// RFC 8259 string, with quotes.
+std::string Quote(absl::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else if (c < 0x80) {
+          out += static_cast<char>(c);
+        } else if (size_t length = Utf8SequenceLength(s, i); length > 0) {
+          out.append(s.data() + i, length);
+          i += length;
+          continue;
+        } else {
+          out += "\\ufffd";
+        }
+    }
+    ++i;
+  }
+  out += '"';
+  return out;
+}
+
+// Appends `items` as a JSON array at `indent`, each produced by `write_item`
+// (which appends one value at the given indent).
+template <typename T, typename F>
+void AppendArray(std::string* out,
+                 const std::vector<T>& items,
+                 const std::string& indent,
+                 F write_item) {
+  if (items.empty()) {
+    *out += "[]";
+    return;
+  }
+  *out += "[\n";
+  const std::string inner = indent + "  ";
+  for (size_t i = 0; i < items.size(); ++i) {
+    *out += inner;
+    write_item(items[i], inner);
+    *out += i + 1 < items.size() ? ",\n" : "\n";
+  }
+  *out += indent + "]";
+}
+
+// An object's members, already rendered as values.
+using Members = std::vector<std::pair<std::string, std::string>>;
+
+void AppendObject(std::string* out,
+                  const Members& members,
+                  const std::string& indent) {
+  if (members.empty()) {
+    *out += "{}";
+    return;
+  }
+  *out += "{\n";
+  for (size_t i = 0; i < members.size(); ++i) {
+    absl::StrAppend(out, indent, "  ", Quote(members[i].first), ": ",
+                    members[i].second, i + 1 < members.size() ? ",\n" : "\n");
+  }
+  *out += indent + "}";
+}
+
+std::string StepJson(const StepResult& step, const std::string& indent) {
+  Members members = {{"index", absl::StrCat(step.index)},
+                     {"outcome", Quote(step.outcome)}};
+  if (step.quota.has_value())
+    members.emplace_back("quota", absl::StrCat(*step.quota));
+  if (step.requested.has_value())
+    members.emplace_back("requested", absl::StrCat(*step.requested));
+  if (!step.message.empty())
+    members.emplace_back("message", Quote(step.message));
+  std::string out;
+  AppendObject(&out, members, indent);
+  return out;
+}
+
+std::string SentJson(const SentRequest& sent, const std::string& indent) {
+  Members headers;
+  for (const auto& [name, value] : sent.headers)
+    headers.emplace_back(name, Quote(value));
+  std::string headers_json;
+  AppendObject(&headers_json, headers, indent + "  ");
+  Members members = {{"method", Quote(sent.method)},
+                     {"url", Quote(sent.url)},
+                     {"bodyBytes", absl::StrCat(sent.body_bytes)},
+                     {"headers", headers_json},
+                     {"attempt", absl::StrCat(sent.attempt)},
+                     {"atMs", absl::StrCat(sent.at_ms)}};
+  std::string out;
+  AppendObject(&out, members, indent);
+  return out;
+}
+
+std::string OptionalToString(const std::optional<int64_t>& value) {
+  return value.has_value() ? absl::StrCat(*value) : "none";
+}
+
+}  // namespace
+
+std::string ReportToJson(const Report& report) {
+  std::string steps;
+  AppendArray(&steps, report.steps, "  ",
+              [&](const StepResult& step, const std::string& indent) {
+                steps += StepJson(step, indent);
+              });
+  std::string sent;
+  AppendArray(&sent, report.sent, "  ",
+              [&](const SentRequest& request, const std::string& indent) {
+                sent += SentJson(request, indent);
+              });
+  std::string failures;
+  AppendArray(&failures, report.failures, "  ",
+              [&](const std::string& failure, const std::string&) {
+                failures += Quote(failure);
+              });
+  std::string out;
+  AppendObject(&out,
+               {{"name", Quote(report.name)},
+                {"steps", steps},
+                {"sent", sent},
+                {"failures", failures}},
+               "");
+  out += "\n";
+  return out;
+}
+
+std::vector<std::string> CheckExpectations(
+    const Scenario& scenario,
+    const std::vector<StepResult>& steps,
+    const std::vector<SentRequest>& sent) {
+  std::vector<std::string> failures;
+  for (int i = 0; i < scenario.steps_size(); ++i) {
+    const Step& step = scenario.steps(i);
+    if (!step.has_expect())
+      continue;
+    const Expect& expect = step.expect();
+    const std::string where =
+        absl::StrCat("step ", i, " (", StepKind(step), "): ");
+    const StepResult* result = nullptr;
+    for (const StepResult& candidate : steps) {
+      if (candidate.index == i) {
+        result = &candidate;
+        break;
+      }
+    }
+    if (result == nullptr) {
+      std::string expected = expect.has_outcome()
+                                 ? Expect::Outcome_Name(expect.outcome())
+                                 : "a result";
+      failures.push_back(
+          absl::StrCat(where, "expected ", expected, ", got no result"));
+      continue;
+    }
+    if (expect.has_outcome() &&
+        Expect::Outcome_Name(expect.outcome()) != result->outcome) {
+      failures.push_back(absl::StrCat(where, "expected ",
+                                      Expect::Outcome_Name(expect.outcome()),
+                                      ", got ", result->outcome));
+    }
+    if (expect.has_quota() && result->quota != expect.quota()) {
+      failures.push_back(absl::StrCat(where, "expected quota ", expect.quota(),
+                                      ", got ",
+                                      OptionalToString(result->quota)));
+    }
+    if (expect.has_requested() && result->requested != expect.requested()) {
+      failures.push_back(absl::StrCat(where, "expected requested ",
+                                      expect.requested(), ", got ",
+                                      OptionalToString(result->requested)));
+    }
+  }
+  for (int i = 0; i < scenario.expect_sent_size(); ++i) {
+    const ExpectSent& expect = scenario.expect_sent(i);
+    int64_t count = 0;
+    for (const SentRequest& request : sent) {
+      if (absl::StartsWith(request.url, expect.url_prefix()))
+        ++count;
+    }
+    if (count != expect.count()) {
+      failures.push_back(absl::StrFormat(
+          "expectSent[%d] %s: expected %d request(s), got %d", i,
+          Quote(expect.url_prefix()), expect.count(), count));
+    }
+  }
+  return failures;
+}
+
+}  // namespace fetch_later::scenario

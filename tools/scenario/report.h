@@ -1,0 +1,89 @@
+// The report a scenario run prints (../shared/SCENARIOS.md, "Report"), and the
+// check of a scenario's `expect` / `expectSent` against what happened.
+//
+//   Report report{.name = scenario.name()};
+//   report.steps.push_back({.index = 2, .outcome = "QUOTA_EXCEEDED_ERROR",
+//                           .quota = 8192, .requested = 9000});
+//   report.sent = collector_requests;
+//   report.failures = CheckExpectations(scenario, report.steps, report.sent);
+//   std::cout << ReportToJson(report);
+//   return report.failures.empty() ? 0 : 1;
+//
+// The runner fills these types; nothing here runs a scenario.
+#ifndef TOOLS_SCENARIO_REPORT_H_
+#define TOOLS_SCENARIO_REPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/scenario/scenario.pb.h"
+
+namespace fetch_later::scenario {
+
+// What one step did. There is one per `fetchLater` step; other steps may be
+// listed too.
+struct StepResult {
+  // The step's 0-based index in Scenario.steps.
+  int index = 0;
+  // "OK", "TYPE_ERROR", "RANGE_ERROR", "ABORT_ERROR" or
+  // "QUOTA_EXCEEDED_ERROR" for a fetchLater step (the names of
+  // Expect.Outcome); a runner may use other words for other steps.
+  std::string outcome;
+  // QuotaExceededError.quota / .requested in bytes; absent when not known.
+  std::optional<int64_t> quota;
+  std::optional<int64_t> requested;
+  // The exception's message, or a note; "" for none.
+  std::string message;
+};
+
+// One request the local collector received (every attempt is one entry).
+struct SentRequest {
+  std::string method;
+  std::string url;  // serialised, as requested (no fragment)
+  int64_t body_bytes = 0;
+  // Lower-case header names; the JSON lists them in name order.
+  std::map<std::string, std::string> headers;
+  // 1 for the first attempt, 2 for the first retry, ...
+  int attempt = 1;
+  // Virtual (or, with --real-time, wall-clock) milliseconds since the run
+  // started.
+  int64_t at_ms = 0;
+};
+
+struct Report {
+  std::string name;
+  std::vector<StepResult> steps;
+  std::vector<SentRequest> sent;
+  // One line per unmet expectation (see CheckExpectations()).
+  std::vector<std::string> failures;
+};
+
+// The report as pretty-printed JSON (2-space indentation, a final newline):
+// {"name", "steps": [{"index", "outcome", "quota", "requested", "message"}],
+//  "sent": [{"method", "url", "bodyBytes", "headers", "attempt", "atMs"}],
+//  "failures": [...]}. `quota` and `requested` are left out when absent,
+// `message` when empty. Strings are escaped per RFC 8259; bytes that are not
+// valid UTF-8 become U+FFFD.
+std::string ReportToJson(const Report& report);
+
+// One human-readable line per unmet expectation, in step order then
+// `expectSent` order:
+//   step 2 (fetchLater): expected QUOTA_EXCEEDED_ERROR, got OK
+//   step 2 (fetchLater): expected quota 8192, got 4096
+//   step 2 (fetchLater): expected requested 9000, got none
+//   step 2 (fetchLater): expected OK, got no result
+//   expectSent[0] "https://collector.test/b": expected 1 request(s), got 0
+// A step's `expect` is checked against the StepResult with its index; an
+// `expectSent` entry counts the `sent` requests whose URL starts with its
+// `urlPrefix`. Empty when everything held.
+std::vector<std::string> CheckExpectations(
+    const Scenario& scenario,
+    const std::vector<StepResult>& steps,
+    const std::vector<SentRequest>& sent);
+
+}  // namespace fetch_later::scenario
+
+#endif  // TOOLS_SCENARIO_REPORT_H_

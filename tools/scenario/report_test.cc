@@ -1,0 +1,182 @@
+// The report's JSON (SCENARIOS.md, "Report") and the expectation check.
+#include "tools/scenario/report.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tools/scenario/scenario.pb.h"
+#include "tools/scenario/scenario_reader.h"
+
+namespace fetch_later::scenario {
+namespace {
+
+TEST(ReportToJsonTest, ContractShape) {
+  Report report;
+  report.name = "cross-origin iframe gets the minimal quota";
+  report.steps.push_back({2, "QUOTA_EXCEEDED_ERROR", 8192, 9000,
+                          "QuotaExceededError: requested 9000 > quota 8192"});
+  report.steps.push_back({3, "OK", std::nullopt, std::nullopt, ""});
+  SentRequest sent;
+  sent.method = "POST";
+  sent.url = "https://collector.test/beacon?i=1";
+  sent.body_bytes = 1000;
+  sent.headers = {{"x-trace", "1"},
+                  {"content-type", "text/plain;charset=UTF-8"}};
+  sent.attempt = 1;
+  sent.at_ms = 0;
+  report.sent.push_back(sent);
+  EXPECT_EQ(ReportToJson(report), R"({
+  "name": "cross-origin iframe gets the minimal quota",
+  "steps": [
+    {
+      "index": 2,
+      "outcome": "QUOTA_EXCEEDED_ERROR",
+      "quota": 8192,
+      "requested": 9000,
+      "message": "QuotaExceededError: requested 9000 > quota 8192"
+    },
+    {
+      "index": 3,
+      "outcome": "OK"
+    }
+  ],
+  "sent": [
+    {
+      "method": "POST",
+      "url": "https://collector.test/beacon?i=1",
+      "bodyBytes": 1000,
+      "headers": {
+        "content-type": "text/plain;charset=UTF-8",
+        "x-trace": "1"
+      },
+      "attempt": 1,
+      "atMs": 0
+    }
+  ],
+  "failures": []
+}
+)");
+}
+
+TEST(ReportToJsonTest, EmptyListsAndEscaping) {
+  Report report;
+  report.name = "quote \" backslash \\ newline \n tab \t bell \x07 caf\xC3\xA9";
+  report.failures = {"bad byte \xFF here", "second"};
+  SentRequest sent;
+  sent.method = "GET";
+  sent.url = "https://a.test/";
+  report.sent.push_back(sent);
+  EXPECT_EQ(ReportToJson(report), R"({
+  "name": "quote \" backslash \\ newline \n tab \t bell \u0007 café",
+  "steps": [],
+  "sent": [
+    {
+      "method": "GET",
+      "url": "https://a.test/",
+      "bodyBytes": 0,
+      "headers": {},
+      "attempt": 1,
+      "atMs": 0
+    }
+  ],
+  "failures": [
+    "bad byte \ufffd here",
+    "second"
+  ]
+}
+)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// CheckExpectations: one row per kind of unmet expectation.
+
+constexpr char kScenario[] = R"({
+  "name": "t",
+  "steps": [
+    {"navigate": {"frame": "top", "url": "https://a.test/"}},
+    {"fetchLater": {"frame": "top", "url": "/a"}, "expect": {"outcome": "OK"}},
+    {"fetchLater": {"frame": "top", "url": "/b"},
+     "expect": {"outcome": "QUOTA_EXCEEDED_ERROR", "quota": 8192, "requested": 9000}},
+    {"fetchLater": {"frame": "top", "url": "/c"}, "expect": {"requested": 20}},
+    {"fetchLater": {"frame": "top", "url": "/d"}}
+  ],
+  "expectSent": [{"urlPrefix": "https://a.test/a", "count": 1},
+                 {"urlPrefix": "https://a.test/", "count": 2}]
+})";
+
+struct CheckCase {
+  const char* source;
+  std::vector<StepResult> steps;
+  std::vector<std::string> sent_urls;
+  std::vector<std::string> failures;
+};
+
+class CheckExpectationsTest : public ::testing::TestWithParam<CheckCase> {};
+
+TEST_P(CheckExpectationsTest, Failures) {
+  const CheckCase& c = GetParam();
+  absl::StatusOr<Scenario> scenario =
+      ParseScenario(kScenario, ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  std::vector<SentRequest> sent;
+  for (const std::string& url : c.sent_urls) {
+    SentRequest request;
+    request.url = url;
+    sent.push_back(request);
+  }
+  EXPECT_EQ(CheckExpectations(*scenario, c.steps, sent), c.failures)
+      << c.source;
+}
+
+const std::vector<StepResult> kAllMet = {
+    {1, "OK", std::nullopt, std::nullopt, ""},
+    {2, "QUOTA_EXCEEDED_ERROR", 8192, 9000, ""},
+    {3, "OK", 60000, 20, ""},
+    {4, "TYPE_ERROR", std::nullopt, std::nullopt, "no expect: not checked"}};
+
+INSTANTIATE_TEST_SUITE_P(
+    Table,
+    CheckExpectationsTest,
+    ::testing::Values(
+        CheckCase{"everything holds",
+                  kAllMet,
+                  {"https://a.test/a", "https://a.test/b?x"},
+                  {}},
+        CheckCase{"wrong outcome",
+                  {{1, "OK", std::nullopt, std::nullopt, ""},
+                   {2, "OK", std::nullopt, 9000, ""},
+                   {3, "OK", std::nullopt, 20, ""}},
+                  {"https://a.test/a", "https://a.test/b"},
+                  {"step 2 (fetchLater): expected QUOTA_EXCEEDED_ERROR, got OK",
+                   "step 2 (fetchLater): expected quota 8192, got none"}},
+        CheckCase{"wrong numbers",
+                  {{1, "OK", std::nullopt, std::nullopt, ""},
+                   {2, "QUOTA_EXCEEDED_ERROR", 4096, 9001, ""},
+                   {3, "OK", std::nullopt, std::nullopt, ""}},
+                  {"https://a.test/a", "https://a.test/b"},
+                  {"step 2 (fetchLater): expected quota 8192, got 4096",
+                   "step 2 (fetchLater): expected requested 9000, got 9001",
+                   "step 3 (fetchLater): expected requested 20, got none"}},
+        CheckCase{"missing results",
+                  {},
+                  {"https://a.test/a", "https://a.test/b"},
+                  {"step 1 (fetchLater): expected OK, got no result",
+                   "step 2 (fetchLater): expected QUOTA_EXCEEDED_ERROR, got no "
+                   "result",
+                   "step 3 (fetchLater): expected a result, got no result"}},
+        CheckCase{"sent counts",
+                  kAllMet,
+                  {"https://a.test/a", "https://a.test/a", "https://b.test/a"},
+                  {"expectSent[0] \"https://a.test/a\": expected 1 "
+                   "request(s), got 2"}},
+        CheckCase{"nothing sent",
+                  kAllMet,
+                  {},
+                  {"expectSent[0] \"https://a.test/a\": expected 1 "
+                   "request(s), got 0",
+                   "expectSent[1] \"https://a.test/\": expected 2 "
+                   "request(s), got 0"}}));
+
+}  // namespace
+}  // namespace fetch_later::scenario

@@ -1,0 +1,80 @@
+// Reading and validating scenario files (../shared/SCENARIOS.md).
+//
+//   absl::StatusOr<Scenario> scenario =
+//       ReadScenarioFile("examples/wpt_send_multiple.json");
+//   if (!scenario.ok()) {
+//     // "examples/x.json: step 3 (fetchLater): unknown field \"bodyy\""
+//     std::cerr << scenario.status().message() << "\n";
+//     return 2;
+//   }
+//
+// Every error is an absl::InvalidArgumentError (NotFoundError for a file that
+// cannot be read) whose message says where: "scenario: ..." for the top level,
+// "step N (kind): ..." for step N (0-based, like the report's "index"; `kind`
+// is the action's JSON name, e.g. "fetchLater"), "expectSent[N]: ..." for an
+// `expectSent` entry, followed by `field "name"` with the field's JSON name
+// (a dotted path below the action, e.g. "body.size"). JSON syntax errors give
+// "line L, column C"; text-format errors give both the step and the line.
+#ifndef TOOLS_SCENARIO_SCENARIO_READER_H_
+#define TOOLS_SCENARIO_SCENARIO_READER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tools/scenario/scenario.pb.h"
+
+namespace fetch_later::scenario {
+
+enum class ScenarioFormat {
+  kJson,       // protobuf's JSON mapping, lowerCamelCase field names only
+  kTextproto,  // protobuf text format, snake_case field names
+};
+
+// ".json" -> kJson; ".textproto" or ".txtpb" -> kTextproto; anything else is an
+// error naming `path`.
+absl::StatusOr<ScenarioFormat> ScenarioFormatForPath(absl::string_view path);
+
+// Parses `text` without validating it. JSON is strict: field names must be the
+// JSON names (`responseHeaders`, not `response_headers`), enums must be given
+// by name, `null` is refused, duplicate keys are an error, and integer fields
+// take integral numbers (or, as protobuf's JSON mapping allows, decimal
+// strings). Both formats refuse unknown fields and a step with more than one
+// action.
+absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
+                                       ScenarioFormat format);
+
+// Checks what the schema cannot express, walking the steps in order and
+// tracking which frames exist:
+//  - every step has exactly one action; `expect` only on `fetchLater` steps;
+//  - frames: "top" exists once a `navigate` of "top" ran (until `closeTab`);
+//    an iframe exists from its `createIframe` until it is removed or a
+//    navigation replaces the document that contains it; `createIframe.parent`,
+//    `navigate.frame` (other than "top"), `navigateIframe.id`,
+//    `removeIframe.id`, `fetchLater.frame` and `crashRenderer.frame` must exist
+//    when their step runs; `createIframe.id` must not be "top" or an existing
+//    frame's id;
+//  - `navigate.url`, `createIframe.src` / `redirectTo` and
+//    `navigateIframe.url` parse with net::Url::Parse (relative ones against the
+//    document they are resolved from); `fetchLater.url` is not checked (a bad
+//    one is a TypeError test), nor is a negative `activateAfterMs`
+//    (RangeError);
+//  - `body.size` is 0..16 MiB (0 for a NONE body); `advanceTime.ms` >= 0;
+//    `navigateIframe.initiator` is "parent" or "self"; `abort.signal` names a
+//    signal an earlier `fetchLater` passed; response header names are HTTP
+//    tokens; `restoreFromBfcache` follows an `enterBfcache`;
+//  - `expectSent[].urlPrefix` is non-empty and `count` >= 0.
+// Returns the first problem found.
+absl::Status ValidateScenario(const Scenario& scenario);
+
+// Reads the file at `path`, parses it in the format its extension names, and
+// validates it. Error messages are prefixed with "`path`: ".
+absl::StatusOr<Scenario> ReadScenarioFile(const std::string& path);
+
+// The JSON name of `step`'s action ("fetchLater"), or "" when none is set.
+std::string StepKind(const Step& step);
+
+}  // namespace fetch_later::scenario
+
+#endif  // TOOLS_SCENARIO_SCENARIO_READER_H_

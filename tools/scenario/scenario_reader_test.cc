@@ -1,0 +1,772 @@
+// The scenario reader against the contract (../shared/SCENARIOS.md): its
+// example document in both formats, every field name, and the exact error for
+// each way a file can be wrong.
+#include "tools/scenario/scenario_reader.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "tools/scenario/scenario.pb.h"
+
+namespace fetch_later::scenario {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+
+// SCENARIOS.md, "Scenario", verbatim.
+constexpr char kContractExample[] = R"json({
+  "name": "cross-origin iframe gets the minimal quota",
+  "steps": [
+    {"navigate": {"frame": "top", "url": "https://a.test/",
+                  "responseHeaders": {"Permissions-Policy": "deferred-fetch=(self \"https://b.test\")"}}},
+    {"createIframe": {"parent": "top", "id": "f1", "src": "https://c.test/frame",
+                      "allow": "deferred-fetch-minimal", "sandbox": "allow-scripts",
+                      "redirectTo": "https://d.test/", "responseHeaders": {}}},
+    {"fetchLater": {"frame": "f1", "url": "https://collector.test/beacon?i=1", "method": "POST",
+                    "body": {"type": "STRING", "size": 1000}, "headers": {"X-Trace": "1"},
+                    "referrer": "", "referrerPolicy": "", "activateAfterMs": 0, "signal": "s1",
+                    "retryOptions": {"maxAttempts": 3, "initialDelayMs": 500, "backoffFactor": 2.0,
+                                     "maxAgeMs": 60000, "retryAfterUnload": true,
+                                     "retryNonIdempotent": true, "retryOnlyIfServerUnreached": false}},
+     "expect": {"outcome": "QUOTA_EXCEEDED_ERROR", "quota": 8192, "requested": 9000}},
+    {"abort": {"signal": "s1"}},
+    {"navigateIframe": {"id": "f1", "url": "https://a.test/other", "initiator": "self"}},
+    {"removeIframe": {"id": "f1"}},
+    {"setVisibility": {"hidden": true}},
+    {"enterBfcache": {}},
+    {"restoreFromBfcache": {}},
+    {"advanceTime": {"ms": 1000}},
+    {"setNetwork": {"mode": "REFUSE"}},
+    {"crashRenderer": {"frame": "top"}},
+    {"closeTab": {}}
+  ],
+  "expectSent": [{"urlPrefix": "https://collector.test/beacon?i=1", "count": 1}]
+}
+)json";
+
+// The same document in text format (snake_case field names).
+constexpr char kContractExampleTextproto[] = R"pb(
+  # SCENARIOS.md's example in text format.
+  name: "cross-origin iframe gets the minimal quota"
+  steps {
+    navigate {
+      frame: "top"
+      url: "https://a.test/"
+      response_headers {
+        key: "Permissions-Policy"
+        value: "deferred-fetch=(self \"https://b.test\")"
+      }
+    }
+  }
+  steps {
+    create_iframe {
+      parent: "top"
+      id: "f1"
+      src: "https://c.test/frame"
+      allow: "deferred-fetch-minimal"
+      sandbox: "allow-scripts"
+      redirect_to: "https://d.test/"
+    }
+  }
+  steps {
+    fetch_later {
+      frame: "f1"
+      url: "https://collector.test/beacon?i=1"
+      method: "POST"
+      body { type: STRING size: 1000 }
+      headers { key: "X-Trace" value: "1" }
+      referrer: ""
+      referrer_policy: ""
+      activate_after_ms: 0
+      signal: "s1"
+      retry_options {
+        max_attempts: 3
+        initial_delay_ms: 500
+        backoff_factor: 2.0
+        max_age_ms: 60000
+        retry_after_unload: true
+        retry_non_idempotent: true
+        retry_only_if_server_unreached: false
+      }
+    }
+    expect { outcome: QUOTA_EXCEEDED_ERROR quota: 8192 requested: 9000 }
+  }
+  steps { abort { signal: "s1" } }
+  steps {
+    navigate_iframe { id: "f1" url: "https://a.test/other" initiator: "self" }
+  }
+  steps { remove_iframe { id: "f1" } }
+  steps { set_visibility { hidden: true } }
+  steps { enter_bfcache {} }
+  steps { restore_from_bfcache {} }
+  steps { advance_time { ms: 1000 } }
+  steps { set_network { mode: REFUSE } }
+  steps { crash_renderer { frame: "top" } }
+  steps { close_tab {} }
+  expect_sent { url_prefix: "https://collector.test/beacon?i=1" count: 1 }
+)pb";
+
+// Every field name SCENARIOS.md uses, as written there.
+const std::set<std::string>& ContractFieldNames() {
+  static const auto* names = new std::set<std::string>{
+      // Scenario
+      "name", "steps", "expectSent",
+      // Step
+      "navigate", "createIframe", "fetchLater", "abort", "navigateIframe",
+      "removeIframe", "setVisibility", "enterBfcache", "restoreFromBfcache",
+      "advanceTime", "setNetwork", "crashRenderer", "closeTab", "expect",
+      // navigate, createIframe
+      "frame", "url", "responseHeaders", "parent", "id", "src", "allow",
+      "sandbox", "redirectTo",
+      // fetchLater
+      "method", "body", "type", "size", "headers", "referrer", "referrerPolicy",
+      "activateAfterMs", "signal", "retryOptions", "maxAttempts",
+      "initialDelayMs", "backoffFactor", "maxAgeMs", "retryAfterUnload",
+      "retryNonIdempotent", "retryOnlyIfServerUnreached",
+      // expect
+      "outcome", "quota", "requested",
+      // the other actions
+      "initiator", "hidden", "ms", "mode",
+      // expectSent
+      "urlPrefix", "count"};
+  return *names;
+}
+
+// A JSON document with these steps (a JSON array's contents).
+std::string Steps(const char* steps) {
+  return absl::StrCat(R"({"name": "t", "steps": [)", steps, "]}");
+}
+
+void CollectJsonNames(const google::protobuf::Descriptor* message,
+                      std::set<const google::protobuf::Descriptor*>* visited,
+                      std::set<std::string>* names) {
+  if (!visited->insert(message).second)
+    return;
+  for (int i = 0; i < message->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = message->field(i);
+    names->insert(field->json_name());
+    if (field->message_type() != nullptr && !field->is_map())
+      CollectJsonNames(field->message_type(), visited, names);
+  }
+}
+
+TEST(ScenarioReaderTest, ContractExampleParsesAsJsonAndValidates) {
+  absl::StatusOr<Scenario> scenario =
+      ParseScenario(kContractExample, ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+
+  EXPECT_EQ(scenario->name(), "cross-origin iframe gets the minimal quota");
+  ASSERT_EQ(scenario->steps_size(), 13);
+  EXPECT_EQ(
+      scenario->steps(0).navigate().response_headers().at("Permissions-Policy"),
+      "deferred-fetch=(self \"https://b.test\")");
+  const CreateIframe& iframe = scenario->steps(1).create_iframe();
+  EXPECT_EQ(iframe.sandbox(), "allow-scripts");
+  EXPECT_EQ(iframe.redirect_to(), "https://d.test/");
+  EXPECT_TRUE(iframe.response_headers().empty());
+
+  const Step& fetch_step = scenario->steps(2);
+  const FetchLater& fetch = fetch_step.fetch_later();
+  EXPECT_EQ(fetch.body().type(), Body::STRING);
+  EXPECT_EQ(fetch.body().size(), 1000);
+  EXPECT_EQ(fetch.headers().at("X-Trace"), "1");
+  EXPECT_TRUE(fetch.has_referrer());
+  EXPECT_EQ(fetch.referrer(), "");
+  ASSERT_TRUE(fetch.has_activate_after_ms());
+  EXPECT_EQ(fetch.activate_after_ms(), 0);
+  EXPECT_EQ(fetch.signal(), "s1");
+  EXPECT_EQ(fetch.retry_options().max_attempts(), 3u);
+  EXPECT_EQ(fetch.retry_options().initial_delay_ms(), 500u);
+  EXPECT_EQ(fetch.retry_options().backoff_factor(), 2.0);
+  EXPECT_EQ(fetch.retry_options().max_age_ms(), 60000u);
+  EXPECT_TRUE(fetch.retry_options().retry_after_unload());
+  EXPECT_TRUE(fetch.retry_options().retry_non_idempotent());
+  EXPECT_FALSE(fetch.retry_options().retry_only_if_server_unreached());
+  ASSERT_TRUE(fetch_step.expect().has_outcome());
+  EXPECT_EQ(fetch_step.expect().outcome(), Expect::QUOTA_EXCEEDED_ERROR);
+  EXPECT_EQ(fetch_step.expect().quota(), 8192);
+  EXPECT_EQ(fetch_step.expect().requested(), 9000);
+
+  EXPECT_EQ(scenario->steps(4).navigate_iframe().initiator(), "self");
+  EXPECT_TRUE(scenario->steps(6).set_visibility().hidden());
+  EXPECT_TRUE(scenario->steps(7).has_enter_bfcache());
+  EXPECT_TRUE(scenario->steps(8).has_restore_from_bfcache());
+  EXPECT_EQ(scenario->steps(9).advance_time().ms(), 1000);
+  EXPECT_EQ(scenario->steps(10).set_network().mode(), SetNetwork::REFUSE);
+  EXPECT_EQ(scenario->steps(11).crash_renderer().frame(), "top");
+  EXPECT_TRUE(scenario->steps(12).has_close_tab());
+  ASSERT_EQ(scenario->expect_sent_size(), 1);
+  EXPECT_EQ(scenario->expect_sent(0).url_prefix(),
+            "https://collector.test/beacon?i=1");
+  EXPECT_EQ(scenario->expect_sent(0).count(), 1);
+
+  std::vector<std::string> kinds;
+  for (const Step& step : scenario->steps())
+    kinds.push_back(StepKind(step));
+  EXPECT_EQ(kinds, (std::vector<std::string>{
+                       "navigate", "createIframe", "fetchLater", "abort",
+                       "navigateIframe", "removeIframe", "setVisibility",
+                       "enterBfcache", "restoreFromBfcache", "advanceTime",
+                       "setNetwork", "crashRenderer", "closeTab"}));
+}
+
+TEST(ScenarioReaderTest, TextprotoEquivalentGivesTheSameScenario) {
+  absl::StatusOr<Scenario> json =
+      ParseScenario(kContractExample, ScenarioFormat::kJson);
+  absl::StatusOr<Scenario> text =
+      ParseScenario(kContractExampleTextproto, ScenarioFormat::kTextproto);
+  ASSERT_TRUE(json.ok()) << json.status();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*json, *text))
+      << json->DebugString() << "\nvs\n"
+      << text->DebugString();
+}
+
+// Presence survives for zero values: `"outcome": "OK"` is not "no outcome".
+TEST(ScenarioReaderTest, ZeroValuedOptionalFieldsKeepPresence) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(
+      R"({"steps": [{"fetchLater": {"frame": "top", "url": "/"},
+                     "expect": {"outcome": "OK", "quota": 0}},
+                    {"fetchLater": {"frame": "top", "url": "/"},
+                     "expect": {"requested": 5}}]})",
+      ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(scenario->steps(0).expect().has_outcome());
+  EXPECT_EQ(scenario->steps(0).expect().outcome(), Expect::OK);
+  EXPECT_TRUE(scenario->steps(0).expect().has_quota());
+  EXPECT_FALSE(scenario->steps(0).expect().has_requested());
+  EXPECT_FALSE(scenario->steps(1).expect().has_outcome());
+  EXPECT_FALSE(scenario->steps(0).fetch_later().has_referrer());
+  EXPECT_FALSE(scenario->steps(0).fetch_later().has_activate_after_ms());
+  EXPECT_FALSE(scenario->steps(0).fetch_later().has_body());
+}
+
+// protobuf's JSON mapping: integers may be written as whole numbers with an
+// exponent or as decimal strings.
+TEST(ScenarioReaderTest, IntegersAsExponentsOrStrings) {
+  absl::StatusOr<Scenario> scenario =
+      ParseScenario(Steps(R"({"advanceTime": {"ms": 1.5e3}},
+               {"advanceTime": {"ms": "2500"}},
+               {"fetchLater": {"frame": "top", "url": "/",
+                               "body": {"type": "BYTES", "size": "16"}}})"),
+                    ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_EQ(scenario->steps(0).advance_time().ms(), 1500);
+  EXPECT_EQ(scenario->steps(1).advance_time().ms(), 2500);
+  EXPECT_EQ(scenario->steps(2).fetch_later().body().size(), 16);
+}
+
+// The proto's JSON names are exactly the contract's: none missing, none extra.
+TEST(ScenarioReaderTest, JsonNamesAreExactlyTheContractsFieldNames) {
+  std::set<const google::protobuf::Descriptor*> visited;
+  std::set<std::string> names;
+  CollectJsonNames(Scenario::descriptor(), &visited, &names);
+  EXPECT_EQ(names, ContractFieldNames());
+}
+
+// protobuf's own JSON printer writes what the reader accepts, field for field
+// (int64 values come out as strings, as protobuf's JSON mapping allows).
+TEST(ScenarioReaderTest, EveryContractFieldRoundTripsThroughJson) {
+  absl::StatusOr<Scenario> original =
+      ParseScenario(kContractExample, ScenarioFormat::kJson);
+  ASSERT_TRUE(original.ok()) << original.status();
+  std::string printed;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(*original, &printed, options)
+          .ok());
+  for (const std::string& name : ContractFieldNames()) {
+    EXPECT_NE(printed.find(absl::StrCat("\"", name, "\":")), std::string::npos)
+        << name << " not in " << printed;
+  }
+  absl::StatusOr<Scenario> reparsed =
+      ParseScenario(printed, ScenarioFormat::kJson);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status() << "\n" << printed;
+  EXPECT_TRUE(MessageDifferencer::Equals(*original, *reparsed));
+}
+
+TEST(ScenarioReaderTest, FormatFromExtension) {
+  EXPECT_EQ(*ScenarioFormatForPath("a/b.json"), ScenarioFormat::kJson);
+  EXPECT_EQ(*ScenarioFormatForPath("b.textproto"), ScenarioFormat::kTextproto);
+  EXPECT_EQ(*ScenarioFormatForPath("b.txtpb"), ScenarioFormat::kTextproto);
+  EXPECT_EQ(ScenarioFormatForPath("b.yaml").status().message(),
+            "b.yaml: unknown scenario file extension (use .json, .textproto "
+            "or .txtpb)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: each row is a document and the exact message.
+
+struct ErrorCase {
+  const char* source;  // what the row tests
+  ScenarioFormat format;
+  const char* text;
+  const char* error;
+};
+
+constexpr char kTop[] =
+    R"({"navigate": {"frame": "top", "url": "https://a.test/"}})";
+
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << c.source;
+}
+
+class ParseErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ParseErrorTest, NamesStepAndField) {
+  const ErrorCase& c = GetParam();
+  absl::StatusOr<Scenario> scenario = ParseScenario(c.text, c.format);
+  ASSERT_FALSE(scenario.ok()) << c.source;
+  EXPECT_EQ(scenario.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(scenario.status().message()), c.error) << c.source;
+}
+
+const std::string* const kUnknownInStep = new std::string(Steps(
+    R"({"navigate": {"frame": "top", "url": "https://a.test/"}},
+       {"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+       {"setVisibility": {"hidden": true}},
+       {"fetchLater": {"frame": "f1", "url": "/b", "bodyy": {}}})"));
+const std::string* const kUnknownInBody =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/b",
+                             "body": {"type": "STRING", "sise": 3}}})"));
+const std::string* const kUnknownInExpect =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/b"},
+                               "expect": {"outcome": "OK", "quotaa": 1}})"));
+const std::string* const kUnknownBesideAction = new std::string(
+    Steps(R"({"fetchLater": {"frame": "top", "url": "/"}, "expekt": {}})"));
+const std::string* const kUnknownAction =
+    new std::string(Steps(R"({"fetchLatr": {"frame": "top"}})"));
+const std::string* const kSnakeCaseInStep = new std::string(
+    Steps(R"({"navigate": {"frame": "top", "url": "https://a.test/",
+                           "response_headers": {}}})"));
+const std::string* const kWrongTypeSize =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/",
+                             "body": {"type": "STRING", "size": "big"}}})"));
+const std::string* const kWrongTypeFrame =
+    new std::string(Steps(R"({"navigate": {"frame": 7, "url": "/"}})"));
+const std::string* const kWrongTypeBool =
+    new std::string(Steps(R"({"setVisibility": {"hidden": "yes"}})"));
+const std::string* const kFraction =
+    new std::string(Steps(R"({"advanceTime": {"ms": 1.5}})"));
+const std::string* const kNegativeUnsigned =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/",
+                             "retryOptions": {"maxAttempts": -1}}})"));
+const std::string* const kOutOfRange =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/",
+                             "retryOptions": {"maxAttempts": 4294967296}}})"));
+const std::string* const kBadEnum =
+    new std::string(Steps(R"({"fetchLater": {"frame": "top", "url": "/"},
+                               "expect": {"outcome": "QUOTA"}})"));
+const std::string* const kNumericEnum =
+    new std::string(Steps(R"({"setNetwork": {"mode": 1}})"));
+const std::string* const kNull = new std::string(
+    Steps(R"({"fetchLater": {"frame": "top", "url": "/", "referrer": null}})"));
+const std::string* const kHeaderValueNumber = new std::string(
+    Steps(R"({"navigate": {"frame": "top", "url": "https://a.test/",
+                           "responseHeaders": {"X": 1}}})"));
+const std::string* const kTwoActions = new std::string(
+    Steps(R"({"navigate": {"frame": "top", "url": "https://a.test/"},
+              "fetchLater": {"frame": "top", "url": "/"}})"));
+const std::string* const kNoAction =
+    new std::string(Steps(R"({"expect": {"outcome": "OK"}})"));
+const std::string* const kStepNotObject = new std::string(Steps("[]"));
+const std::string* const kActionNotObject =
+    new std::string(Steps(R"({"closeTab": true})"));
+const std::string* const kDuplicateKey = new std::string(
+    Steps(R"({"navigate": {"frame": "top", "url": "/a", "url": "/b"}})"));
+const std::string* const kExpectSentUnknown = new std::string(
+    R"({"steps": [], "expectSent": [{"urlprefix": "https://c.test/"}]})");
+
+INSTANTIATE_TEST_SUITE_P(
+    Json,
+    ParseErrorTest,
+    ::testing::Values(
+        ErrorCase{"unknown field at the top level", ScenarioFormat::kJson,
+                  R"({"name": "t", "stepz": []})",
+                  R"(scenario: unknown field "stepz")"},
+        ErrorCase{"proto (snake_case) names are not the JSON names",
+                  ScenarioFormat::kJson, R"({"expect_sent": []})",
+                  R"(scenario: unknown field "expect_sent")"},
+        ErrorCase{"unknown field in a step's action", ScenarioFormat::kJson,
+                  kUnknownInStep->c_str(),
+                  R"(step 3 (fetchLater): unknown field "bodyy")"},
+        ErrorCase{"unknown field in a nested body", ScenarioFormat::kJson,
+                  kUnknownInBody->c_str(),
+                  R"(step 0 (fetchLater): unknown field "body.sise")"},
+        ErrorCase{"unknown field in expect", ScenarioFormat::kJson,
+                  kUnknownInExpect->c_str(),
+                  R"(step 0 (fetchLater): unknown field "expect.quotaa")"},
+        ErrorCase{"unknown field beside the action", ScenarioFormat::kJson,
+                  kUnknownBesideAction->c_str(),
+                  R"(step 0 (fetchLater): unknown field "expekt")"},
+        ErrorCase{"unknown action", ScenarioFormat::kJson,
+                  kUnknownAction->c_str(),
+                  R"(step 0: unknown field "fetchLatr")"},
+        ErrorCase{"snake_case name inside a step", ScenarioFormat::kJson,
+                  kSnakeCaseInStep->c_str(),
+                  R"(step 0 (navigate): unknown field "response_headers")"},
+        ErrorCase{"unknown field in expectSent", ScenarioFormat::kJson,
+                  kExpectSentUnknown->c_str(),
+                  R"(expectSent[0]: unknown field "urlprefix")"},
+        ErrorCase{
+            "wrong type: string for an integer", ScenarioFormat::kJson,
+            kWrongTypeSize->c_str(),
+            R"(step 0 (fetchLater): field "body.size": expected an integer, got "big")"},
+        ErrorCase{
+            "wrong type: number for a string", ScenarioFormat::kJson,
+            kWrongTypeFrame->c_str(),
+            R"(step 0 (navigate): field "frame": expected a string, got 7)"},
+        ErrorCase{
+            "wrong type: string for a boolean", ScenarioFormat::kJson,
+            kWrongTypeBool->c_str(),
+            R"(step 0 (setVisibility): field "hidden": expected true or false, got "yes")"},
+        ErrorCase{
+            "wrong type: fraction for an integer", ScenarioFormat::kJson,
+            kFraction->c_str(),
+            R"(step 0 (advanceTime): field "ms": expected an integer, got 1.5)"},
+        ErrorCase{
+            "wrong type: negative for an unsigned integer",
+            ScenarioFormat::kJson, kNegativeUnsigned->c_str(),
+            R"(step 0 (fetchLater): field "retryOptions.maxAttempts": expected a non-negative integer, got -1)"},
+        ErrorCase{
+            "out of range for uint32", ScenarioFormat::kJson,
+            kOutOfRange->c_str(),
+            R"(step 0 (fetchLater): field "retryOptions.maxAttempts": 4294967296 is out of range)"},
+        ErrorCase{
+            "unknown enum name", ScenarioFormat::kJson, kBadEnum->c_str(),
+            R"(step 0 (fetchLater): field "expect.outcome": expected one of OK, TYPE_ERROR, RANGE_ERROR, ABORT_ERROR, QUOTA_EXCEEDED_ERROR, got "QUOTA")"},
+        ErrorCase{
+            "enums are given by name", ScenarioFormat::kJson,
+            kNumericEnum->c_str(),
+            R"(step 0 (setNetwork): field "mode": expected one of OK, REFUSE, RESET, STALL, HTTP_500, TLS_FAIL, got 1)"},
+        ErrorCase{
+            "null", ScenarioFormat::kJson, kNull->c_str(),
+            R"(step 0 (fetchLater): field "referrer": null is not allowed (leave the field out))"},
+        ErrorCase{
+            "map value of the wrong type", ScenarioFormat::kJson,
+            kHeaderValueNumber->c_str(),
+            R"(step 0 (navigate): field "responseHeaders["X"]": expected a string, got 1)"},
+        ErrorCase{
+            "two actions in one step", ScenarioFormat::kJson,
+            kTwoActions->c_str(),
+            R"(step 0: two actions, "navigate" and "fetchLater" (a step has exactly one))"},
+        ErrorCase{"no action", ScenarioFormat::kJson, kNoAction->c_str(),
+                  "step 0: no action (give one of navigate, createIframe, "
+                  "fetchLater, abort, navigateIframe, removeIframe, "
+                  "setVisibility, enterBfcache, restoreFromBfcache, "
+                  "advanceTime, setNetwork, crashRenderer, closeTab)"},
+        ErrorCase{"a step that is not an object", ScenarioFormat::kJson,
+                  kStepNotObject->c_str(),
+                  "step 0: expected an object, got an array"},
+        ErrorCase{"an action that is not an object", ScenarioFormat::kJson,
+                  kActionNotObject->c_str(),
+                  "step 0 (closeTab): expected an object, got true"},
+        ErrorCase{"a field given twice", ScenarioFormat::kJson,
+                  kDuplicateKey->c_str(),
+                  R"(step 0 (navigate): field "url": given twice)"},
+        ErrorCase{
+            "steps is not an array", ScenarioFormat::kJson, R"({"steps": {}})",
+            R"(scenario: field "steps": expected an array, got an object)"},
+        ErrorCase{"the document is not an object", ScenarioFormat::kJson, "[]",
+                  "scenario: expected a JSON object, got an array"},
+        ErrorCase{"syntax error with its position", ScenarioFormat::kJson,
+                  "{\"name\": \"t\",\n"
+                  " \"steps\": [\n"
+                  "  {\"navigate\": {\"frame\": \"top\" \"url\": \"/\"}}]}",
+                  "JSON syntax error at line 3, column 32: expected ',' or "
+                  "'}' after an object member, found '\"'"},
+        ErrorCase{"trailing comma", ScenarioFormat::kJson, "{\"steps\": [1,]}",
+                  "JSON syntax error at line 1, column 14: expected a value, "
+                  "found ']'"},
+        ErrorCase{"truncated document", ScenarioFormat::kJson, "{\"steps\": [",
+                  "JSON syntax error at line 1, column 12: expected a value, "
+                  "found the end of the document"},
+        ErrorCase{"text after the document", ScenarioFormat::kJson, "{} {}",
+                  "JSON syntax error at line 1, column 4: expected the end of "
+                  "the document, found '{'"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Textproto,
+    ParseErrorTest,
+    ::testing::Values(
+        ErrorCase{
+            "unknown field in a step, with its line",
+            ScenarioFormat::kTextproto,
+            "name: \"t\"\n"
+            "steps { navigate { frame: \"top\" url: \"https://a.test/\" "
+            "} }\n"
+            "steps {\n"
+            "  fetch_later {\n"
+            "    frame: \"top\"\n"
+            "    bodyy {}\n"
+            "  }\n"
+            "}\n",
+            R"(step 1 (fetchLater): line 6, column 5: unknown field "bodyy")"},
+        ErrorCase{"unknown field at the top level", ScenarioFormat::kTextproto,
+                  "name: \"t\"\nstepz {}\n",
+                  R"(scenario: line 2, column 1: unknown field "stepz")"},
+        ErrorCase{
+            "wrong type", ScenarioFormat::kTextproto,
+            "steps { fetch_later { frame: \"top\"\n"
+            "  body { type: STRING size: \"big\" } } }\n",
+            R"(step 0 (fetchLater): line 2, column 29: field "size": Expected integer, got: "big")"},
+        ErrorCase{
+            "steps in list syntax", ScenarioFormat::kTextproto,
+            "steps: [{ close_tab {} }, { set_network { mode: FAST } }]\n",
+            R"(step 1 (setNetwork): line 1, column 49: Unknown enumeration value of "FAST" for field "mode".)"},
+        ErrorCase{
+            "two actions in one step", ScenarioFormat::kTextproto,
+            "steps { close_tab {} enter_bfcache {} }\n",
+            R"(step 0 (closeTab): line 1, column 22: Field "enter_bfcache" is specified along with field "close_tab", another member of oneof "action".)"}));
+
+// ---------------------------------------------------------------------------------------------
+// Validation: the documents parse; ValidateScenario names the step and field.
+
+class ValidateErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ValidateErrorTest, NamesStepAndField) {
+  const ErrorCase& c = GetParam();
+  absl::StatusOr<Scenario> scenario = ParseScenario(c.text, c.format);
+  ASSERT_TRUE(scenario.ok()) << c.source << ": " << scenario.status();
+  absl::Status status = ValidateScenario(*scenario);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.source;
+  EXPECT_EQ(std::string(status.message()), c.error) << c.source;
+}
+
+std::string WithTop(const std::string& steps) {
+  return Steps(absl::StrCat(kTop, ",", steps).c_str());
+}
+
+#define CASE(source, steps, error)                                             \
+  ErrorCase {                                                                  \
+    source, ScenarioFormat::kJson, (new std::string(WithTop(steps)))->c_str(), \
+        error                                                                  \
+  }
+
+INSTANTIATE_TEST_SUITE_P(
+    Json,
+    ValidateErrorTest,
+    ::testing::Values(
+        CASE("unknown frame",
+             R"({"fetchLater": {"frame": "f9", "url": "/"}})",
+             R"(step 1 (fetchLater): field "frame": unknown frame "f9")"),
+        ErrorCase{
+            "fetchLater before the first navigate", ScenarioFormat::kJson,
+            R"({"steps": [{"fetchLater": {"frame": "top", "url": "https://a.test/"}}]})",
+            R"(step 0 (fetchLater): field "frame": frame "top" has no document yet (navigate it first))"},
+        CASE("duplicate iframe id",
+             R"({"createIframe": {"parent": "top", "id": "f1", "src": "/1"}},
+                {"createIframe": {"parent": "top", "id": "f1", "src": "/2"}})",
+             R"(step 2 (createIframe): field "id": frame "f1" already exists)"),
+        CASE(
+            "an iframe called top",
+            R"({"createIframe": {"parent": "top", "id": "top", "src": "/1"}})",
+            R"(step 1 (createIframe): field "id": "top" is the top-level frame)"),
+        CASE("unknown parent",
+             R"({"createIframe": {"parent": "f0", "id": "f1", "src": "/1"}})",
+             R"(step 1 (createIframe): field "parent": unknown frame "f0")"),
+        ErrorCase{
+            "bad URL in navigate", ScenarioFormat::kJson,
+            R"({"steps": [{"navigate": {"frame": "top", "url": "https://exa mple.com"}}]})",
+            R"(step 0 (navigate): field "url": URL "https://exa mple.com": forbidden host code point ' ' in host)"},
+        ErrorCase{
+            "navigate needs an absolute URL", ScenarioFormat::kJson,
+            R"({"steps": [{"navigate": {"frame": "top", "url": "/x"}}]})",
+            R"(step 0 (navigate): field "url": URL "/x": missing scheme and no base URL)"},
+        CASE(
+            "bad URL in createIframe",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "https://exa mple.com"}})",
+            R"(step 1 (createIframe): field "src": URL "https://exa mple.com": forbidden host code point ' ' in host)"),
+        CASE(
+            "bad redirect in createIframe",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f", "redirectTo": "https://[::"}})",
+            R"(step 1 (createIframe): field "redirectTo": URL "https://[::": IPv6 host starts with '[' but does not end with ']')"),
+        CASE(
+            "bad URL in navigateIframe",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"navigateIframe": {"id": "f1", "url": "https://a b/", "initiator": "parent"}})",
+            R"(step 2 (navigateIframe): field "url": URL "https://a b/": forbidden host code point ' ' in host)"),
+        CASE(
+            "negative body size",
+            R"({"fetchLater": {"frame": "top", "url": "/", "body": {"type": "BYTES", "size": -1}}})",
+            R"(step 1 (fetchLater): field "body.size": -1 is negative)"),
+        CASE(
+            "body over 16 MiB",
+            R"({"fetchLater": {"frame": "top", "url": "/", "body": {"type": "BYTES", "size": 16777217}}})",
+            R"(step 1 (fetchLater): field "body.size": 16777217 is over the 16 MiB limit)"),
+        CASE(
+            "a NONE body with a size",
+            R"({"fetchLater": {"frame": "top", "url": "/", "body": {"size": 5}}})",
+            R"(step 1 (fetchLater): field "body.size": a NONE body has size 0)"),
+        CASE("negative advanceTime",
+             R"({"advanceTime": {"ms": -5}})",
+             R"(step 1 (advanceTime): field "ms": -5 is negative)"),
+        CASE(
+            "bad initiator",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"navigateIframe": {"id": "f1", "url": "/g", "initiator": "Parent"}})",
+            R"(step 2 (navigateIframe): field "initiator": must be "parent" or "self", got "Parent")"),
+        CASE(
+            "abort of an unknown signal",
+            R"({"fetchLater": {"frame": "top", "url": "/", "signal": "s1"}},
+                {"abort": {"signal": "s2"}})",
+            R"(step 2 (abort): field "signal": no earlier fetchLater passed signal "s2")"),
+        CASE(
+            "abort before the fetchLater that passes the signal",
+            R"({"abort": {"signal": "s1"}},
+                {"fetchLater": {"frame": "top", "url": "/", "signal": "s1"}})",
+            R"(step 1 (abort): field "signal": no earlier fetchLater passed signal "s1")"),
+        CASE(
+            "expect on a step that is not fetchLater",
+            R"({"advanceTime": {"ms": 5}, "expect": {"outcome": "OK"}})",
+            R"(step 1 (advanceTime): field "expect": only fetchLater steps take an expect)"),
+        CASE(
+            "a removed iframe",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"removeIframe": {"id": "f1"}},
+                {"fetchLater": {"frame": "f1", "url": "/"}})",
+            R"(step 3 (fetchLater): field "frame": frame "f1" no longer exists (gone since step 2))"),
+        CASE(
+            "an iframe inside a removed iframe",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"createIframe": {"parent": "f1", "id": "f2", "src": "https://b.test/"}},
+                {"removeIframe": {"id": "f1"}},
+                {"crashRenderer": {"frame": "f2"}})",
+            R"(step 4 (crashRenderer): field "frame": frame "f2" no longer exists (gone since step 3))"),
+        CASE(
+            "navigating the top destroys its iframes",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"navigate": {"frame": "top", "url": "https://b.test/"}},
+                {"removeIframe": {"id": "f1"}})",
+            R"(step 3 (removeIframe): field "id": frame "f1" no longer exists (gone since step 2))"),
+        CASE(
+            "navigating an iframe destroys the frames inside it",
+            R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
+                {"createIframe": {"parent": "f1", "id": "f2", "src": "/g"}},
+                {"navigateIframe": {"id": "f1", "url": "/h", "initiator": "self"}},
+                {"fetchLater": {"frame": "f2", "url": "/"}})",
+            R"(step 4 (fetchLater): field "frame": frame "f2" no longer exists (gone since step 3))"),
+        CASE("removeIframe of the top",
+             R"({"removeIframe": {"id": "top"}})",
+             R"(step 1 (removeIframe): field "id": "top" is not an iframe)"),
+        CASE(
+            "navigateIframe of an unknown iframe",
+            R"({"navigateIframe": {"id": "f1", "url": "/", "initiator": "self"}})",
+            R"(step 1 (navigateIframe): field "id": unknown frame "f1")"),
+        CASE(
+            "response header name that is not a token",
+            R"({"navigate": {"frame": "top", "url": "https://a.test/", "responseHeaders": {"Bad Name": "x"}}})",
+            R"(step 1 (navigate): field "responseHeaders": header name "Bad Name" is not an HTTP token)"),
+        CASE(
+            "restoreFromBfcache without enterBfcache",
+            R"({"restoreFromBfcache": {}})",
+            R"(step 1 (restoreFromBfcache): no page is in the bfcache (no enterBfcache before))"),
+        CASE("enterBfcache twice",
+             R"({"enterBfcache": {}}, {"enterBfcache": {}})",
+             R"(step 2 (enterBfcache): the page is already in the bfcache)"),
+        CASE(
+            "after closeTab the frames are gone",
+            R"({"closeTab": {}}, {"fetchLater": {"frame": "top", "url": "/"}})",
+            R"(step 2 (fetchLater): field "frame": frame "top" no longer exists (gone since step 1))"),
+        CASE("empty urlPrefix",
+             R"({"closeTab": {}}], "expectSent": [{"count": 1})",
+             R"(expectSent[0]: field "urlPrefix": empty)"),
+        CASE(
+            "negative count",
+            R"({"closeTab": {}}], "expectSent": [{"urlPrefix": "https://c/", "count": -1})",
+            R"(expectSent[0]: field "count": -1 is negative)")));
+
+#undef CASE
+
+// What the browser must judge at run time is not the validator's business.
+TEST(ValidateScenarioTest, LeavesRunTimeErrorsToTheBrowser) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(
+      Steps(R"({"navigate": {"frame": "top", "url": "https://a.test/"}},
+               {"fetchLater": {"frame": "top", "url": "https://exa mple.com/"},
+                "expect": {"outcome": "TYPE_ERROR"}},
+               {"fetchLater": {"frame": "top", "url": "http://example.com/"},
+                "expect": {"outcome": "TYPE_ERROR"}},
+               {"fetchLater": {"frame": "top", "url": "/", "activateAfterMs": -1},
+                "expect": {"outcome": "RANGE_ERROR"}},
+               {"fetchLater": {"frame": "top", "url": "/", "method": "CONNECT",
+                               "headers": {"Bad Name": "x"},
+                               "body": {"type": "STREAM", "size": 10}},
+                "expect": {"outcome": "TYPE_ERROR"}},
+               {"navigate": {"frame": "top", "url": "https://a.test/again"}},
+               {"closeTab": {}},
+               {"navigate": {"frame": "top", "url": "https://a.test/new-tab"}},
+               {"fetchLater": {"frame": "top", "url": "/"}})"),
+      ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+}
+
+TEST(ValidateScenarioTest, RelativeUrlsResolveAgainstTheRightDocument) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(
+      Steps(R"({"navigate": {"frame": "top", "url": "https://a.test/dir/page"}},
+               {"createIframe": {"parent": "top", "id": "f1", "src": "frame",
+                                 "redirectTo": "/moved"}},
+               {"navigateIframe": {"id": "f1", "url": "next", "initiator": "self"}},
+               {"navigateIframe": {"id": "f1", "url": "?q", "initiator": "parent"}})"),
+      ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+}
+
+TEST(ValidateScenarioTest, StepWithoutActionBuiltInCode) {
+  Scenario scenario;
+  scenario.add_steps();
+  EXPECT_EQ(ValidateScenario(scenario).message(),
+            "step 0: no action (give one of navigate, createIframe, "
+            "fetchLater, abort, navigateIframe, removeIframe, setVisibility, "
+            "enterBfcache, restoreFromBfcache, advanceTime, setNetwork, "
+            "crashRenderer, closeTab)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReadScenarioFile.
+
+std::string WriteTemp(const std::string& name, const std::string& contents) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path) << contents;
+  return path;
+}
+
+TEST(ReadScenarioFileTest, ReadsBothFormats) {
+  absl::StatusOr<Scenario> json =
+      ReadScenarioFile(WriteTemp("contract.json", kContractExample));
+  ASSERT_TRUE(json.ok()) << json.status();
+  absl::StatusOr<Scenario> text = ReadScenarioFile(
+      WriteTemp("contract.textproto", kContractExampleTextproto));
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*json, *text));
+}
+
+TEST(ReadScenarioFileTest, ErrorsNameTheFile) {
+  const std::string path = WriteTemp(
+      "bad.json", Steps(R"({"fetchLater": {"frame": "top", "url": "/"}})"));
+  EXPECT_EQ(ReadScenarioFile(path).status().message(),
+            absl::StrCat(path,
+                         ": step 0 (fetchLater): field \"frame\": frame "
+                         "\"top\" has no document yet (navigate it first)"));
+  const std::string missing =
+      absl::StrCat(::testing::TempDir(), "/missing.json");
+  EXPECT_EQ(ReadScenarioFile(missing).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadScenarioFile(WriteTemp("x.yml", "{}")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace fetch_later::scenario

@@ -1,0 +1,609 @@
+#include "tools/scenario_runner.h"
+
+#include <unistd.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "net/testing/https_test_server.h"
+#include "tools/browser_process.h"
+#include "tools/scenario/scenario_reader.h"
+
+namespace fetch_later::tools {
+namespace {
+
+using scenario::Report;
+using scenario::Scenario;
+using scenario::SentRequest;
+using scenario::Step;
+using scenario::StepResult;
+
+constexpr char kBfcacheNextUrl[] = "https://next-page.test/";
+
+std::string HeaderValue(
+    const google::protobuf::Map<std::string, std::string>& headers,
+    absl::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(key, name))
+      return value;
+  }
+  return "";
+}
+
+const char* OutcomeName(ipc::JsOutcome outcome) {
+  switch (outcome) {
+    case ipc::JS_OK:
+      return "OK";
+    case ipc::JS_TYPE_ERROR:
+      return "TYPE_ERROR";
+    case ipc::JS_RANGE_ERROR:
+      return "RANGE_ERROR";
+    case ipc::JS_ABORT_ERROR:
+      return "ABORT_ERROR";
+    case ipc::JS_QUOTA_EXCEEDED_ERROR:
+      return "QUOTA_EXCEEDED_ERROR";
+    default:
+      return "OTHER_ERROR";
+  }
+}
+
+net::testing::FaultMode ToFaultMode(scenario::SetNetwork::Mode mode) {
+  switch (mode) {
+    case scenario::SetNetwork::REFUSE:
+      return net::testing::FaultMode::kRefuse;
+    case scenario::SetNetwork::RESET:
+      return net::testing::FaultMode::kReset;
+    case scenario::SetNetwork::STALL:
+      return net::testing::FaultMode::kStall;
+    case scenario::SetNetwork::HTTP_500:
+      return net::testing::FaultMode::kHttp500;
+    case scenario::SetNetwork::TLS_FAIL:
+      return net::testing::FaultMode::kTlsFail;
+    default:
+      return net::testing::FaultMode::kOk;
+  }
+}
+
+ipc::BodyKind ToBodyKind(scenario::Body::Type type) {
+  switch (type) {
+    case scenario::Body::STRING:
+      return ipc::BODY_STRING;
+    case scenario::Body::BYTES:
+      return ipc::BODY_BYTES;
+    case scenario::Body::BLOB:
+      return ipc::BODY_BLOB;
+    case scenario::Body::FILE:
+      return ipc::BODY_FILE;
+    case scenario::Body::FORM_DATA:
+      return ipc::BODY_FORM_DATA;
+    case scenario::Body::URL_SEARCH_PARAMS:
+      return ipc::BODY_URL_SEARCH_PARAMS;
+    case scenario::Body::STREAM:
+      return ipc::BODY_STREAM;
+    default:
+      return ipc::BODY_NONE;
+  }
+}
+
+struct Frame {
+  uint64_t navigable = 0;
+  std::string document_token;
+  std::string parent;  // "" for top
+  std::string url;
+  std::string site;
+};
+
+// One run's state: the collector, the browser and the frame ids the scenario
+// uses.
+class Run {
+ public:
+  Run(const Scenario& scenario, const RunOptions& options)
+      : scenario_(scenario), options_(options) {}
+
+  absl::StatusOr<Report> Execute();
+
+ private:
+  void Say(std::string line) {
+    if (options_.transcript)
+      options_.transcript->push_back(std::move(line));
+  }
+  absl::Status Start();
+  // Runs one step; a returned error is a failure of that step (the run goes
+  // on).
+  absl::Status RunStep(int index, const Step& step);
+  absl::Status Commit(const std::string& id,
+                      const std::string& parent,
+                      const ipc::Frame& frame,
+                      const std::string& url);
+  void ForgetDescendants(const std::string& id);
+  absl::StatusOr<const Frame*> FindFrame(const std::string& id);
+  ipc::BrowserControl::Stub& control() { return browser_->control(); }
+  std::vector<SentRequest> CollectSent();
+  // The frame tree with what each frame may still queue ("available
+  // deferred-fetch quota" with no reporting origin: its group's remaining pool,
+  // at most 64 KiB).
+  void SayQuota();
+  int64_t VirtualMsAt(absl::Time wall) const;
+
+  const Scenario& scenario_;
+  const RunOptions& options_;
+  std::unique_ptr<net::testing::TestCertificateAuthority> ca_;
+  std::unique_ptr<net::testing::HttpsTestServer> collector_;
+  std::unique_ptr<BrowserProcess> browser_;
+  std::string temp_dir_;
+  uint64_t tab_ = 0;
+  std::map<std::string, Frame> frames_;
+  // Frames of pages in the bfcache, restored by restoreFromBfcache.
+  std::vector<std::map<std::string, Frame>> bfcache_;
+  std::map<std::string, std::string> signals_;  // signal name -> document token
+  std::vector<StepResult> results_;
+  std::vector<std::string> failures_;
+  // (wall time, virtual ms) at each advanceTime, to date arrivals in virtual
+  // time.
+  std::vector<std::pair<absl::Time, int64_t>> timeline_;
+  int64_t virtual_ms_ = 0;
+};
+
+absl::Status Run::Start() {
+  auto ca = net::testing::TestCertificateAuthority::Create();
+  if (!ca.ok())
+    return ca.status();
+  ca_ = std::move(*ca);
+  char dir[] = "/tmp/dfshXXXXXX";
+  if (mkdtemp(dir) == nullptr)
+    return absl::InternalError("mkdtemp failed");
+  temp_dir_ = dir;
+  absl::Status written = ca_->WriteRootPem(temp_dir_ + "/ca.pem");
+  if (!written.ok())
+    return written;
+  collector_ = std::make_unique<net::testing::HttpsTestServer>(ca_.get());
+  absl::Status started = collector_->Start();
+  if (!started.ok())
+    return started;
+  BrowserProcess::Options options;
+  options.browser_binary = options_.browser_binary.empty()
+                               ? RunfilesPath("browser/browser")
+                               : options_.browser_binary;
+  options.ca_file = temp_dir_ + "/ca.pem";
+  options.host_resolver_rules =
+      absl::StrCat("MAP * 127.0.0.1:", collector_->port());
+  options.virtual_time = !options_.real_time;
+  auto browser = BrowserProcess::Start(options);
+  if (!browser.ok())
+    return browser.status();
+  browser_ = std::move(*browser);
+  timeline_.push_back({absl::Now(), 0});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const Frame*> Run::FindFrame(const std::string& id) {
+  auto it = frames_.find(id);
+  if (it == frames_.end())
+    return absl::NotFoundError(absl::StrCat("no frame \"", id, "\""));
+  return &it->second;
+}
+
+absl::Status Run::Commit(const std::string& id,
+                         const std::string& parent,
+                         const ipc::Frame& frame,
+                         const std::string& url) {
+  frames_[id] = Frame{frame.navigable_id(), frame.document_token(), parent, url,
+                      frame.site()};
+  Say(absl::StrCat("  frame ", id, ": ", url, "  (renderer ", frame.site(),
+                   ")"));
+  return absl::OkStatus();
+}
+
+void Run::ForgetDescendants(const std::string& id) {
+  std::vector<std::string> gone;
+  for (const auto& [child, frame] : frames_) {
+    if (frame.parent == id)
+      gone.push_back(child);
+  }
+  for (const std::string& child : gone) {
+    ForgetDescendants(child);
+    frames_.erase(child);
+  }
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok())
+    return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+absl::Status Run::RunStep(int index, const Step& step) {
+  switch (step.action_case()) {
+    case Step::kNavigate: {
+      const auto& s = step.navigate();
+      if (s.frame() == "top" && tab_ == 0) {
+        grpc::ClientContext context;
+        ipc::CreateTabResponse tab;
+        absl::Status created =
+            FromGrpc(control().CreateTab(&context, {}, &tab));
+        if (!created.ok())
+          return created;
+        tab_ = tab.navigable_id();
+      }
+      uint64_t navigable = tab_;
+      std::string parent;
+      if (s.frame() != "top") {
+        auto frame = FindFrame(s.frame());
+        if (!frame.ok())
+          return frame.status();
+        navigable = (*frame)->navigable;
+        parent = (*frame)->parent;
+      }
+      ipc::NavigateRequest request;
+      request.set_navigable_id(navigable);
+      request.set_url(s.url());
+      request.set_permissions_policy(
+          HeaderValue(s.response_headers(), "Permissions-Policy"));
+      ipc::Frame frame;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().Navigate(&context, request, &frame));
+      if (!status.ok())
+        return status;
+      ForgetDescendants(s.frame());
+      return Commit(s.frame(), parent, frame, s.url());
+    }
+    case Step::kCreateIframe: {
+      const auto& s = step.create_iframe();
+      auto parent = FindFrame(s.parent());
+      if (!parent.ok())
+        return parent.status();
+      ipc::CreateIframeRequest request;
+      request.set_parent_document_token((*parent)->document_token);
+      request.set_src(s.src());
+      request.set_allow(s.allow());
+      if (s.has_sandbox())
+        request.set_sandbox(s.sandbox());
+      if (!s.redirect_to().empty())
+        request.add_redirects(s.redirect_to());
+      request.set_permissions_policy(
+          HeaderValue(s.response_headers(), "Permissions-Policy"));
+      ipc::Frame frame;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().CreateIframe(&context, request, &frame));
+      if (!status.ok())
+        return status;
+      return Commit(s.id(), s.parent(), frame,
+                    s.redirect_to().empty() ? s.src() : s.redirect_to());
+    }
+    case Step::kFetchLater: {
+      const auto& s = step.fetch_later();
+      auto frame = FindFrame(s.frame());
+      if (!frame.ok())
+        return frame.status();
+      ipc::RunPageStepRequest request;
+      request.set_document_token((*frame)->document_token);
+      ipc::PageFetchLater* call = request.mutable_step()->mutable_fetch_later();
+      call->set_url(s.url());
+      if (!s.method().empty())
+        call->set_method(s.method());
+      call->set_body_kind(ToBodyKind(s.body().type()));
+      call->set_body_size(s.body().size());
+      for (const auto& [name, value] : s.headers()) {
+        ipc::Header* h = call->add_headers();
+        h->set_name(name);
+        h->set_value(value);
+      }
+      if (s.has_referrer())
+        call->set_referrer(s.referrer());
+      if (!s.referrer_policy().empty())
+        call->set_referrer_policy(s.referrer_policy());
+      if (s.has_activate_after_ms())
+        call->set_activate_after_ms(s.activate_after_ms());
+      if (!s.signal().empty()) {
+        call->set_signal(s.signal());
+        signals_[s.signal()] = (*frame)->document_token;
+      }
+      if (s.has_retry_options()) {
+        const auto& r = s.retry_options();
+        ipc::RetryOptions* out = call->mutable_retry_options();
+        out->set_max_attempts(r.max_attempts());
+        if (r.has_initial_delay_ms())
+          out->set_initial_delay_ms(r.initial_delay_ms());
+        if (r.has_backoff_factor())
+          out->set_backoff_factor(r.backoff_factor());
+        if (r.has_max_age_ms())
+          out->set_max_age_ms(r.max_age_ms());
+        out->set_retry_after_unload(r.retry_after_unload());
+        out->set_retry_non_idempotent(r.retry_non_idempotent());
+        out->set_retry_only_if_server_unreached(
+            r.retry_only_if_server_unreached());
+      }
+      ipc::StepResult result;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().RunPageStep(&context, request, &result));
+      if (!status.ok())
+        return status;
+      StepResult r{index, OutcomeName(result.outcome()), std::nullopt,
+                   std::nullopt, result.message()};
+      if (result.has_quota())
+        r.quota = static_cast<int64_t>(result.quota());
+      if (result.has_requested())
+        r.requested = static_cast<int64_t>(result.requested());
+      Say(absl::StrCat("  step ", index, " fetchLater in ", s.frame(), " ",
+                       s.url(), " -> ", r.outcome,
+                       r.quota
+                           ? absl::StrCat(" (quota ", *r.quota, ", requested ",
+                                          r.requested.value_or(0), ")")
+                           : ""));
+      results_.push_back(std::move(r));
+      return absl::OkStatus();
+    }
+    case Step::kAbort: {
+      auto it = signals_.find(step.abort().signal());
+      if (it == signals_.end())
+        return absl::NotFoundError("unknown signal");
+      ipc::RunPageStepRequest request;
+      request.set_document_token(it->second);
+      request.mutable_step()->set_abort_signal(step.abort().signal());
+      ipc::StepResult result;
+      grpc::ClientContext context;
+      Say(absl::StrCat("  step ", index, " abort ", step.abort().signal()));
+      return FromGrpc(control().RunPageStep(&context, request, &result));
+    }
+    case Step::kNavigateIframe: {
+      const auto& s = step.navigate_iframe();
+      auto frame = FindFrame(s.id());
+      if (!frame.ok())
+        return frame.status();
+      ipc::NavigateRequest request;
+      request.set_navigable_id((*frame)->navigable);
+      request.set_url(s.url());
+      request.set_initiator(s.initiator() == "self" ? ipc::SELF : ipc::PARENT);
+      const std::string parent = (*frame)->parent;
+      ipc::Frame committed;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().Navigate(&context, request, &committed));
+      if (!status.ok())
+        return status;
+      ForgetDescendants(s.id());
+      return Commit(s.id(), parent, committed, s.url());
+    }
+    case Step::kRemoveIframe: {
+      auto frame = FindFrame(step.remove_iframe().id());
+      if (!frame.ok())
+        return frame.status();
+      ipc::RemoveIframeRequest request;
+      request.set_navigable_id((*frame)->navigable);
+      ipc::Empty empty;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().RemoveIframe(&context, request, &empty));
+      ForgetDescendants(step.remove_iframe().id());
+      frames_.erase(step.remove_iframe().id());
+      Say(absl::StrCat("  step ", index, " remove iframe ",
+                       step.remove_iframe().id()));
+      return status;
+    }
+    case Step::kSetVisibility: {
+      ipc::SetVisibilityRequest request;
+      request.set_navigable_id(tab_);
+      request.set_hidden(step.set_visibility().hidden());
+      ipc::Empty empty;
+      grpc::ClientContext context;
+      return FromGrpc(control().SetVisibility(&context, request, &empty));
+    }
+    case Step::kEnterBfcache: {
+      ipc::NavigateRequest request;
+      request.set_navigable_id(tab_);
+      request.set_url(kBfcacheNextUrl);
+      request.set_enter_bfcache(true);
+      ipc::Frame frame;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().Navigate(&context, request, &frame));
+      if (!status.ok())
+        return status;
+      bfcache_.push_back(std::move(frames_));
+      frames_.clear();
+      Say(absl::StrCat("  step ", index, " page enters the bfcache"));
+      return Commit("top", "", frame, kBfcacheNextUrl);
+    }
+    case Step::kRestoreFromBfcache: {
+      if (bfcache_.empty())
+        return absl::FailedPreconditionError("no page in the bfcache");
+      ipc::NavigableRequest request;
+      request.set_navigable_id(tab_);
+      ipc::Frame frame;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().RestoreFromBfcache(&context, request, &frame));
+      if (!status.ok())
+        return status;
+      frames_ = std::move(bfcache_.back());
+      bfcache_.pop_back();
+      Say(absl::StrCat("  step ", index, " page restored from the bfcache"));
+      return absl::OkStatus();
+    }
+    case Step::kAdvanceTime: {
+      const int64_t ms = step.advance_time().ms();
+      // What arrives from now on arrives at the new virtual time.
+      timeline_.push_back({absl::Now(), virtual_ms_ + ms});
+      if (options_.real_time) {
+        absl::SleepFor(absl::Milliseconds(ms));
+      } else {
+        ipc::AdvanceClockRequest request;
+        request.set_ms(static_cast<uint64_t>(ms));
+        ipc::Empty empty;
+        grpc::ClientContext context;
+        absl::Status status =
+            FromGrpc(control().AdvanceClock(&context, request, &empty));
+        if (!status.ok())
+          return status;
+        // Let what the timers released reach the network before time moves on.
+        ipc::DrainRequest drain;
+        drain.set_timeout_ms(10000);
+        ipc::DrainResponse drained;
+        grpc::ClientContext drain_context;
+        control().Drain(&drain_context, drain, &drained);
+      }
+      virtual_ms_ += ms;
+      Say(absl::StrCat("  step ", index, " time +", ms, " ms (now ",
+                       virtual_ms_, " ms)"));
+      return absl::OkStatus();
+    }
+    case Step::kSetNetwork:
+      collector_->SetMode(ToFaultMode(step.set_network().mode()));
+      Say(absl::StrCat(
+          "  step ", index, " network: ",
+          scenario::SetNetwork::Mode_Name(step.set_network().mode())));
+      return absl::OkStatus();
+    case Step::kCrashRenderer: {
+      auto frame = FindFrame(step.crash_renderer().frame());
+      if (!frame.ok())
+        return frame.status();
+      ipc::CrashRendererRequest request;
+      request.set_document_token((*frame)->document_token);
+      ipc::Empty empty;
+      grpc::ClientContext context;
+      Say(absl::StrCat("  step ", index, " crash the renderer of ",
+                       step.crash_renderer().frame(), " (", (*frame)->site,
+                       ")"));
+      return FromGrpc(control().CrashRenderer(&context, request, &empty));
+    }
+    case Step::kCloseTab: {
+      SayQuota();
+      ipc::NavigableRequest request;
+      request.set_navigable_id(tab_);
+      ipc::Empty empty;
+      grpc::ClientContext context;
+      absl::Status status =
+          FromGrpc(control().CloseTab(&context, request, &empty));
+      frames_.clear();
+      tab_ = 0;
+      Say(absl::StrCat("  step ", index, " close the tab"));
+      return status;
+    }
+    default:
+      return absl::InvalidArgumentError("a step with no action");
+  }
+}
+
+void Run::SayQuota() {
+  if (options_.transcript == nullptr)
+    return;
+  Say("  frames before the tab closes (available = what one more request may "
+      "use):");
+  std::function<void(const std::string&, int)> print =
+      [&](const std::string& id, int depth) {
+        const Frame& frame = frames_.at(id);
+        ipc::QuotaRequest request;
+        request.set_document_token(frame.document_token);
+        ipc::QuotaResponse quota;
+        grpc::ClientContext context;
+        const bool ok =
+            control().AvailableQuota(&context, request, &quota).ok();
+        Say(absl::StrCat("    ", std::string(2 * depth, ' '), id, "  ",
+                         frame.url, "  available ",
+                         ok ? absl::StrCat(quota.available(), " B") : "?"));
+        for (const auto& [child, f] : frames_) {
+          if (f.parent == id)
+            print(child, depth + 1);
+        }
+      };
+  if (frames_.count("top"))
+    print("top", 0);
+}
+
+int64_t Run::VirtualMsAt(absl::Time wall) const {
+  int64_t ms = 0;
+  for (const auto& [when, virtual_ms] : timeline_) {
+    if (when <= wall)
+      ms = virtual_ms;
+  }
+  if (options_.real_time)
+    return absl::ToInt64Milliseconds(wall - timeline_.front().first);
+  return ms;
+}
+
+std::vector<SentRequest> Run::CollectSent() {
+  std::vector<SentRequest> sent;
+  for (const auto& r : collector_->requests()) {
+    SentRequest s;
+    s.method = r.method;
+    s.url =
+        absl::StrCat("https://", r.host.empty() ? r.sni : r.host, r.url_path);
+    s.body_bytes = static_cast<int64_t>(r.body_bytes);
+    for (const auto& [name, value] : r.headers)
+      s.headers[absl::AsciiStrToLower(name)] = value;
+    int retry = 0;
+    auto attempt = s.headers.find("retry-attempt");
+    if (attempt != s.headers.end() &&
+        absl::SimpleAtoi(attempt->second, &retry)) {
+      s.attempt = retry + 1;
+    }
+    s.at_ms = VirtualMsAt(r.received_at);
+    sent.push_back(std::move(s));
+  }
+  return sent;
+}
+
+absl::StatusOr<Report> Run::Execute() {
+  absl::Status started = Start();
+  if (!started.ok())
+    return started;
+  Say(absl::StrCat("scenario: ", scenario_.name()));
+  for (int i = 0; i < scenario_.steps_size(); ++i) {
+    const Step& step = scenario_.steps(i);
+    absl::Status status = RunStep(i, step);
+    if (!status.ok()) {
+      failures_.push_back(absl::StrCat("step ", i, " (",
+                                       scenario::StepKind(step),
+                                       "): could not run: ", status.message()));
+      Say(failures_.back());
+    }
+  }
+  // Drain: everything handed to the network has finished or waits for (virtual)
+  // time.
+  ipc::DrainRequest drain;
+  drain.set_timeout_ms(20000);
+  ipc::DrainResponse drained;
+  grpc::ClientContext context;
+  control().Drain(&context, drain, &drained);
+  Report report;
+  report.name = scenario_.name();
+  report.steps = results_;
+  report.sent = CollectSent();
+  for (const auto& s : report.sent) {
+    Say(absl::StrCat("  arrived: ", s.method, " ", s.url, "  ", s.body_bytes,
+                     " body bytes, attempt ", s.attempt, ", at ", s.at_ms,
+                     " ms"));
+  }
+  report.failures = failures_;
+  for (std::string& f :
+       scenario::CheckExpectations(scenario_, report.steps, report.sent)) {
+    report.failures.push_back(std::move(f));
+  }
+  browser_->Terminate();
+  browser_.reset();
+  collector_.reset();
+  unlink((temp_dir_ + "/ca.pem").c_str());
+  rmdir(temp_dir_.c_str());
+  return report;
+}
+
+}  // namespace
+
+absl::StatusOr<Report> RunScenario(const Scenario& scenario,
+                                   const RunOptions& options) {
+  Run run(scenario, options);
+  return run.Execute();
+}
+
+}  // namespace fetch_later::tools

@@ -1,0 +1,41 @@
+// ScenarioRunner: runs a scenario (../shared/SCENARIOS.md) against the real
+// multi-process browser: it starts a local HTTPS collector with a test CA of
+// its own, starts the `browser` binary (which launches a renderer process per
+// site) trusting that CA and resolving every host to the collector, turns each
+// step into control calls and page steps, drains the network stage, and builds
+// the report from what the collector received.
+//
+// One runner per run: each Run() gets a fresh browser and collector. Used by
+// the shell (tools/shell.cc) and by the examples test.
+#ifndef TOOLS_SCENARIO_RUNNER_H_
+#define TOOLS_SCENARIO_RUNNER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/scenario/report.h"
+#include "tools/scenario/scenario.pb.h"
+
+namespace fetch_later::tools {
+
+struct RunOptions {
+  // Wall-clock time: `advanceTime` sleeps instead of moving a virtual clock.
+  bool real_time = false;
+  // The `browser` executable; default: from the runfiles.
+  std::string browser_binary;
+  // Appends a readable account (frames, calls, arrivals) to `transcript` when
+  // set.
+  std::vector<std::string>* transcript = nullptr;
+};
+
+// Runs a validated scenario. An error status means the run itself could not
+// proceed (the browser did not start); unmet expectations are in the report's
+// failures.
+absl::StatusOr<scenario::Report> RunScenario(const scenario::Scenario& scenario,
+                                             const RunOptions& options);
+
+}  // namespace fetch_later::tools
+
+#endif  // TOOLS_SCENARIO_RUNNER_H_
