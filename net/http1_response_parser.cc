@@ -10,41 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "net/fetch_header_rules.h"
 
 namespace fetch_later::net {
 namespace {
 
 constexpr size_t kMaxChunkSizeLineBytes = 1024;
-
-// RFC 9110 5.6.2: tchar.
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c)))
-    return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
 
 absl::string_view TrimOws(absl::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -282,7 +253,7 @@ absl::Status Http1ResponseParser::HandleHeaderLine(absl::string_view line,
   if (colon == absl::string_view::npos)
     return Fail(at, "header line has no ':'");
   absl::string_view name = line.substr(0, colon);
-  if (!IsToken(name)) {
+  if (!IsHttpToken(name)) {
     return Fail(at, absl::StrCat("header name \"", absl::CEscape(name),
                                  "\" is not a token"));
   }
@@ -424,7 +395,7 @@ absl::Status Http1ResponseParser::HandleTrailerLine(absl::string_view line,
     return absl::OkStatus();
   }
   size_t colon = line.find(':');
-  if (colon == absl::string_view::npos || !IsToken(line.substr(0, colon))) {
+  if (colon == absl::string_view::npos || !IsHttpToken(line.substr(0, colon))) {
     return Fail(at, "malformed trailer field");
   }
   absl::string_view value = line.substr(colon + 1);

@@ -13,42 +13,6 @@
 namespace fetch_later::renderer {
 namespace {
 
-// RFC 9110 "tchar".
-bool IsTokenChar(unsigned char c) {
-  if (absl::ascii_isalnum(c))
-    return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsToken(absl::string_view s) {
-  if (s.empty())
-    return false;
-  for (unsigned char c : s) {
-    if (!IsTokenChar(c))
-      return false;
-  }
-  return true;
-}
-
 bool IsHttpTabOrSpace(char c) {
   return c == '\t' || c == ' ';
 }
@@ -110,7 +74,7 @@ std::optional<std::string> ParseMimeTypeEssence(absl::string_view input) {
   absl::string_view subtype = rest.substr(0, rest.find(';'));
   while (!subtype.empty() && IsHttpWhitespace(subtype.back()))
     subtype.remove_suffix(1);
-  if (!IsToken(type) || !IsToken(subtype))
+  if (!net::IsHttpToken(type) || !net::IsHttpToken(subtype))
     return std::nullopt;
   return absl::AsciiStrToLower(absl::StrCat(type, "/", subtype));
 }
