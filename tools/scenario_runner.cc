@@ -123,6 +123,11 @@ class Run {
                       const ipc::Frame& frame,
                       const std::string& url);
   void ForgetDescendants(const std::string& id);
+  // Navigates frame `id` (child of `parent`) as `request` says; its iframes are
+  // gone.
+  absl::Status NavigateFrame(const std::string& id,
+                             std::string parent,
+                             const ipc::NavigateRequest& request);
   absl::StatusOr<const Frame*> FindFrame(const std::string& id);
   ipc::BrowserControl::Stub& control() { return browser_->control(); }
   std::vector<SentRequest> CollectSent();
@@ -220,6 +225,19 @@ absl::Status FromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
+absl::Status Run::NavigateFrame(const std::string& id,
+                                std::string parent,
+                                const ipc::NavigateRequest& request) {
+  ipc::Frame committed;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().Navigate(&context, request, &committed));
+  if (!status.ok())
+    return status;
+  ForgetDescendants(id);
+  return Commit(id, std::move(parent), committed, request.url());
+}
+
 absl::Status Run::RunStep(int index, const Step& step) {
   switch (step.action_case()) {
     case Step::kNavigate: {
@@ -247,14 +265,7 @@ absl::Status Run::RunStep(int index, const Step& step) {
       request.set_url(s.url());
       request.set_permissions_policy(
           HeaderValue(s.response_headers(), "Permissions-Policy"));
-      ipc::Frame frame;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().Navigate(&context, request, &frame));
-      if (!status.ok())
-        return status;
-      ForgetDescendants(s.frame());
-      return Commit(s.frame(), parent, frame, s.url());
+      return NavigateFrame(s.frame(), parent, request);
     }
     case Step::kCreateIframe: {
       const auto& s = step.create_iframe();
@@ -365,15 +376,7 @@ absl::Status Run::RunStep(int index, const Step& step) {
       request.set_navigable_id((*frame)->navigable);
       request.set_url(s.url());
       request.set_initiator(s.initiator() == "self" ? ipc::SELF : ipc::PARENT);
-      const std::string parent = (*frame)->parent;
-      ipc::Frame committed;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().Navigate(&context, request, &committed));
-      if (!status.ok())
-        return status;
-      ForgetDescendants(s.id());
-      return Commit(s.id(), parent, committed, s.url());
+      return NavigateFrame(s.id(), (*frame)->parent, request);
     }
     case Step::kRemoveIframe: {
       auto frame = FindFrame(step.remove_iframe().id());
