@@ -1,5 +1,6 @@
 #include "net/event_loop.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -112,16 +113,18 @@ void EventLoop::Stop() {
   Wake();
   if (thread_.joinable())
     thread_.join();
+  loop_thread_id_.store(std::thread::id(), std::memory_order_release);
   stopped_ = true;
   // Destroyed outside the lock (declared before it): a task's captures may call
   // back into the loop (Unwatch).
   std::vector<std::function<void()>> tasks;
-  std::multimap<absl::Time, Timer> clock_timers;
-  std::multimap<std::chrono::steady_clock::time_point, Timer> real_timers;
+  ClockTimers clock_timers;
+  RealTimers real_timers;
   absl::MutexLock lock(&mu_);
   tasks.swap(tasks_);
   clock_timers.swap(clock_timers_);
   real_timers.swap(real_timers_);
+  timer_index_.clear();
 }  // `lock` is released before the swapped-out work is destroyed
 
 void EventLoop::Wake() {
@@ -136,13 +139,19 @@ void EventLoop::CheckOnLoopThread() const {
 }
 
 void EventLoop::PostTask(std::function<void()> task) {
+  bool wake;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_)
       return;
+    // A non-empty queue means an earlier post already woke the loop (or the
+    // loop has not yet looked at the queue); on the loop thread the loop looks
+    // at the queue before it sleeps.
+    wake = tasks_.empty() && !IsLoopThread();
     tasks_.push_back(std::move(task));
   }
-  Wake();
+  if (wake)
+    Wake();
 }
 
 EventLoop::TimerId EventLoop::PostTaskAt(absl::Time when,
@@ -153,9 +162,12 @@ EventLoop::TimerId EventLoop::PostTaskAt(absl::Time when,
     id = next_timer_id_++;
     if (stopping_)
       return id;
-    clock_timers_.emplace(when, Timer{id, std::move(task)});
+    auto it = clock_timers_.emplace(when, Timer{id, std::move(task)});
+    timer_index_.emplace(id, TimerRef{true, it, {}});
   }
-  Wake();
+  // The loop thread recomputes its wait before it sleeps.
+  if (!IsLoopThread())
+    Wake();
   return id;
 }
 
@@ -170,9 +182,11 @@ EventLoop::TimerId EventLoop::PostTaskAfterRealDelay(
     id = next_timer_id_++;
     if (stopping_)
       return id;
-    real_timers_.emplace(when, Timer{id, std::move(task)});
+    auto it = real_timers_.emplace(when, Timer{id, std::move(task)});
+    timer_index_.emplace(id, TimerRef{false, {}, it});
   }
-  Wake();
+  if (!IsLoopThread())
+    Wake();
   return id;
 }
 
@@ -181,20 +195,17 @@ void EventLoop::CancelTimer(TimerId id) {
     return;
   std::function<void()> doomed;  // destroyed outside the lock
   absl::MutexLock lock(&mu_);
-  for (auto it = clock_timers_.begin(); it != clock_timers_.end(); ++it) {
-    if (it->second.id == id) {
-      doomed = std::move(it->second.task);
-      clock_timers_.erase(it);
-      return;
-    }
+  auto ref = timer_index_.find(id);
+  if (ref == timer_index_.end())
+    return;
+  if (ref->second.on_clock) {
+    doomed = std::move(ref->second.clock_it->second.task);
+    clock_timers_.erase(ref->second.clock_it);
+  } else {
+    doomed = std::move(ref->second.real_it->second.task);
+    real_timers_.erase(ref->second.real_it);
   }
-  for (auto it = real_timers_.begin(); it != real_timers_.end(); ++it) {
-    if (it->second.id == id) {
-      doomed = std::move(it->second.task);
-      real_timers_.erase(it);
-      return;
-    }
-  }
+  timer_index_.erase(ref);
 }
 
 EventLoop::WatchId EventLoop::Watch(int fd,
@@ -241,6 +252,8 @@ void EventLoop::Run() {
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
+  loop_thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
+  pthread_setname_np(pthread_self(), "event-loop");  // for top -H, perf
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   while (true) {
@@ -266,10 +279,12 @@ void EventLoop::Run() {
         const absl::Time now = clock_->Now();
         const auto real_now = std::chrono::steady_clock::now();
         if (!clock_timers_.empty() && clock_timers_.begin()->first <= now) {
+          timer_index_.erase(clock_timers_.begin()->second.id);
           task = std::move(clock_timers_.begin()->second.task);
           clock_timers_.erase(clock_timers_.begin());
         } else if (!real_timers_.empty() &&
                    real_timers_.begin()->first <= real_now) {
+          timer_index_.erase(real_timers_.begin()->second.id);
           task = std::move(real_timers_.begin()->second.task);
           real_timers_.erase(real_timers_.begin());
         }

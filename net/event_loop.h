@@ -30,6 +30,11 @@
 //    Socket deadlines (the per-attempt timeout) use these: a socket does not
 //    run on virtual time.
 //
+// Cost: posting from the loop thread itself never writes the eventfd (the loop
+// recomputes its wait before sleeping), and posting a task from another thread
+// writes it only when the task queue was empty (an earlier post already woke
+// the loop). CancelTimer() is O(log n): timers are indexed by id.
+//
 // Threading: PostTask*, CancelTimer and Stop may be called from any thread
 // (Stop not from the loop thread). Watch/UpdateWatch/Unwatch only on the loop
 // thread (or after Stop()). Callbacks run on the loop thread. Tasks and timers
@@ -38,6 +43,7 @@
 #ifndef NET_EVENT_LOOP_H_
 #define NET_EVENT_LOOP_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -85,7 +91,8 @@ class EventLoop {
   // Stops the loop and joins its thread. Idempotent.
   void Stop();
   bool IsLoopThread() const {
-    return std::this_thread::get_id() == thread_.get_id();
+    return std::this_thread::get_id() ==
+           loop_thread_id_.load(std::memory_order_acquire);
   }
   const Clock* clock() const { return clock_; }
 
@@ -95,6 +102,15 @@ class EventLoop {
   struct Timer {
     TimerId id;
     std::function<void()> task;
+  };
+  using ClockTimers = std::multimap<absl::Time, Timer>;
+  using RealTimers =
+      std::multimap<std::chrono::steady_clock::time_point, Timer>;
+  // Where a pending timer lives, for CancelTimer().
+  struct TimerRef {
+    bool on_clock;
+    ClockTimers::iterator clock_it;
+    RealTimers::iterator real_it;
   };
   struct Watcher {
     int fd;
@@ -116,15 +132,16 @@ class EventLoop {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   TimerId next_timer_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::multimap<absl::Time, Timer> clock_timers_ ABSL_GUARDED_BY(mu_);
-  std::multimap<std::chrono::steady_clock::time_point, Timer> real_timers_
-      ABSL_GUARDED_BY(mu_);
+  ClockTimers clock_timers_ ABSL_GUARDED_BY(mu_);
+  RealTimers real_timers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<TimerId, TimerRef> timer_index_ ABSL_GUARDED_BY(mu_);
 
   // Loop thread only.
   WatchId next_watch_id_ = 1;
   absl::flat_hash_map<WatchId, Watcher> watchers_;
   bool stopped_ = false;  // set after the thread was joined
 
+  std::atomic<std::thread::id> loop_thread_id_{};
   std::thread thread_;
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -20,10 +21,12 @@ TEST(EventLoopTest, PostTaskFromManyThreadsRunsInOrderPerThread) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 100; ++i) loop.PostTask([&] { ++count; });
+      for (int i = 0; i < 100; ++i)
+        loop.PostTask([&] { ++count; });
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   absl::Notification done;
   loop.PostTask([&] {
     EXPECT_TRUE(loop.IsLoopThread());
@@ -76,6 +79,64 @@ TEST(EventLoopTest, RealClockTimer) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(30));
 }
 
+TEST(EventLoopTest, CancelTimerByIdAmongManyAndAfterItRan) {
+  RealClock clock;
+  EventLoop loop(&clock);
+  std::atomic<int> fired{0};
+  // Hold the loop thread until every cancellation is done, so no timer can
+  // run before its CancelTimer() however slow this thread is.
+  absl::Notification release;
+  loop.PostTask([&] { release.WaitForNotification(); });
+  std::vector<EventLoop::TimerId> ids;
+  for (int i = 0; i < 1000; ++i) {
+    ids.push_back(loop.PostTaskAfterRealDelay(absl::Milliseconds(20 + i % 7),
+                                              [&] { fired += 1000; }));
+    ids.push_back(
+        loop.PostTaskAt(clock.Now() + absl::Minutes(1), [&] { ++fired; }));
+  }
+  // Cancel every other real timer and every clock timer, in reverse order.
+  for (size_t i = ids.size(); i-- > 0;) {
+    if (i % 4 != 0)
+      loop.CancelTimer(ids[i]);
+  }
+  release.Notify();
+  absl::Notification done;
+  loop.PostTaskAfterRealDelay(absl::Milliseconds(100), [&] { done.Notify(); });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(fired.load(), 500 * 1000);
+  loop.CancelTimer(ids[0]);  // already ran: a no-op
+  loop.CancelTimer(0);
+}
+
+// Timers and tasks posted by the loop's own callbacks run without any other
+// thread waking the loop.
+TEST(EventLoopTest, TimersAndTasksPostedFromTheLoopThread) {
+  FakeClock fake;
+  EventLoop loop(&fake);
+  absl::Notification real_fired, clock_fired, chained;
+  std::atomic<int> steps{0};
+  loop.PostTask([&] {
+    loop.PostTaskAfterRealDelay(absl::Milliseconds(20),
+                                [&] { real_fired.Notify(); });
+    loop.PostTaskAt(fake.Now() + absl::Seconds(1),
+                    [&] { clock_fired.Notify(); });
+    std::function<void()> step = [&] {
+      if (++steps < 100) {
+        loop.PostTask([&] { loop.PostTask([] {}); });
+      }
+    };
+    for (int i = 0; i < 100; ++i)
+      loop.PostTask(step);
+    loop.PostTask([&] { chained.Notify(); });
+  });
+  ASSERT_TRUE(chained.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  ASSERT_TRUE(real_fired.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_FALSE(clock_fired.HasBeenNotified());
+  fake.Advance(absl::Seconds(1));
+  ASSERT_TRUE(clock_fired.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(steps.load(), 100);
+}
+
 TEST(EventLoopTest, WatchReadableAndUnwatchInsideCallback) {
   RealClock clock;
   EventLoop loop(&clock);
@@ -106,7 +167,8 @@ TEST(EventLoopTest, StopDropsPendingWorkAndOutlivesFakeClockObserver) {
   FakeClock clock;
   {
     EventLoop loop(&clock);
-    loop.PostTaskAt(clock.Now() + absl::Hours(1), [] { FAIL() << "must not run"; });
+    loop.PostTaskAt(clock.Now() + absl::Hours(1),
+                    [] { FAIL() << "must not run"; });
     loop.Stop();
     loop.Stop();  // idempotent
   }

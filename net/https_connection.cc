@@ -249,7 +249,11 @@ void HttpsConnection::DoWrite() {
   out_.clear();
   state_ = State::kReading;
   SetInterest(EventLoop::kReadable);
-  DoRead();
+  // The response cannot have arrived yet unless TLS already holds bytes
+  // (level-triggered readiness reports anything still in the socket): skip
+  // the SSL_read that would only fail with WANT_READ, a syscall per request.
+  if (SSL_has_pending(ssl_.get()))
+    DoRead();
 }
 
 void HttpsConnection::DoRead() {

@@ -15,9 +15,27 @@
 //   attempt by attempt
 //
 // Created once per browser process (tools/ and browser/ own it), destroyed at
-// shutdown; pending requests and retries die with it. One event-loop thread
-// (net/event_loop.h) owns every socket, TLS session, pool and retry timer; the
-// public methods post to it and are thread-safe.
+// shutdown; pending requests and retries die with it. The public methods are
+// thread-safe and return at once.
+//
+// Threads: N event loops (net/event_loop.h), one thread each, all started by
+// Create(); no other threads. N = Options::event_loops, or by default
+// min(hardware threads, 4). Why several: a flush burst (a tab closing with a
+// thousand pending fetches) is CPU-bound on the client side — TLS handshakes
+// and record encryption, loopback sends, bookkeeping — and on one loop the
+// burst runs at one core's speed while the other cores idle. Why at most 4 by
+// default: a burst goes to a handful of report collectors, so more loops than
+// pools buy nothing, and the browser's other threads need the cores too.
+// Each pool (scheme, host, port, NetworkIsolationKey) is pinned to one loop
+// when first used (round-robin over new pools, so a few origins spread
+// evenly), and that loop owns the pool's sockets, TLS sessions, FIFO queue and
+// connection cap, and the requests (retry and maxAge timers included) whose
+// current hop uses it; a redirect to a pool of another loop moves the request
+// there. So per-pool ordering and the per-pool cap are as with one loop. The
+// state shared by all loops is small and locked: the active-document counts
+// (OnDocumentActive/Inactive update them at once, then each loop releases its
+// waiting requests), the per-initiator retry counts and the jitter source, and
+// the observability below.
 //
 // Policy, in the order a request meets it:
 //  - HTTPS only: no upgrade, no exception. A URL (or a redirect hop) that is
@@ -95,6 +113,15 @@ class HttpsNetworkStage : public NetworkStage {
     // Connections per (scheme, host, port, network isolation key).
     size_t max_connections_per_pool = 6;
     RetryCaps retry_caps;
+    // Event-loop threads; 0: DefaultEventLoopCount(). At most kMaxEventLoops.
+    size_t event_loops = 0;
+    // Observability bounds (memory stays flat under any load): attempts()
+    // keeps the newest `max_attempt_records` attempts, and GetRequestStatus()
+    // forgets finished (succeeded or failed) requests beyond the newest
+    // `max_finished_statuses`, oldest first. Requests still pending are
+    // always kept.
+    size_t max_attempt_records = 10'000;
+    size_t max_finished_statuses = 10'000;
     // The clock for retry backoff and maxAge; not owned, must outlive the
     // stage. Null: real time.
     const Clock* clock = nullptr;
@@ -104,8 +131,13 @@ class HttpsNetworkStage : public NetworkStage {
     uint64_t jitter_seed = 0x6a1773;
   };
 
-  // Fails when the trust anchors cannot be loaded or the resolver rules do not
-  // parse.
+  static constexpr size_t kMaxAutoEventLoops = 4;
+  static constexpr size_t kMaxEventLoops = 64;
+  // min(std::thread::hardware_concurrency(), kMaxAutoEventLoops), at least 1.
+  static size_t DefaultEventLoopCount();
+
+  // Fails when the trust anchors cannot be loaded, the resolver rules do not
+  // parse, or an option is out of range.
   static absl::StatusOr<std::unique_ptr<HttpsNetworkStage>> Create(
       Options options);
   ~HttpsNetworkStage() override;
@@ -165,9 +197,12 @@ class HttpsNetworkStage : public NetworkStage {
   };
 
   // Observability (thread-safe).
+  // The newest attempts (at most Options::max_attempt_records), oldest first.
+  // Attempts of requests on different loops (different pools) are in the
+  // order they ended.
   std::vector<AttemptRecord> attempts() const;
-  // Blocks until `count` attempts were recorded or `timeout` passed; returns
-  // the count.
+  // Blocks until `count` attempts were recorded (ever, including any no
+  // longer kept) or `timeout` passed; returns the count.
   size_t WaitForAttempts(size_t count, absl::Duration timeout) const;
   // Blocks until every call made so far (Send, OnDocumentActive, ...) has been
   // handled and no request is queued, connecting or waiting for a response
@@ -175,7 +210,8 @@ class HttpsNetworkStage : public NetworkStage {
   // whether idle.
   bool WaitForIdle(absl::Duration timeout) const;
   // The latest status of request `request_id` (the browser's id), if the stage
-  // has seen it.
+  // has seen it (and, once finished, still keeps it: see
+  // Options::max_finished_statuses).
   std::optional<RequestStatus> GetRequestStatus(uint64_t request_id) const;
   // Blocks until request `request_id` is in `state` or `timeout` passed;
   // returns whether it is.
@@ -189,6 +225,8 @@ class HttpsNetworkStage : public NetworkStage {
   size_t PeakConnectionCount(const Url& url,
                              const NetworkIsolationKey& key) const;
   size_t TotalOpenConnections() const;
+  // The number of event-loop threads.
+  size_t event_loop_count() const;
 
  private:
   struct Impl;

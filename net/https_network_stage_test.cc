@@ -8,6 +8,7 @@
 // the stage calls for every 3xx.
 #include "net/https_network_stage.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,7 +56,9 @@ RetryOptions Retry(uint32_t max_attempts) {
   return o;
 }
 
-class HttpsNetworkStageTest : public ::testing::Test {
+// Every test runs with one event loop and with four (more loops than the
+// default on small machines, so pools land on different loops).
+class HttpsNetworkStageTest : public ::testing::TestWithParam<size_t> {
  protected:
   void SetUp() override {
     auto ca = TestCertificateAuthority::Create();
@@ -72,6 +75,7 @@ class HttpsNetworkStageTest : public ::testing::Test {
         absl::StrCat("MAP * 127.0.0.1:", server_->port());
     options.clock = &clock_;
     options.attempt_timeout = kIo;
+    options.event_loops = GetParam();
     return options;
   }
 
@@ -119,7 +123,7 @@ class HttpsNetworkStageTest : public ::testing::Test {
   std::unique_ptr<HttpsNetworkStage> stage_;
 };
 
-TEST_F(HttpsNetworkStageTest, GetAndPostArriveExactly) {
+TEST_P(HttpsNetworkStageTest, GetAndPostArriveExactly) {
   MakeStage();
   stage_->Send(Request(1, "GET", "https://a.test/beacon?i=1#frag"));
   OutgoingRequest post =
@@ -166,7 +170,7 @@ TEST_F(HttpsNetworkStageTest, GetAndPostArriveExactly) {
   EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kSucceeded);
 }
 
-TEST_F(HttpsNetworkStageTest, KeepAliveReuseWithinAPartitionButNeverAcross) {
+TEST_P(HttpsNetworkStageTest, KeepAliveReuseWithinAPartitionButNeverAcross) {
   MakeStage();
   const NetworkIsolationKey nik_a = Nik("https://a.test", "https://a.test");
   const NetworkIsolationKey nik_b = Nik("https://b.test", "https://a.test");
@@ -197,7 +201,7 @@ TEST_F(HttpsNetworkStageTest, KeepAliveReuseWithinAPartitionButNeverAcross) {
   EXPECT_EQ(stage_->TotalOpenConnections(), 2u);
 }
 
-TEST_F(HttpsNetworkStageTest, ConnectionLimitHoldsUnderABurst) {
+TEST_P(HttpsNetworkStageTest, ConnectionLimitHoldsUnderABurst) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.max_connections_per_pool = 2;
   MakeStage(std::move(options));
@@ -217,7 +221,7 @@ TEST_F(HttpsNetworkStageTest, ConnectionLimitHoldsUnderABurst) {
     EXPECT_EQ(stage_->GetRequestStatus(i)->state, State::kSucceeded);
 }
 
-TEST_F(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
+TEST_P(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
   MakeStage();
   // Potentially trustworthy for fetchLater, but this stage sends HTTPS only: no
   // upgrade, no exception.
@@ -242,7 +246,7 @@ TEST_F(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
   EXPECT_EQ(server_->request_count(), 0u);
 }
 
-TEST_F(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
+TEST_P(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
   MakeStage();
   OutgoingRequest smtp = Request(1, "GET", "https://a.test:25/");
   smtp.retry_options = Retry(3);
@@ -260,7 +264,7 @@ TEST_F(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
             0u);  // the MAP rule would have reached it
 }
 
-TEST_F(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
+TEST_P(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
   MakeStage();
   server_->SetMode(FaultMode::kTlsFail);
   OutgoingRequest r = Request(1, "GET", "https://a.test/");
@@ -283,7 +287,7 @@ TEST_F(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
   EXPECT_THAT(stage_->GetRequestStatus(1)->note, HasSubstr("maxAge"));
 }
 
-TEST_F(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
+TEST_P(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
   auto other = TestCertificateAuthority::Create("Not The Server's Root");
   ASSERT_TRUE(other.ok());
   HttpsNetworkStage::Options options = DefaultOptions();
@@ -297,7 +301,7 @@ TEST_F(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
   EXPECT_EQ(server_->request_count(), 0u);
 }
 
-TEST_F(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
+TEST_P(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
   MakeStage();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest r = Request(7, "GET", "https://a.test/r");
@@ -340,7 +344,7 @@ TEST_F(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
   EXPECT_EQ(server_->requests()[0].url_path, "/r");
 }
 
-TEST_F(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
+TEST_P(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
   MakeStage();
   server_->SetMode(FaultMode::kReset);
   OutgoingRequest no = Request(1, "POST", "https://a.test/p",
@@ -381,7 +385,7 @@ TEST_F(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
   EXPECT_EQ(got[3].body, "y");  // the original request, body and all
 }
 
-TEST_F(HttpsNetworkStageTest, HttpErrorStatusIsNotRetried) {
+TEST_P(HttpsNetworkStageTest, HttpErrorStatusIsNotRetried) {
   MakeStage();
   server_->SetMode(FaultMode::kHttp500);
   OutgoingRequest r = Request(1, "GET", "https://a.test/");
@@ -395,7 +399,7 @@ TEST_F(HttpsNetworkStageTest, HttpErrorStatusIsNotRetried) {
   EXPECT_EQ(stage_->GetRequestStatus(1)->http_status, 500);
 }
 
-TEST_F(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
+TEST_P(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.attempt_timeout = absl::Milliseconds(200);
   MakeStage(std::move(options));
@@ -418,7 +422,7 @@ TEST_F(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
             got[1].connection_id);  // the stalled socket was dropped
 }
 
-TEST_F(HttpsNetworkStageTest, RetryOnlyIfServerUnreached) {
+TEST_P(HttpsNetworkStageTest, RetryOnlyIfServerUnreached) {
   MakeStage();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest refused = Request(1, "GET", "https://a.test/");
@@ -441,7 +445,7 @@ TEST_F(HttpsNetworkStageTest, RetryOnlyIfServerUnreached) {
   EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kFailedPendingMaxAge);
 }
 
-TEST_F(HttpsNetworkStageTest, DnsFailureIsTransientAndUnreached) {
+TEST_P(HttpsNetworkStageTest, DnsFailureIsTransientAndUnreached) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.host_resolver_rules = absl::StrCat(
       "MAP gone.test ~NOTFOUND, MAP * 127.0.0.1:", server_->port());
@@ -458,7 +462,7 @@ TEST_F(HttpsNetworkStageTest, DnsFailureIsTransientAndUnreached) {
   EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kRetryScheduled);
 }
 
-TEST_F(HttpsNetworkStageTest, MaxAgeStopsRetries) {
+TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.jitter_for_testing = [] { return 0.0; };
   MakeStage(std::move(options));
@@ -483,7 +487,7 @@ TEST_F(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   EXPECT_EQ(stage_->attempts().size(), 3u);
 }
 
-TEST_F(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
+TEST_P(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
   MakeStage();
   const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
   server_->SetMode(FaultMode::kRefuse);
@@ -519,7 +523,7 @@ TEST_F(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
   EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
 }
 
-TEST_F(HttpsNetworkStageTest,
+TEST_P(HttpsNetworkStageTest,
        GateHoldsAfterTheDocumentGoesAwayAndMaxAgeStillApplies) {
   MakeStage();
   const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
@@ -545,7 +549,7 @@ TEST_F(HttpsNetworkStageTest,
   EXPECT_EQ(stage_->attempts().size(), 1u);
 }
 
-TEST_F(HttpsNetworkStageTest,
+TEST_P(HttpsNetworkStageTest,
        InitiatorGoneWithoutRetryAfterUnloadDoesNotRetry) {
   MakeStage();
   const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
@@ -574,7 +578,7 @@ TEST_F(HttpsNetworkStageTest,
   EXPECT_EQ(stage_->attempts().size(), 2u);
 }
 
-TEST_F(HttpsNetworkStageTest, PerInitiatorRetryCap) {
+TEST_P(HttpsNetworkStageTest, PerInitiatorRetryCap) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.retry_caps.max_retries_per_initiator = 2;
   MakeStage(std::move(options));
@@ -593,6 +597,188 @@ TEST_F(HttpsNetworkStageTest, PerInitiatorRetryCap) {
   EXPECT_EQ(scheduled, 2);
 }
 
+TEST_P(HttpsNetworkStageTest, ManyPoolsOverTheLoopsKeepTheirCapsAndCounts) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_connections_per_pool = 2;
+  MakeStage(std::move(options));
+  EXPECT_EQ(stage_->event_loop_count(), GetParam());
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  constexpr int kHosts = 6, kPerHost = 12;
+  uint64_t id = 0;
+  for (int i = 0; i < kPerHost; ++i) {
+    for (int h = 0; h < kHosts; ++h) {
+      stage_->Send(
+          Request(++id, "GET",
+                  absl::StrCat("https://h", h, ".test/x?i=", i).c_str(), nik));
+    }
+  }
+  constexpr size_t kTotal = kHosts * kPerHost;
+  ASSERT_EQ(server_->WaitForRequests(kTotal, kIo), kTotal);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->attempts().size(), kTotal);
+  EXPECT_LE(server_->connections_accepted(), 2u * kHosts);
+  size_t open = 0;
+  for (int h = 0; h < kHosts; ++h) {
+    const Url url = *Url::Parse(absl::StrCat("https://h", h, ".test/"));
+    EXPECT_LE(stage_->PeakConnectionCount(url, nik), 2u) << h;
+    EXPECT_GE(stage_->PeakConnectionCount(url, nik), 1u) << h;
+    open += stage_->OpenConnectionCount(url, nik);
+  }
+  EXPECT_EQ(stage_->TotalOpenConnections(), open);
+  for (uint64_t i = 1; i <= kTotal; ++i)
+    EXPECT_EQ(stage_->GetRequestStatus(i)->state, State::kSucceeded) << i;
+  // Per pool, requests go out in the order they were sent (FIFO queue): on
+  // each connection the path numbers increase.
+  std::map<uint64_t, int> last_on_connection;
+  for (const RecordedRequest& r : server_->requests()) {
+    const int i = std::stoi(r.url_path.substr(r.url_path.find("i=") + 2));
+    auto [it, inserted] = last_on_connection.try_emplace(r.connection_id, i);
+    if (!inserted) {
+      EXPECT_GT(i, it->second) << r.host;
+      it->second = i;
+    }
+  }
+}
+
+TEST_P(HttpsNetworkStageTest, OneDocumentReleasesWaitingRetriesOnEveryLoop) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  constexpr uint64_t kRequests = 8;  // 8 pools: spread over the loops
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    OutgoingRequest r = Request(
+        id, "GET", absl::StrCat("https://g", id, ".test/").c_str(), nik);
+    r.initiator_gone = true;
+    r.retry_options = Retry(2);
+    r.retry_options->retry_after_unload = true;
+    stage_->Send(std::move(r));
+  }
+  ASSERT_EQ(stage_->WaitForAttempts(kRequests, kIo), kRequests);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Seconds(5));
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    ASSERT_TRUE(
+        stage_->WaitForRequestState(id, State::kWaitingForSameNikDocument, kIo))
+        << id;
+  }
+  EXPECT_EQ(server_->request_count(), 0u);
+  stage_->OnDocumentActive(nik);
+  ASSERT_EQ(server_->WaitForRequests(kRequests, kIo), kRequests);
+  for (uint64_t id = 1; id <= kRequests; ++id)
+    ASSERT_TRUE(stage_->WaitForRequestState(id, State::kSucceeded, kIo)) << id;
+  for (const RecordedRequest& r : server_->requests())
+    EXPECT_EQ(Header(r, "Retry-Attempt"), "1");
+}
+
+TEST_P(HttpsNetworkStageTest, InitiatorGoneReachesRequestsOnEveryLoop) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  constexpr uint64_t kRequests = 6;
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    OutgoingRequest r = Request(
+        id, "GET", absl::StrCat("https://i", id, ".test/").c_str(), nik);
+    r.retry_options = Retry(3);
+    stage_->Send(std::move(r));
+  }
+  ASSERT_EQ(stage_->WaitForAttempts(kRequests, kIo), kRequests);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  for (uint64_t id = 1; id <= kRequests; ++id)
+    stage_->OnInitiatorGone(id);
+  clock_.Advance(absl::Seconds(5));
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    ASSERT_TRUE(
+        stage_->WaitForRequestState(id, State::kFailedPendingMaxAge, kIo))
+        << id;
+  }
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), kRequests);
+}
+
+TEST_P(HttpsNetworkStageTest, PerInitiatorRetryCapHoldsAcrossPools) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.retry_caps.max_retries_per_initiator = 3;
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kRefuse);
+  constexpr uint64_t kRequests = 8;  // same NIK, 8 pools (so several loops)
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    OutgoingRequest r =
+        Request(id, "GET", absl::StrCat("https://c", id, ".test/").c_str());
+    r.retry_options = Retry(5);
+    stage_->Send(std::move(r));
+  }
+  ASSERT_EQ(stage_->WaitForAttempts(kRequests, kIo), kRequests);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  int scheduled = 0;
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    scheduled += stage_->GetRequestStatus(id)->state == State::kRetryScheduled;
+  }
+  EXPECT_EQ(scheduled, 3);
+}
+
+TEST_P(HttpsNetworkStageTest, AttemptLogAndFinishedStatusesAreBounded) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_attempt_records = 5;
+  options.max_finished_statuses = 3;
+  MakeStage(std::move(options));
+  // One pending request (retry scheduled) is never forgotten.
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest pending = Request(100, "GET", "https://p.test/");
+  pending.retry_options = Retry(3);
+  stage_->Send(std::move(pending));
+  ASSERT_TRUE(stage_->WaitForRequestState(100, State::kRetryScheduled, kIo));
+  server_->SetMode(FaultMode::kOk);
+  constexpr uint64_t kRequests = 12;
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    stage_->Send(Request(id, "GET",
+                         absl::StrCat("https://b", id % 3, ".test/").c_str()));
+  }
+  ASSERT_EQ(server_->WaitForRequests(kRequests, kIo), kRequests);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->WaitForAttempts(kRequests + 1, kIo), kRequests + 1);
+  const auto attempts = stage_->attempts();
+  ASSERT_EQ(attempts.size(), 5u);
+  for (const auto& a : attempts) {
+    EXPECT_EQ(a.http_status, 204) << a.ToString();  // the newest five
+    EXPECT_TRUE(absl::StartsWith(a.url, "https://b")) << a.ToString();
+    EXPECT_EQ(a.method, "GET");
+  }
+  int known = 0;
+  for (uint64_t id = 1; id <= kRequests; ++id) {
+    if (auto status = stage_->GetRequestStatus(id)) {
+      EXPECT_EQ(status->state, State::kSucceeded);
+      ++known;
+    }
+  }
+  EXPECT_EQ(known, 3);
+  ASSERT_TRUE(stage_->GetRequestStatus(100));
+  EXPECT_EQ(stage_->GetRequestStatus(100)->state, State::kRetryScheduled);
+}
+
+TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
+  MakeStage();
+  server_->SetMode(FaultMode::kStall);
+  for (uint64_t id = 1; id <= 40; ++id) {
+    OutgoingRequest r =
+        Request(id, "POST", absl::StrCat("https://d", id % 5, ".test/").c_str(),
+                Nik("https://a.test", "https://a.test"), "x");
+    r.retry_options = Retry(2);
+    stage_->Send(std::move(r));
+  }
+  absl::SleepFor(absl::Milliseconds(50));
+  stage_.reset();  // joins every loop; nothing runs afterwards
+  clock_.Advance(absl::Minutes(5));
+  server_->SetMode(FaultMode::kOk);
+}
+
+INSTANTIATE_TEST_SUITE_P(EventLoops,
+                         HttpsNetworkStageTest,
+                         ::testing::Values(1, 4),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return absl::StrCat(info.param, "Loops");
+                         });
+
 TEST(HttpsNetworkStageCreateTest, RejectsBadConfiguration) {
   HttpsNetworkStage::Options options;
   options.host_resolver_rules = "MAP onlytwo";
@@ -602,6 +788,20 @@ TEST(HttpsNetworkStageCreateTest, RejectsBadConfiguration) {
   EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
   options.ca_pem.clear();
   EXPECT_TRUE(HttpsNetworkStage::Create(options).ok());  // the system bundle
+  options.event_loops = HttpsNetworkStage::kMaxEventLoops + 1;
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+  options.event_loops = 0;
+  options.max_attempt_records = 0;
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+}
+
+TEST(HttpsNetworkStageCreateTest, DefaultEventLoopCount) {
+  const size_t n = HttpsNetworkStage::DefaultEventLoopCount();
+  EXPECT_GE(n, 1u);
+  EXPECT_LE(n, HttpsNetworkStage::kMaxAutoEventLoops);
+  auto stage = HttpsNetworkStage::Create({});
+  ASSERT_TRUE(stage.ok()) << stage.status();
+  EXPECT_EQ((*stage)->event_loop_count(), n);
 }
 
 }  // namespace
