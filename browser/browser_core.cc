@@ -429,14 +429,20 @@ std::vector<const RendererHost*> BrowserCore::renderers() {
 void BrowserCore::OnDeferredFetchProcessed(
     const ProcessedDeferredFetch& fetch) {
   // Fetch: "process a deferred fetch" step 3: hand the request to the network.
-  if (options_.network_stage != nullptr) {
+  // The request kept its URL serialised (without the fragment, which is never
+  // sent); the network stage takes it parsed. A URL's serialisation always
+  // parses back to that URL (one that did not could not be sent anyway).
+  absl::StatusOr<net::Url> url = absl::FailedPreconditionError("no stage");
+  if (options_.network_stage != nullptr)
+    url = fetch.request.url.Parse();
+  if (url.ok()) {
     std::vector<std::pair<std::string, std::string>> headers =
         fetch.request.headers;
     if (!fetch.request.referer_header.empty())
       headers.emplace_back("Referer", fetch.request.referer_header);
     net::OutgoingRequest out{fetch.id.value(),
                              fetch.request.method,
-                             fetch.request.url,
+                             *std::move(url),
                              std::move(headers),
                              fetch.request.body,
                              fetch.network_isolation_key,

@@ -1,6 +1,10 @@
 #include "browser/deferred_fetch_quota.h"
 
 #include <algorithm>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "net/url.h"
 
 namespace fetch_later::browser {
 bool IsAllowedToUse(const Document& document, policy::Feature feature) {
@@ -12,9 +16,44 @@ bool IsAllowedToUse(const Document& document, policy::Feature feature) {
                                                                document.origin);
 }
 
+std::string ReportingOriginKey(const net::Origin& origin) {
+  return origin.opaque() ? std::string() : origin.Serialize();
+}
+
+absl::string_view ReportingOriginKeyOfUrl(absl::string_view serialized_url,
+                                          std::string* storage) {
+  // The URL serializer writes a special URL with a host as scheme "://"
+  // [userinfo "@"] host [":" port] path, the path starting with "/" and the
+  // port left out when it is the scheme's default; the origin serialisation of
+  // an http(s) URL is scheme "://" host [":" port] under the same rule.
+  for (absl::string_view scheme : {"https://", "http://"}) {
+    if (!absl::StartsWith(serialized_url, scheme))
+      continue;
+    const size_t authority_end = serialized_url.find('/', scheme.size());
+    const absl::string_view authority = serialized_url.substr(
+        scheme.size(), authority_end == absl::string_view::npos
+                           ? absl::string_view::npos
+                           : authority_end - scheme.size());
+    if (authority_end == absl::string_view::npos || authority.empty() ||
+        absl::StrContains(authority, '@')) {
+      break;  // not the expected form, or credentials: parse it
+    }
+    return serialized_url.substr(0, authority_end);
+  }
+  absl::StatusOr<net::Url> url = net::Url::Parse(serialized_url);
+  *storage = url.ok() ? ReportingOriginKey(net::Origin::Create(*url)) : "";
+  return *storage;
+}
+
 // Fetch: "available deferred-fetch quota".
 int64_t AvailableDeferredFetchQuota(const Document& document,
                                     const net::Origin* origin) {
+  return AvailableDeferredFetchQuotaForOriginKey(
+      document, origin == nullptr ? "" : ReportingOriginKey(*origin));
+}
+
+int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,
+                                                absl::string_view origin_key) {
   const QuotaGroup& group = *document.quota_group;
   // Steps 1-5.
   // (From the group's cache of the control document's fixed facts; "allowed
@@ -50,10 +89,10 @@ int64_t AvailableDeferredFetchQuota(const Document& document,
   // member document (8.1) and every pending record of a member document (8.2).
   quota -= group.reserved_bytes;
   quota -= group.pending_bytes;
-  if (origin != nullptr) {
-    auto it = group.pending_bytes_by_origin.find(*origin);
-    if (it != group.pending_bytes_by_origin.end())
-      quota_for_request_origin -= it->second;
+  if (!origin_key.empty()) {
+    auto it = group.pending_by_origin.find(origin_key);
+    if (it != group.pending_by_origin.end())
+      quota_for_request_origin -= it->second.bytes;
   }
 
   // Steps 9-11.
@@ -113,11 +152,22 @@ void SetReservedDeferredFetchQuota(NavigableContainer& container,
   container.reserved_deferred_fetch_quota = bytes;
 }
 
+std::pair<const std::string, PendingForOrigin>* PendingForOriginEntry(
+    QuotaGroup& group,
+    absl::string_view origin_key) {
+  if (origin_key.empty())
+    return nullptr;
+  return &*group.pending_by_origin.try_emplace(origin_key).first;
+}
+
 void EnterPendingState(DeferredFetchRecord& record) {
   QuotaGroup& group = *record.document->quota_group;
   const auto length = static_cast<int64_t>(record.total_request_length);
   group.pending_bytes += length;
-  group.pending_bytes_by_origin[record.request_origin] += length;
+  if (record.reporting_origin != nullptr) {
+    record.reporting_origin->second.bytes += length;
+    record.reporting_origin->second.records++;
+  }
 }
 
 void LeavePendingState(DeferredFetchRecord& record, InvokeState new_state) {
@@ -127,10 +177,12 @@ void LeavePendingState(DeferredFetchRecord& record, InvokeState new_state) {
   QuotaGroup& group = *record.document->quota_group;
   const auto length = static_cast<int64_t>(record.total_request_length);
   group.pending_bytes -= length;
-  auto it = group.pending_bytes_by_origin.find(record.request_origin);
-  it->second -= length;
-  if (it->second == 0)
-    group.pending_bytes_by_origin.erase(it);
+  if (auto* entry = record.reporting_origin) {
+    record.reporting_origin = nullptr;
+    entry->second.bytes -= length;
+    if (--entry->second.records == 0)
+      group.pending_by_origin.erase(entry->first);
+  }
 }
 
 }  // namespace fetch_later::browser

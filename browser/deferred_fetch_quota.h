@@ -5,7 +5,10 @@
 #define BROWSER_DEFERRED_FETCH_QUOTA_H_
 
 #include <cstdint>
+#include <string>
+#include <utility>
 
+#include "absl/strings/string_view.h"
 #include "browser/frame_tree_nodes.h"
 #include "net/origin.h"
 
@@ -39,6 +42,22 @@ bool IsAllowedToUse(const Document& document, policy::Feature feature);
 // quota group's totals.
 int64_t AvailableDeferredFetchQuota(const Document& document,
                                     const net::Origin* origin);
+// The same, with the origin given as its ReportingOriginKey() ("": none, or an
+// opaque origin), which is what "queue a deferred fetch" has at hand.
+int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,
+                                                absl::string_view origin_key);
+
+// The key under which a quota group totals the pending bytes of a reporting
+// origin (QuotaGroup::pending_by_origin): the origin's serialisation ("" for an
+// opaque origin: it is same origin with no other record's origin).
+std::string ReportingOriginKey(const net::Origin& origin);
+// The same for the origin of a request URL given as its serialisation
+// (DeferredRequest::url). An http(s) URL without credentials begins with its
+// origin's serialisation, so the key is a prefix of `serialized_url` and
+// nothing is parsed or allocated; otherwise the URL is parsed and `storage`
+// holds the key.
+absl::string_view ReportingOriginKeyOfUrl(absl::string_view serialized_url,
+                                          std::string* storage);
 
 // Fetch: "reserve deferred-fetch quota" for `container` given
 // `origin_to_navigate_to`. HTML calls it when a navigation of the container's
@@ -59,6 +78,12 @@ void SetReservedDeferredFetchQuota(NavigableContainer& container,
 // from the group totals. Only pending records count against quota (Fetch commit
 // 7d7ab2a).
 void LeavePendingState(DeferredFetchRecord& record, InvokeState new_state);
+
+// The quota group's entry for `origin_key` (a ReportingOriginKey), to be passed
+// to the record that EnterPendingState() then counts there; null for "".
+std::pair<const std::string, PendingForOrigin>* PendingForOriginEntry(
+    QuotaGroup& group,
+    absl::string_view origin_key);
 
 // Adds a new pending record's bytes to its document's group totals.
 void EnterPendingState(DeferredFetchRecord& record);

@@ -1081,5 +1081,49 @@ TEST_F(FrameTreeTest, ConcurrentQueueNeverExceedsPerOriginQuota) {
   EXPECT_EQ(tree_.PendingCount(), total);
 }
 
+// The per-origin totals are keyed by the origin's serialisation, read straight
+// off the request URL's serialisation when it begins with it; the key is
+// always the one net::Origin gives.
+TEST(ReportingOriginKeyTest, UrlPrefixMatchesOriginSerialisation) {
+  for (const char* spec :
+       {"https://a.test/", "https://A.Test:443/x?y#z", "https://a.test:8443/p",
+        "http://a.test/", "http://a.test:443/", "https://[::1]:9/x",
+        "https://127.0.0.1/",
+        "https://b\xC3\xBC"
+        "cher.test/",
+        "https://u:p@a.test/", "https://u@a.test:8443/", "wss://a.test/",
+        "ws://a.test:80/", "ftp://a.test/", "blob:https://a.test/uuid",
+        "blob:https://a.test:8443/uuid", "data:text/plain,x", "file:///tmp/x",
+        "about:blank"}) {
+    SCOPED_TRACE(spec);
+    const net::Url url = testing::U(spec);
+    const net::Origin origin = net::Origin::Create(url);
+    std::string storage;
+    EXPECT_EQ(ReportingOriginKeyOfUrl(url.Serialize(true), &storage),
+              ReportingOriginKey(origin));
+    EXPECT_EQ(ReportingOriginKey(origin).empty(), origin.opaque());
+  }
+}
+
+// Records point at their origin's entry; aborting them gives the origin its
+// 64 KiB back, entry by entry, down to none.
+TEST_F(FrameTreeTest, PerOriginTotalsFollowPendingRecords) {
+  DocumentId top = Top("https://a.test/");
+  FetchLaterDecision a = Queue(top, Request("https://c.test/1", 1000));
+  FetchLaterDecision b = Queue(top, Request("https://c.test:443/2", 2000));
+  FetchLaterDecision c = Queue(top, Request("https://c.test:8443/3", 100));
+  const int64_t a_len = a.requested, b_len = b.requested;
+  EXPECT_EQ(Available(top, O("https://c.test")), 64 * KiB - a_len - b_len);
+  EXPECT_EQ(Available(top, O("https://c.test:8443")), 64 * KiB - c.requested);
+  ASSERT_TRUE(tree_.AbortDeferredFetch(a.id).ok());
+  EXPECT_EQ(Available(top, O("https://c.test")), 64 * KiB - b_len);
+  ASSERT_TRUE(tree_.AbortDeferredFetch(b.id).ok());
+  EXPECT_EQ(Available(top, O("https://c.test")), 64 * KiB);
+  // A new record for the origin starts a new entry.
+  FetchLaterDecision d = Queue(top, Request("https://c.test/4", 10));
+  EXPECT_EQ(Available(top, O("https://c.test")), 64 * KiB - d.requested);
+  EXPECT_EQ(Available(top, O("https://c.test:8443")), 64 * KiB - c.requested);
+}
+
 }  // namespace
 }  // namespace fetch_later::browser

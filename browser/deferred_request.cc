@@ -5,7 +5,8 @@ namespace fetch_later::browser {
 // Fetch: "total request length".
 uint64_t TotalRequestLength(const DeferredRequest& request) {
   // Step 1: the URL serialised with exclude fragment set to true.
-  uint64_t total = request.url.Serialize(/*exclude_fragment=*/true).size();
+  // (SerializedUrl keeps exactly that serialisation.)
+  uint64_t total = request.url.Serialize().size();
   // Step 2: the referrer, serialised. A referrer of "client" or "no-referrer"
   // is not a URL and adds nothing (Chromium counts 12 bytes for "about:client":
   // SPEC-NOTES 2.4).

@@ -11,14 +11,40 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "net/network_stage.h"
 #include "net/url.h"
 
 namespace fetch_later::browser {
 
+// A request's URL kept as its serialisation with "exclude fragment" set: all a
+// pending deferred fetch needs of its URL ("total request length" counts this
+// serialisation, and the fragment is never sent either). One string instead of
+// a parsed net::Url; BrowserCore parses it again only when it hands the request
+// to the network.
+class SerializedUrl {
+ public:
+  // Implicit, so a request is still built as DeferredRequest{method, url}.
+  SerializedUrl(const net::Url& url)  // NOLINT(google-explicit-constructor)
+      : serialization_(url.Serialize(/*exclude_fragment=*/true)) {
+    // Kept for as long as the request is pending: no spare capacity.
+    serialization_.shrink_to_fit();
+  }
+
+  // The URL serialised with exclude fragment set to true.
+  const std::string& Serialize() const { return serialization_; }
+  // The URL again (parsing a URL's serialisation gives back the same URL).
+  absl::StatusOr<net::Url> Parse() const {
+    return net::Url::Parse(serialization_);
+  }
+
+ private:
+  std::string serialization_;
+};
+
 struct DeferredRequest {
   std::string method = "GET";
-  net::Url url;
+  SerializedUrl url;
   // Fetch: request's "referrer": "no-referrer", "client", or a URL. Only a URL
   // is counted by "total request length"; `referrer_url` holds it already
   // serialised.

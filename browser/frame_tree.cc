@@ -467,7 +467,7 @@ DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,
                                         InvokeState state) {
   LeavePendingState(record, state);
   record.document->UnlinkPending(&record);
-  DeferredRequest request = std::move(record.request);
+  DeferredRequest request = record.TakeRequest();
   records_.erase(record.id);  // destroys `record`
   return request;
 }
@@ -488,9 +488,13 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
       decision.outcome = FetchLaterOutcome::kNotFullyActive;
       return decision;
     }
-    const net::Origin request_origin = net::Origin::Create(request.url);
+    // The request's origin, as the key of the group's per-origin totals.
+    std::string origin_key_storage;
+    const absl::string_view request_origin =
+        ReportingOriginKeyOfUrl(request.url.Serialize(), &origin_key_storage);
     // Steps 10-12.
-    decision.quota = AvailableDeferredFetchQuota(*document, &request_origin);
+    decision.quota =
+        AvailableDeferredFetchQuotaForOriginKey(*document, request_origin);
     decision.requested = static_cast<int64_t>(TotalRequestLength(request));
     if (decision.quota < decision.requested) {
       decision.outcome = FetchLaterOutcome::kQuotaExceeded;
@@ -499,9 +503,12 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     // Step 14: Fetch: "queue a deferred fetch". Steps 1-3 (populate from
     // client, service workers "none", keepalive true) are properties every
     // deferred request has here.
+    // (The entry copies the key: `request_origin` may point into `request`.)
+    auto* origin_entry =
+        PendingForOriginEntry(*document->quota_group, request_origin);
     auto record = std::make_unique<DeferredFetchRecord>(
         DeferredFetchId(next_id_++), document, std::move(request),
-        static_cast<uint64_t>(decision.requested), request_origin);
+        static_cast<uint64_t>(decision.requested), origin_entry);
     EnterPendingState(*record);
     DeferredFetchRecord* raw = record.get();
     document->AppendPending(raw);
@@ -510,9 +517,10 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     decision.id = raw->id;
     // Step 6 of "queue a deferred fetch": the activateAfter timer.
     if (activate_after) {
-      raw->activate_at =
-          clock_->Now() + std::max(*activate_after, absl::ZeroDuration());
-      timers_.push({*raw->activate_at, raw->id});
+      raw->has_activation_timer = true;
+      timers_.push(
+          {clock_->Now() + std::max(*activate_after, absl::ZeroDuration()),
+           raw->id});
     }
   }
   Dispatch(processed);
@@ -560,7 +568,7 @@ int FrameTree::ProcessDueDeferredFetches() {
       }
       for (DeferredFetchRecord* r = document->first_pending; r != nullptr;) {
         DeferredFetchRecord* next = r->next_pending;
-        if (r->activate_at)
+        if (r->has_activation_timer)
           ProcessDeferredFetch(*r, /*notify_invoked=*/true, processed);
         r = next;
       }

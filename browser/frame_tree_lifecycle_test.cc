@@ -2,6 +2,8 @@
 // the frame-tree level: fetch-group termination, activateAfter, bfcache, abort,
 // and what "fully active" refuses.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "browser/frame_tree.h"
 #include "browser/frame_tree_test_support.h"
@@ -297,6 +299,58 @@ TEST_F(FrameTreeTest, BfcacheReportsFullyActiveFlips) {
                      id(top) + " inactive", id(child) + " inactive",
                      id(next) + " created", id(next) + " destroyed",
                      id(top) + " active", id(child) + " active"}));
+}
+
+// A pending record keeps its request compactly (URL serialised, referrer
+// strings shared with the document's other records, retry options out of line);
+// what "process a deferred fetch" hands over is the request as it was queued,
+// minus the URL's fragment (never sent, never counted).
+TEST_F(FrameTreeTest, ProcessedRequestIsTheQueuedRequest) {
+  DocumentId top = Top("https://a.test/page");
+  std::vector<DeferredRequest> queued;
+  for (int i = 0; i < 6; ++i) {
+    DeferredRequest r = Request("https://c.test/b?i=" + std::to_string(i), i);
+    r.method = i % 2 ? "PUT" : "POST";
+    r.body = std::string(i, 'x');
+    // More distinct referrers than a document keeps shared.
+    r.referrer_url = "https://a.test/r" + std::to_string(i % 3) + "#f";
+    r.referer_header = i % 2 ? "https://a.test/" : "https://a.test/page";
+    if (i == 3) {
+      r.retry_options = net::RetryOptions{};
+      r.retry_options->max_attempts = 2;
+      r.retry_options->backoff_factor = 1.5;
+    }
+    queued.push_back(r);
+    ASSERT_EQ(Queue(top, std::move(r)).outcome, FetchLaterOutcome::kQueued);
+  }
+  DeferredRequest bare{"GET", U("https://d.test/x?q#frag")};
+  queued.push_back(bare);
+  ASSERT_EQ(Queue(top, std::move(bare)).outcome, FetchLaterOutcome::kQueued);
+
+  ASSERT_TRUE(tree_.CloseTopLevelTraversable(tab_).ok());
+  auto sent = sink_.processed();
+  ASSERT_EQ(sent.size(), queued.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const DeferredRequest& got = sent[i].request;
+    const DeferredRequest& want = queued[i];
+    EXPECT_EQ(got.method, want.method) << i;
+    EXPECT_EQ(got.url.Serialize(), want.url.Serialize()) << i;
+    EXPECT_EQ(got.referrer_url, want.referrer_url) << i;
+    EXPECT_EQ(got.headers, want.headers) << i;
+    EXPECT_EQ(got.body_length, want.body_length) << i;
+    EXPECT_EQ(got.referer_header, want.referer_header) << i;
+    EXPECT_EQ(got.body, want.body) << i;
+    ASSERT_EQ(got.retry_options.has_value(), want.retry_options.has_value())
+        << i;
+    if (want.retry_options) {
+      EXPECT_EQ(got.retry_options->max_attempts, 2u);
+      EXPECT_EQ(got.retry_options->backoff_factor, 1.5);
+    }
+    EXPECT_EQ(TotalRequestLength(got), TotalRequestLength(want)) << i;
+  }
+  EXPECT_EQ(sent.back().request.url.Serialize(), "https://d.test/x?q");
+  EXPECT_FALSE(sent.back().request.referrer_url.has_value());
+  EXPECT_EQ(sent.back().request.referer_header, "");
 }
 
 }  // namespace

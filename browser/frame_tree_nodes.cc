@@ -1,6 +1,8 @@
 #include "browser/frame_tree_nodes.h"
 
 #include <algorithm>
+#include <memory>
+#include <utility>
 
 namespace fetch_later::browser {
 
@@ -14,6 +16,54 @@ const char* InvokeStateName(InvokeState state) {
       return "aborted";
   }
   return "?";
+}
+
+DeferredFetchRecord::DeferredFetchRecord(
+    DeferredFetchId id,
+    Document* document,
+    DeferredRequest request,
+    uint64_t total_request_length,
+    std::pair<const std::string, PendingForOrigin>* reporting_origin)
+    : id(id),
+      document(document),
+      url(std::move(request.url)),
+      method(std::move(request.method)),
+      headers(std::move(request.headers)),
+      body(std::move(request.body)),
+      reporting_origin(reporting_origin),
+      total_request_length(static_cast<uint32_t>(total_request_length)),
+      body_length(static_cast<uint32_t>(request.body_length.value_or(0))),
+      has_body_length(request.body_length.has_value()) {
+  if (request.referrer_url) {
+    referrer_url =
+        document->InternReferrerString(std::move(*request.referrer_url));
+  }
+  if (!request.referer_header.empty()) {
+    referer_header =
+        document->InternReferrerString(std::move(request.referer_header));
+  }
+  if (request.retry_options) {
+    retry_options =
+        std::make_unique<const net::RetryOptions>(*request.retry_options);
+  }
+}
+
+DeferredRequest DeferredFetchRecord::TakeRequest() {
+  DeferredRequest request{std::move(method), std::move(url)};
+  if (referrer_url)
+    request.referrer_url = *referrer_url;
+  request.headers = std::move(headers);
+  if (has_body_length)
+    request.body_length = body_length;
+  if (referer_header)
+    request.referer_header = *referer_header;
+  if (retry_options)
+    request.retry_options = *retry_options;
+  request.body = std::move(body);
+  referrer_url.reset();
+  referer_header.reset();
+  retry_options.reset();
+  return request;
 }
 
 bool NavigableContainer::SandboxesOrigin() const {
@@ -62,6 +112,19 @@ void Document::UnlinkPending(DeferredFetchRecord* record) {
   (record->next_pending ? record->next_pending->prev_pending : last_pending) =
       record->prev_pending;
   record->prev_pending = record->next_pending = nullptr;
+}
+
+std::shared_ptr<const std::string> Document::InternReferrerString(
+    std::string value) {
+  for (const auto& interned : interned_referrers_) {
+    if (interned != nullptr && *interned == value)
+      return interned;
+  }
+  auto& slot = interned_referrers_[next_interned_referrer_];
+  next_interned_referrer_ = (next_interned_referrer_ + 1) % kInternedReferrers;
+  value.shrink_to_fit();
+  slot = std::make_shared<const std::string>(std::move(value));
+  return slot;
 }
 
 void Document::RecomputeFullyActive(std::vector<Document*>* changed) {

@@ -16,9 +16,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "browser/deferred_request.h"
 #include "browser/typed_id.h"
@@ -35,33 +36,64 @@ class NavigableContainer;
 struct QuotaGroup;
 
 // Fetch: a deferred fetch record's "invoke state".
-enum class InvokeState { kPending, kSent, kAborted };
+enum class InvokeState : uint8_t { kPending, kSent, kAborted };
 const char* InvokeStateName(InvokeState state);
+
+// A reporting origin's share of a quota group's pending records: what
+// "available deferred-fetch quota" step 8 subtracts for that origin. Each
+// pending record points at its origin's entry (QuotaGroup::pending_by_origin),
+// so the record carries no copy of the origin.
+struct PendingForOrigin {
+  int64_t bytes = 0;    // Σ total request length
+  int64_t records = 0;  // how many records point here
+};
 
 // Fetch: "deferred fetch record": (request, notify invoked, invoke state), plus
 // what the browser caches about it so quota accounting never recomputes: its
-// total request length and the origin of its URL (the "reporting origin").
+// total request length and its request URL origin's (the "reporting origin's")
+// entry in the quota group.
+//
+// Hundreds of thousands of records can be pending at once, so a record keeps
+// its request compactly rather than as a DeferredRequest: the URL serialised,
+// the referrer strings shared with the document's other records that carry the
+// same value (Document::InternReferrerString), the rarely set retry options out
+// of line. TakeRequest() gives the DeferredRequest back.
 struct DeferredFetchRecord {
-  DeferredFetchRecord(DeferredFetchId id,
-                      Document* document,
-                      DeferredRequest request,
-                      uint64_t total_request_length,
-                      net::Origin request_origin)
-      : id(id),
-        document(document),
-        request(std::move(request)),
-        total_request_length(total_request_length),
-        request_origin(std::move(request_origin)) {}
+  DeferredFetchRecord(
+      DeferredFetchId id,
+      Document* document,
+      DeferredRequest request,
+      uint64_t total_request_length,
+      std::pair<const std::string, PendingForOrigin>* reporting_origin);
+
+  // The record's request, for "process a deferred fetch"; the record keeps
+  // none of it afterwards.
+  DeferredRequest TakeRequest();
 
   DeferredFetchId id;
   Document* document;  // the request's client. Not owned.
-  DeferredRequest request;
-  uint64_t total_request_length;
-  net::Origin request_origin;
+  // The request (DeferredRequest's fields, compactly).
+  SerializedUrl url;
+  std::string method;
+  // The referrer URL and the `Referer` value; null when the request has none.
+  std::shared_ptr<const std::string> referrer_url;
+  std::shared_ptr<const std::string> referer_header;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::unique_ptr<const net::RetryOptions> retry_options;
+  // The quota group's entry (QuotaGroup::pending_by_origin) for the origin of
+  // the request's URL; null for an opaque origin, which no other record's
+  // origin is ever same origin with. Not owned.
+  std::pair<const std::string, PendingForOrigin>* reporting_origin;
+  // Both bounded by the largest quota (640 KiB): a record never exceeds the
+  // quota it was queued under.
+  uint32_t total_request_length;
+  uint32_t body_length = 0;  // when `has_body_length`
   InvokeState invoke_state = InvokeState::kPending;
-  // When "queue a deferred fetch" was given a non-null activateAfter: the time
-  // it fires.
-  std::optional<absl::Time> activate_at;
+  bool has_body_length = false;
+  // Whether "queue a deferred fetch" was given a non-null activateAfter: the
+  // record has a timer (FrameTree::timers_ holds its time).
+  bool has_activation_timer = false;
   // The document's list of pending records, in queueing order (intrusive, so a
   // record leaves it in O(1) when it is sent or aborted).
   DeferredFetchRecord* prev_pending = nullptr;  // Not owned.
@@ -99,8 +131,11 @@ struct QuotaGroup {
   // Σ total request length of the member documents' *pending* deferred fetch
   // records.
   int64_t pending_bytes = 0;
-  // The same sum per request URL origin (the "reporting origin").
-  absl::flat_hash_map<net::Origin, int64_t> pending_bytes_by_origin;
+  // The same sum per request URL origin (the "reporting origin"), keyed by the
+  // origin's serialisation (ReportingOriginKey() in deferred_fetch_quota.h). A
+  // node map: pending records point at their entry, which must not move; an
+  // entry is erased when its last record leaves.
+  absl::node_hash_map<std::string, PendingForOrigin> pending_by_origin;
   int member_documents = 0;
 };
 
@@ -205,6 +240,11 @@ class Document {
   DeferredFetchRecord* last_pending = nullptr;
   void AppendPending(DeferredFetchRecord* record);
   void UnlinkPending(DeferredFetchRecord* record);
+  // `value` (a referrer URL or `Referer` value of a request of this document)
+  // as a string shared with this document's other pending records that carry
+  // the same one: nearly all carry the document's own URL or origin. Keeps the
+  // last kInternedReferrers distinct values.
+  std::shared_ptr<const std::string> InternReferrerString(std::string value);
 
   // Permissions Policy: "is feature enabled in document for origin" for this
   // document's own origin.
@@ -227,8 +267,12 @@ class Document {
   }
 
  private:
+  static constexpr int kInternedReferrers = 2;
+
   bool enabled_for_own_origin_[policy::kFeatureCount] = {};
   bool fully_active_ = false;
+  uint8_t next_interned_referrer_ = 0;
+  std::shared_ptr<const std::string> interned_referrers_[kInternedReferrers];
 };
 
 }  // namespace fetch_later::browser
