@@ -37,7 +37,11 @@
 // Runs alternate stage/floor after one warm-up pair, which also checks that
 // the collector received byte-identical requests from both.
 //
-//   bazel run -c opt //tools:flush_burst_bench [-- --runs=N]
+//   bazel run -c opt //tools:flush_burst_bench [-- --runs=N | --quick] [--tsv]
+//
+// --quick: one run after the warm-up pair, a smoke check; --tsv: only the
+// figure rows for tools/bench on stdout (tools/bench_tsv.h), the tables on
+// stderr.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -80,6 +84,7 @@
 #include "net/site.h"
 #include "net/testing/https_test_server.h"
 #include "net/url.h"
+#include "tools/bench_tsv.h"
 
 namespace fetch_later::tools {
 namespace {
@@ -467,8 +472,17 @@ double Median(std::vector<double> v) {
 int Main(int argc, char** argv) {
   int runs = 5;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--runs=", 7) == 0)
+    if (std::strncmp(argv[i], "--runs=", 7) == 0) {
       runs = std::max(1, std::atoi(argv[i] + 7));
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      runs = 1;
+    } else if (std::strcmp(argv[i], "--tsv") == 0) {
+      bench_tsv::Begin();
+    } else {
+      std::fprintf(stderr,
+                   "usage: flush_burst_bench [--runs=N | --quick] [--tsv]\n");
+      return 2;
+    }
   }
   auto ca = TestCertificateAuthority::Create();
   if (!ca.ok())
@@ -568,6 +582,20 @@ int Main(int argc, char** argv) {
               stage_conns_min, stage_conns_max, split.c_str());
   std::printf("%-46s %6.0f /s %6.0f /s\n", "requests per second",
               kRequests / (sm / 1000), kRequests / (fm / 1000));
+
+  auto ms = [](double v) { return bench_tsv::Fmt("%.1f ms", v); };
+  auto x = [](double v) { return bench_tsv::Fmt("%.2fx", v); };
+  bench_tsv::Row("close tab -> 1,000 received", ms(sm), ms(fm), x(sm / fm),
+                 "<= 1.5x", bench_tsv::Verdict(sm / fm <= 1.5));
+  bench_tsv::Row("  to first request (connect + TLS)", ms(Median(stage_first)),
+                 ms(Median(floor_first)),
+                 x(Median(stage_first) / Median(floor_first)), "-", "info");
+  bench_tsv::Row("  first -> last request", ms(Median(stage_rest)),
+                 ms(Median(floor_rest)),
+                 x(Median(stage_rest) / Median(floor_rest)), "-", "info");
+  bench_tsv::Row("process CPU (client + collector)", ms(Median(stage_cpu)),
+                 ms(Median(floor_cpu)),
+                 x(Median(stage_cpu) / Median(floor_cpu)), "-", "info");
   return 0;
 }
 

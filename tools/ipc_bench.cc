@@ -45,7 +45,7 @@
 // measurements alternate, 3 rounds; the median of each is compared.
 //
 //   bazel run -c opt //tools:ipc_bench -- [--quick | --calls=N --blocks=B
-//       --seconds=S --rounds=R]
+//       --seconds=S --rounds=R] [--tsv]
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,6 +81,7 @@
 #include "net/url.h"
 #include "renderer/renderer_connection.h"
 #include "renderer/request.h"
+#include "tools/bench_tsv.h"
 
 namespace fetch_later::tools {
 namespace {
@@ -118,6 +119,9 @@ constexpr char kUsage[] =
     "  --split      also time the FetchLater handler inside the server "
     "(diagnosis;\n"
     "               adds a wrapper to the measured path)\n"
+    "  --tsv        only the figure rows on stdout, for tools/bench (the "
+    "tables\n"
+    "               go to stderr)\n"
     "  Build with -c opt.\n";
 
 // The bare unary round trip to compare against: returns the payload.
@@ -659,6 +663,13 @@ void PrintRow(const char* figure,
               const char* verdict) {
   std::printf("%-46s %12s %12s %8.2f%-1s %9s  %s\n", figure, measured.c_str(),
               reference.c_str(), ratio, ratio_unit, target, verdict);
+  bench_tsv::Row(
+      figure, measured, reference,
+      absl::StrCat(
+          bench_tsv::Fmt(std::strcmp(ratio_unit, "%") == 0 ? "%.1f" : "%.2f",
+                         ratio),
+          ratio_unit),
+      target, verdict);
 }
 
 std::string Us(double us) {
@@ -685,6 +696,8 @@ int Main(int argc, char** argv) {
       config.split = true;
     } else if (std::strcmp(arg, "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(arg, "--tsv") == 0) {
+      bench_tsv::Begin();
     } else if (std::strncmp(arg, "--calls=", 8) == 0) {
       config.latency_calls = std::max(10, std::atoi(arg + 8));
     } else if (std::strncmp(arg, "--blocks=", 9) == 0) {

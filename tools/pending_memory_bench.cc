@@ -23,7 +23,13 @@
 // new/delete (every std::string, vector and absl container allocates through
 // it); one record in the middle of the run is traced allocation by allocation.
 //
-//   bazel run -c opt //tools:pending_memory_bench [-- --tabs=N --per_tab=M]
+//   bazel run -c opt //tools:pending_memory_bench [-- --tabs=N --per_tab=M |
+//       --quick] [--tsv]
+//
+// --quick: 100 tabs (10,000 pending), a smoke check; --tsv: only the figure
+// rows for tools/bench on stdout (tools/bench_tsv.h), the tables on stderr.
+// In the rows the reference is the payload per record measured in the same run
+// (the ratio: overhead / payload); the target is absolute.
 #include <malloc.h>
 
 #include <algorithm>
@@ -47,6 +53,7 @@
 #include "net/network_stage.h"
 #include "net/origin.h"
 #include "net/url.h"
+#include "tools/bench_tsv.h"
 
 // ---- Allocation accounting (global operator new/delete replacement) ----
 
@@ -128,6 +135,8 @@ void operator delete[](void* p, size_t) noexcept {
 
 namespace fetch_later::browser {
 namespace {
+
+namespace tsv = ::fetch_later::tools::bench_tsv;
 
 constexpr int64_t kTargetBytes = 512;
 
@@ -315,6 +324,14 @@ int Main(int argc, char** argv) {
       tabs = std::max(1, std::atoi(argv[i] + 7));
     else if (std::strncmp(argv[i], "--per_tab=", 10) == 0)
       per_tab = std::max(1, std::atoi(argv[i] + 10));
+    else if (std::strcmp(argv[i], "--quick") == 0)
+      tabs = 100;
+    else if (std::strcmp(argv[i], "--tsv") == 0)
+      tsv::Begin();
+    else
+      Die(absl::StrCat("unknown argument ", argv[i],
+                       "\nusage: pending_memory_bench [--tabs=N --per_tab=M | "
+                       "--quick] [--tsv]"));
   }
   // Warm up the allocator and the URL parser's statics outside the measurement.
   Measure(Kind::kGet, 10, 10);
@@ -361,6 +378,19 @@ int Main(int argc, char** argv) {
               post_o <= kTargetBytes ? "ok" : "OVER");
   std::printf("%-54s %9.0fB\n", "POST - GET overhead (payload excluded: ~0)",
               post_o - get_o);
+
+  const std::string pending = absl::StrCat(get.records / 1000, "k pending");
+  auto row = [&](const char* name, const Result& r, double overhead) {
+    const double payload = r.payload / static_cast<double>(r.records);
+    tsv::Row(
+        absl::StrCat(name, ": overhead per record beyond payload, ", pending),
+        tsv::Fmt("%.0f B", overhead), tsv::Fmt("%.0f B payload", payload),
+        tsv::Fmt("%.2fx", overhead / payload),
+        absl::StrCat("<= ", kTargetBytes, " B"),
+        tsv::Verdict(overhead <= kTargetBytes));
+  };
+  row("GET", get, get_o);
+  row("POST 200 B", post, post_o);
   return 0;
 }
 

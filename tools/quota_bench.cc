@@ -13,7 +13,11 @@
 // starts from the same state. The table shows the median and p90 over rounds of
 // the per-call time, and the ratio large / small.
 //
-//   bazel run -c opt //tools:quota_bench [-- --rounds=N]
+//   bazel run -c opt //tools:quota_bench [-- --rounds=N | --quick] [--tsv]
+//
+// --quick: few rounds, a smoke check (numbers not meaningful); --tsv: only the
+// figure rows for tools/bench on stdout (tools/bench_tsv.h), the table on
+// stderr.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,11 +28,14 @@
 #include <string>
 #include <vector>
 
-#include "net/clock.h"
 #include "browser/frame_tree.h"
+#include "net/clock.h"
+#include "tools/bench_tsv.h"
 
 namespace fetch_later::browser {
 namespace {
+
+namespace tsv = ::fetch_later::tools::bench_tsv;
 
 net::Url U(const std::string& s) {
   return *net::Url::Parse(s);
@@ -131,8 +138,17 @@ Stats Measure(Tree& t, Pattern pattern, int rounds, int batch, uint32_t seed) {
 int Main(int argc, char** argv) {
   int rounds = 200;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--rounds=", 9) == 0)
+    if (std::strncmp(argv[i], "--rounds=", 9) == 0) {
       rounds = std::max(5, std::atoi(argv[i] + 9));
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      rounds = 10;
+    } else if (std::strcmp(argv[i], "--tsv") == 0) {
+      tsv::Begin();
+    } else {
+      std::fprintf(stderr,
+                   "usage: quota_bench [--rounds=N | --quick] [--tsv]\n");
+      return 2;
+    }
   }
   constexpr int kBatch = 200;
   std::printf("building trees...\n");
@@ -181,6 +197,17 @@ int Main(int argc, char** argv) {
                 lm / sm <= 2.0 ? "ok" : "OVER");
     std::printf("  %-48s %10s\n", "large median under 2 us (target)",
                 lm < 2000 ? "ok" : "OVER");
+    const std::string figure =
+        std::string("queue call, 100k vs 100 pending, ") +
+        (pattern == Pattern::kOnePage ? "one page" : "random frames");
+    tsv::Row(figure + ", median", tsv::Fmt("%.0f ns", lm),
+             tsv::Fmt("%.0f ns", sm), tsv::Fmt("%.2fx", lm / sm), "<= 2x",
+             tsv::Verdict(lm / sm <= 2.0));
+    tsv::Row(figure + ", p90", tsv::Fmt("%.0f ns", lp), tsv::Fmt("%.0f ns", sp),
+             tsv::Fmt("%.2fx", lp / sp), "-", "info");
+    tsv::Row(figure + ", median absolute", tsv::Fmt("%.0f ns", lm),
+             tsv::Fmt("%.0f ns", sm), tsv::Fmt("%.2fx", lm / sm), "< 2 us",
+             tsv::Verdict(lm < 2000));
   }
   return 0;
 }
