@@ -261,7 +261,7 @@ TEST_F(FrameTreeTest,
   Queue(child, Request("https://collector.test/"));
   ASSERT_TRUE(tree_.RemoveIframe(f).ok());
   ASSERT_EQ(sink_.count(), 1u);
-  const net::NetworkIsolationKey& nik =
+  const net::NetworkIsolationKey nik =
       sink_.processed()[0].network_isolation_key;
   EXPECT_EQ(nik.top_frame_site.Serialize(), "https://a.test");
   EXPECT_EQ(nik.frame_site.Serialize(), "https://b.test");

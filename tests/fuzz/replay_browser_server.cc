@@ -1,0 +1,129 @@
+// A browser for out-of-process test clients (tests/adversarial_client.py):
+// A copy of tests/browser_test_server.cc for //tests/fuzz:replay_adversarial_test
+// (//tests:browser_test_server is private to //tests, whose BUILD file this
+// change does not edit). BrowserCore on a fake clock with a recording network stage, served by
+// BrowserServer on its two Unix sockets. Nothing is sent to a real network.
+//
+// Protocol, one JSON object per stdout line:
+//   on start:  {"control": "unix:/tmp/dfX/control.sock",
+//               "renderer": "unix:/tmp/dfX/renderer.sock"}
+//   on exit:   {"bad_messages": [{"site": ..., "reason": ...}, ...],
+//               "sent": ["https://...", ...]}
+// It serves until its stdin is closed or it receives SIGTERM/SIGINT. The exit
+// summary is printed after the browser shut down, so "sent" includes what the
+// shutdown itself sent (every still-pending deferred fetch).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "browser/browser_core.h"
+#include "browser/browser_server.h"
+#include "net/clock.h"
+#include "net/recording_network_stage.h"
+
+namespace {
+
+// A JSON string literal for `s` (bytes >= 0x80 are passed through: reasons
+// and URLs are UTF-8).
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int main() {
+  using fetch_later::browser::BadMessageRecord;
+  using fetch_later::browser::BrowserCore;
+  using fetch_later::browser::BrowserServer;
+
+  // Every thread (gRPC's included) inherits this mask; the main thread waits
+  // for the signals synchronously.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  fetch_later::net::FakeClock clock;
+  fetch_later::net::RecordingNetworkStage network;
+  BrowserCore::Options options;
+  options.network_stage = &network;
+  options.clock = &clock;
+  options.fake_clock = &clock;
+  auto core = std::make_unique<BrowserCore>(options);
+  auto server = BrowserServer::Start(core.get());
+  if (!server.ok()) {
+    std::cerr << "browser_test_server: " << server.status() << "\n";
+    return 1;
+  }
+  std::cout << "{\"control\": " << JsonString((*server)->control_address())
+            << ", \"renderer\": " << JsonString((*server)->renderer_address())
+            << "}" << std::endl;
+
+  // Closing stdin is the ordinary way to stop.
+  std::thread stdin_watcher([] {
+    char buffer[256];
+    while (read(STDIN_FILENO, buffer, sizeof(buffer)) > 0) {
+    }
+    kill(getpid(), SIGUSR1);
+  });
+  stdin_watcher.detach();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+
+  std::vector<BadMessageRecord> records = core->bad_messages();
+  server->reset();  // stops serving
+  core.reset();     // destroys the frame tree: pending fetches are sent
+
+  std::string summary = "{\"bad_messages\": [";
+  for (size_t i = 0; i < records.size(); ++i) {
+    absl::StrAppend(&summary, i ? ", " : "",
+                    "{\"site\": ", JsonString(records[i].site),
+                    ", \"reason\": ", JsonString(records[i].reason), "}");
+  }
+  summary += "], \"sent\": [";
+  std::vector<fetch_later::net::OutgoingRequest> sent = network.sent();
+  for (size_t i = 0; i < sent.size(); ++i) {
+    absl::StrAppend(&summary, i ? ", " : "",
+                    JsonString(sent[i].url.Serialize()));
+  }
+  summary += "]}";
+  std::cout << summary << std::endl;
+  return 0;
+}
