@@ -1,10 +1,10 @@
 #!/bin/bash
 # Replays the renderer_host corpus and regressions as adversarial gRPC sequences from Python
 # (tests/fuzz/replay_client.py, Debian's python3-grpcio) against a live browser
-# (tests/fuzz:replay_browser_server), then checks the server shut down cleanly.
+# (tests:browser_test_server), then checks the server shut down cleanly.
 set -u
 RUNFILES="${TEST_SRCDIR:?}/fetch_later"
-SERVER="$RUNFILES/tests/fuzz/replay_browser_server"
+SERVER="$RUNFILES/tests/browser_test_server"
 PROTO_DIR="$RUNFILES/ipc"
 WORK="${TEST_TMPDIR:?}/replay"
 mkdir -p "$WORK/gen"
