@@ -208,6 +208,10 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
         "client_id: already used in this document");
   }
 
+  // Only built when there is a log: the call path stays as it was otherwise.
+  std::string logged_url;
+  if (options_.net_log != nullptr)
+    logged_url = validated->request.url.Serialize();
   absl::StatusOr<FetchLaterDecision> decision = frame_tree_->QueueDeferredFetch(
       *document, std::move(validated->request), validated->activate_after);
   if (!decision.ok()) {
@@ -220,6 +224,22 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
   ipc::FetchLaterResponse response;
   response.set_quota(static_cast<uint64_t>(decision->quota));
   response.set_requested(static_cast<uint64_t>(decision->requested));
+  if (options_.net_log != nullptr) {
+    std::map<std::string, std::string> fields = {
+        {"document", absl::StrCat(document->value())},
+        {"url", std::move(logged_url)},
+        {"method", message.method()},
+        {"quota", absl::StrCat(decision->quota)},
+        {"requested", absl::StrCat(decision->requested)}};
+    if (decision->outcome == FetchLaterOutcome::kQueued) {
+      fields["id"] = absl::StrCat(decision->id.value());
+      if (message.has_activate_after_ms())
+        fields["activate_after_ms"] = absl::StrCat(message.activate_after_ms());
+      Log("record.queued", std::move(fields));
+    } else if (decision->outcome == FetchLaterOutcome::kQuotaExceeded) {
+      Log("quota.denied", std::move(fields));
+    }
+  }
   switch (decision->outcome) {
     case FetchLaterOutcome::kQueued:
       response.set_outcome(ipc::QUEUED);
@@ -278,6 +298,7 @@ absl::StatusOr<ipc::AbortFetchLaterResponse> BrowserCore::AbortFetchLater(
   if (id && frame_tree_->AbortDeferredFetch(*id).ok()) {
     response.set_was_pending(true);
     renderer.TakeFetch(*id);
+    Log("record.aborted", {{"id", absl::StrCat(id->value())}});
   }
   return response;
 }
@@ -289,6 +310,10 @@ void BrowserCore::ReportBadMessage(RendererHost& renderer,
     bad_messages_.push_back(BadMessageRecord{renderer.id(), renderer.site(),
                                              reason, options_.clock->Now()});
   }
+  Log("renderer.bad_message",
+      {{"renderer", absl::StrCat(renderer.id().value())},
+       {"site", renderer.site()},
+       {"reason", reason}});
   CutOff(renderer, reason);
 }
 
@@ -300,6 +325,10 @@ void BrowserCore::CutOff(RendererHost& renderer, const std::string& reason) {
   if (renderer.terminated())
     return;
   renderer.Terminate(reason);
+  Log("renderer.killed",
+      {{"renderer", absl::StrCat(renderer.id().value())},
+       {"site", renderer.site()},
+       {"reason", reason.empty() ? "disconnected" : reason}});
   std::vector<DocumentId> documents;
   {
     absl::MutexLock lock(&mu_);
@@ -418,6 +447,21 @@ std::vector<BadMessageRecord> BrowserCore::bad_messages() {
   return bad_messages_;
 }
 
+absl::flat_hash_map<DocumentId, const RendererHost*>
+BrowserCore::DocumentRenderers() {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<DocumentId, const RendererHost*> out;
+  for (const auto& [id, hosted] : documents_)
+    out.emplace(id, hosted.host);
+  return out;
+}
+
+void BrowserCore::Log(const std::string& type,
+                      std::map<std::string, std::string> fields) {
+  if (options_.net_log != nullptr)
+    options_.net_log->AddEvent(type, std::move(fields));
+}
+
 std::vector<const RendererHost*> BrowserCore::renderers() {
   absl::MutexLock lock(&mu_);
   std::vector<const RendererHost*> out;
@@ -428,6 +472,14 @@ std::vector<const RendererHost*> BrowserCore::renderers() {
 
 void BrowserCore::OnDeferredFetchProcessed(
     const ProcessedDeferredFetch& fetch) {
+  if (options_.net_log != nullptr) {
+    Log(fetch.notify_invoked ? "record.activated"
+                             : "record.sent_on_termination",
+        {{"id", absl::StrCat(fetch.id.value())},
+         {"document", absl::StrCat(fetch.document.value())},
+         {"method", fetch.request.method},
+         {"url", fetch.request.url.Serialize()}});
+  }
   // Fetch: "process a deferred fetch" step 3: hand the request to the network.
   // The request kept its URL serialised (without the fragment, which is never
   // sent); the network stage takes it parsed. A URL's serialisation always
@@ -544,6 +596,17 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
     }
     for (uint64_t id : initiator_gone)
       options_.network_stage->OnInitiatorGone(id);
+  }
+  if (options_.net_log != nullptr) {
+    if (change.created) {
+      Log("document.created",
+          {{"document", absl::StrCat(change.document.value())},
+           {"url", change.url->Serialize()},
+           {"origin", change.origin->Serialize()}});
+    } else if (change.destroyed) {
+      Log("document.destroyed",
+          {{"document", absl::StrCat(change.document.value())}});
+    }
   }
   if (created_host != nullptr && options_.on_renderer_created) {
     options_.on_renderer_created(*created_host);

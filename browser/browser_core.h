@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include "absl/time/time.h"
 #include "browser/fetch_later_request_validator.h"
 #include "browser/frame_tree.h"
+#include "browser/net_log.h"
 #include "browser/renderer_host.h"
 #include "ipc/deferred_fetch.pb.h"
 #include "net/clock.h"
@@ -71,6 +73,11 @@ class BrowserCore : public DeferredFetchSink {
     // Waits until the network stage has nothing in flight; returns whether it
     // is idle. Unset: always idle.
     std::function<bool(absl::Duration)> drain_network;
+    // Where the core records what it decided (record.queued, quota.denied,
+    // record.aborted, record.activated, record.sent_on_termination,
+    // renderer.bad_message, renderer.killed, document.created,
+    // document.destroyed). Not owned; must outlive the core. Null: no events.
+    NetLog* net_log = nullptr;
   };
 
   explicit BrowserCore(Options options);
@@ -149,6 +156,9 @@ class BrowserCore : public DeferredFetchSink {
   // Every renderer host ever created (terminated ones included), for
   // inspection.
   std::vector<const RendererHost*> renderers();
+  // For inspection: the renderer host of every live document.
+  absl::flat_hash_map<DocumentId, const RendererHost*> DocumentRenderers();
+  const net::Clock& clock() const { return *options_.clock; }
 
   // DeferredFetchSink:
   void OnDeferredFetchProcessed(const ProcessedDeferredFetch& fetch) override;
@@ -176,6 +186,8 @@ class BrowserCore : public DeferredFetchSink {
   // a wake-up.
   void TimerLoop();
   void WakeTimerThread();
+  // Adds an event to Options::net_log, if there is one.
+  void Log(const std::string& type, std::map<std::string, std::string> fields);
 
   Options options_;
   std::unique_ptr<FrameTree> frame_tree_;

@@ -4,30 +4,45 @@
 //
 //   browser [--virtual_time] [--ca_file=FILE] [--host_resolver_rules="MAP *
 //   127.0.0.1:8443"]
-//           [--renderer_binary=PATH]
+//           [--renderer_binary=PATH] [--net-log=FILE]
 //
 // On start it prints one JSON line on stdout: {"control": ..., "renderer": ...,
-// "pid": ...}. SIGTERM or SIGINT shuts it down cleanly: every tab is closed
-// (each document destroyed, so its pending deferred fetches are sent), the
-// network stage gets until --shutdown_deadline_ms to finish (retries keep their
-// maxAge within that), renderers are stopped, exit status 0.
+// "debug": ..., "internals": ..., "pid": ...}. `debug` is the read-only
+// DebugService (ipc/debug.proto; tools/fetchlater_debug.cc is its client);
+// --net-log (or
+// --net_log) also writes every NetLog event to FILE as one JSON line each.
+// `internals` is the internals page URL (loopback, with its access token).
+// SIGTERM or SIGINT shuts it down cleanly: every tab is closed (each document
+// destroyed, so its pending deferred fetches are sent), the network stage gets
+// until --shutdown_deadline_ms to finish (retries keep their maxAge within
+// that), renderers are stopped, exit status 0.
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
+#include "browser/debug_service.h"
+#include "browser/internals_page.h"
+#include "browser/net_log.h"
 #include "browser/renderer_process_launcher.h"
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 
+ABSL_FLAG(int,
+          internals_port,
+          0,
+          "Loopback port of the internals page (0: any free port); its URL, "
+          "with the access token, is on the start line.");
 ABSL_FLAG(bool,
           virtual_time,
           false,
@@ -52,6 +67,12 @@ ABSL_FLAG(std::string,
           "/tmp",
           "Where the private socket directory is made (paths must stay under "
           "107 bytes).");
+ABSL_FLAG(std::string,
+          net_log,
+          "",
+          "Also write every NetLog event (what happened to each deferred "
+          "fetch and why) to this file, one JSON object per line. "
+          "Spelled --net-log or --net_log.");
 ABSL_FLAG(int,
           shutdown_deadline_ms,
           10000,
@@ -68,7 +89,29 @@ std::string DefaultRendererBinary(const char* argv0) {
   return dir + "/../renderer/renderer";
 }
 
+// Chromium spells it --net-log; absl flag names cannot contain '-'.
+void AcceptChromiumNetLogSpelling(int argc, char** argv) {
+  static std::vector<std::string> rewritten;
+  rewritten.reserve(argc);
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") {
+      break;
+    }
+    for (absl::string_view spelling : {"--net-log", "-net-log"}) {
+      if (arg == spelling ||
+          absl::StartsWith(arg, absl::StrCat(spelling, "="))) {
+        rewritten.push_back(
+            absl::StrCat("--net_log", arg.substr(spelling.size())));
+        argv[i] = rewritten.back().data();
+        break;
+      }
+    }
+  }
+}
+
 int Main(int argc, char** argv) {
+  AcceptChromiumNetLogSpelling(argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Every thread created from here on inherits the blocked set; the main thread
   // waits for the signals with sigwait.
@@ -95,6 +138,16 @@ int Main(int argc, char** argv) {
   }
   stage_options.host_resolver_rules = absl::GetFlag(FLAGS_host_resolver_rules);
   stage_options.clock = clock.get();
+  // The event log lives longest: the stage and the core log into it.
+  NetLog net_log(clock.get());
+  if (!absl::GetFlag(FLAGS_net_log).empty()) {
+    absl::Status opened = net_log.WriteTo(absl::GetFlag(FLAGS_net_log));
+    if (!opened.ok()) {
+      std::fprintf(stderr, "browser: %s\n", opened.ToString().c_str());
+      return 2;
+    }
+  }
+  stage_options.attempt_observer = NetLogAttemptObserver(&net_log);
   auto stage = net::HttpsNetworkStage::Create(stage_options);
   if (!stage.ok()) {
     std::fprintf(stderr, "browser: network stage: %s\n",
@@ -122,9 +175,12 @@ int Main(int argc, char** argv) {
   options.drain_network = [stage_ptr](absl::Duration timeout) {
     return stage_ptr->WaitForIdle(timeout);
   };
+  options.net_log = &net_log;
   auto core = std::make_unique<BrowserCore>(options);
-  auto server =
-      BrowserServer::Start(core.get(), absl::GetFlag(FLAGS_socket_parent));
+  auto debug_service =
+      std::make_unique<DebugService>(core.get(), stage_ptr, &net_log);
+  auto server = BrowserServer::Start(
+      core.get(), absl::GetFlag(FLAGS_socket_parent), debug_service.get());
   if (!server.ok()) {
     std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
     return 2;
@@ -140,10 +196,27 @@ int Main(int argc, char** argv) {
   launcher = std::make_unique<RendererProcessLauncher>(
       renderer_binary, (*server)->renderer_address());
 
-  std::printf("{\"control\": \"%s\", \"renderer\": \"%s\", \"pid\": %d}\n",
-              (*server)->control_address().c_str(),
-              (*server)->renderer_address().c_str(),
-              static_cast<int>(getpid()));
+  // The internals page (loopback only, behind a random token).
+  InternalsPageServer::Options internals_options;
+  internals_options.port =
+      static_cast<uint16_t>(absl::GetFlag(FLAGS_internals_port));
+  internals_options.snapshot = [&core, stage_ptr] {
+    return BuildSnapshot(*core, stage_ptr);
+  };
+  internals_options.net_log = &net_log;
+  auto internals = InternalsPageServer::Start(std::move(internals_options));
+  if (!internals.ok()) {
+    std::fprintf(stderr, "browser: internals page: %s\n",
+                 internals.status().ToString().c_str());
+    return 2;
+  }
+
+  std::printf(
+      "{\"control\": \"%s\", \"renderer\": \"%s\", \"debug\": \"%s\", "
+      "\"internals\": \"%s\", \"pid\": %d}\n",
+      (*server)->control_address().c_str(),
+      (*server)->renderer_address().c_str(), (*server)->debug_address().c_str(),
+      (*internals)->url().c_str(), static_cast<int>(getpid()));
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -162,8 +235,10 @@ int Main(int argc, char** argv) {
   if (!idle)
     std::fprintf(stderr, "browser: network stage not idle at the deadline\n");
   launcher->KillAll();
+  (*internals)->Stop();
   (*server)->Shutdown();
   server->reset();
+  debug_service.reset();
   launcher.reset();
   core.reset();
   stage->reset();

@@ -12,15 +12,19 @@
 
 namespace fetch_later::browser {
 
-BrowserServer::BrowserServer(BrowserCore* core, std::string socket_dir)
+BrowserServer::BrowserServer(BrowserCore* core,
+                             std::string socket_dir,
+                             DebugService* debug_service)
     : core_(core),
       socket_dir_(std::move(socket_dir)),
       host_service_(core),
-      control_service_(core) {}
+      control_service_(core),
+      debug_service_(debug_service) {}
 
 absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
     BrowserCore* core,
-    std::string parent_dir) {
+    std::string parent_dir,
+    DebugService* debug_service) {
   std::string dir_template = parent_dir + "/dfXXXXXX";
   std::vector<char> buffer(dir_template.begin(), dir_template.end());
   buffer.push_back('\0');
@@ -29,7 +33,7 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
         absl::StrCat("mkdtemp(", dir_template, "): ", strerror(errno)));
   }
   std::unique_ptr<BrowserServer> server(
-      new BrowserServer(core, std::string(buffer.data())));
+      new BrowserServer(core, std::string(buffer.data()), debug_service));
   if ((server->socket_dir_ + "/renderer.sock").size() > 107) {
     return absl::InvalidArgumentError("socket path longer than 107 bytes");
   }
@@ -49,6 +53,21 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
   control_builder.RegisterService(&server->control_service_);
   server->control_server_ = control_builder.BuildAndStart();
 
+  if (debug_service != nullptr) {
+    // Read-only, but it shows every URL and origin the user visited: the same
+    // owner-only protection as the other sockets.
+    grpc::ServerBuilder debug_builder;
+    debug_builder.AddListeningPort(
+        "unix:" + server->socket_dir_ + "/debug.sock",
+        grpc::InsecureServerCredentials());
+    debug_builder.RegisterService(debug_service);
+    server->debug_server_ = debug_builder.BuildAndStart();
+    if (server->debug_server_ == nullptr) {
+      return absl::InternalError(absl::StrCat(
+          "cannot listen on ", server->socket_dir_, "/debug.sock"));
+    }
+    chmod((server->socket_dir_ + "/debug.sock").c_str(), 0600);
+  }
   if (server->renderer_server_ == nullptr ||
       server->control_server_ == nullptr) {
     return absl::InternalError(
@@ -67,12 +86,18 @@ void BrowserServer::Shutdown() {
     renderer_server_->Shutdown(deadline);
   if (control_server_)
     control_server_->Shutdown(deadline);
+  if (debug_server_) {
+    debug_service_->Stop();  // ends WatchEvents streams
+    debug_server_->Shutdown(deadline);
+  }
 }
 
 BrowserServer::~BrowserServer() {
   Shutdown();
   renderer_server_.reset();
   control_server_.reset();
+  debug_server_.reset();
+  unlink((socket_dir_ + "/debug.sock").c_str());
   unlink((socket_dir_ + "/renderer.sock").c_str());
   unlink((socket_dir_ + "/control.sock").c_str());
   rmdir(socket_dir_.c_str());

@@ -52,9 +52,7 @@ int64_t AvailableDeferredFetchQuota(const Document& document,
       document, origin == nullptr ? "" : ReportingOriginKey(*origin));
 }
 
-int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,
-                                                absl::string_view origin_key) {
-  const QuotaGroup& group = *document.quota_group;
+int64_t DeferredFetchQuotaPool(const QuotaGroup& group) {
   // Steps 1-5.
   // (From the group's cache of the control document's fixed facts; "allowed
   // to use" is "fully active" and "is feature enabled in document for origin".)
@@ -65,22 +63,28 @@ int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,
       group.control_fully_active && group.deferred_fetch_minimal_enabled;
 
   // Step 6: the first matching statement.
-  int64_t quota = 0;
-  if (is_top_level && !deferred_fetch_allowed) {
-    quota = 0;
-  } else if (is_top_level && !deferred_fetch_minimal_allowed) {
-    quota = kTopLevelQuota;
-  } else if (is_top_level) {
-    quota = kTopLevelQuotaWithMinimalReserved;
-  } else if (deferred_fetch_allowed &&
-             group.control_container->reserved_deferred_fetch_quota ==
-                 kNormalQuota) {
-    quota = kNormalQuota;
-  } else if (deferred_fetch_minimal_allowed &&
-             group.control_container->reserved_deferred_fetch_quota ==
-                 kMinimalQuota) {
-    quota = kMinimalQuota;
+  if (is_top_level && !deferred_fetch_allowed)
+    return 0;
+  if (is_top_level && !deferred_fetch_minimal_allowed)
+    return kTopLevelQuota;
+  if (is_top_level)
+    return kTopLevelQuotaWithMinimalReserved;
+  if (deferred_fetch_allowed &&
+      group.control_container->reserved_deferred_fetch_quota == kNormalQuota) {
+    return kNormalQuota;
   }
+  if (deferred_fetch_minimal_allowed &&
+      group.control_container->reserved_deferred_fetch_quota == kMinimalQuota) {
+    return kMinimalQuota;
+  }
+  return 0;
+}
+
+int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,
+                                                absl::string_view origin_key) {
+  const QuotaGroup& group = *document.quota_group;
+  // Steps 1-6.
+  int64_t quota = DeferredFetchQuotaPool(group);
 
   // Step 7.
   int64_t quota_for_request_origin = kQuotaPerRequestOrigin;

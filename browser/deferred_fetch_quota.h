@@ -42,6 +42,11 @@ bool IsAllowedToUse(const Document& document, policy::Feature feature);
 // quota group's totals.
 int64_t AvailableDeferredFetchQuota(const Document& document,
                                     const net::Origin* origin);
+// Fetch: "available deferred-fetch quota" steps 1-6: the quota of `group`'s
+// control document before anything is subtracted (640 KiB or 512 KiB at the
+// top level, 64 KiB or 8 KiB for an iframe's own group, or 0). O(1).
+int64_t DeferredFetchQuotaPool(const QuotaGroup& group);
+
 // The same, with the origin given as its ReportingOriginKey() ("": none, or an
 // opaque origin), which is what "queue a deferred fetch" has at hand.
 int64_t AvailableDeferredFetchQuotaForOriginKey(const Document& document,

@@ -705,4 +705,20 @@ int64_t FrameTree::PendingCount() {
   return static_cast<int64_t>(records_.size());
 }
 
+void FrameTree::VisitForDebugging(
+    const std::function<void(const DebugView&)>& visit) {
+  absl::MutexLock lock(&mu_);
+  // The timer queue keeps entries of records that are no longer pending until
+  // they reach its front; only pending records' deadlines are reported.
+  absl::flat_hash_map<DeferredFetchId, absl::Time> activate_at;
+  auto timers = timers_;
+  while (!timers.empty()) {
+    const auto& [at, id] = timers.top();
+    if (records_.contains(id))
+      activate_at.emplace(id, at);
+    timers.pop();
+  }
+  visit(DebugView{top_level_traversables_, activate_at});
+}
+
 }  // namespace fetch_later::browser

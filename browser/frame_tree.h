@@ -214,6 +214,19 @@ class FrameTree {
   // How many deferred fetch records are pending in the whole tree.
   int64_t PendingCount();
 
+  // For inspection only (the debug service's snapshot, the internals page):
+  // the tree as it is, read under its lock.
+  struct DebugView {
+    // Every tab, in creation order.
+    const std::vector<std::unique_ptr<Navigable>>& top_level_traversables;
+    // The activateAfter deadline of every pending record that has one.
+    const absl::flat_hash_map<DeferredFetchId, absl::Time>& activate_at;
+  };
+  // Runs `visit` with the tree's lock held. `visit` may only read the nodes it
+  // is given and must not call into the tree or anything that does (the
+  // sink). O(nodes + timers); nothing on the quota path is touched.
+  void VisitForDebugging(const std::function<void(const DebugView&)>& visit);
+
  private:
   using ProcessedList = std::vector<FrameTreeEvent>;
 

@@ -321,6 +321,15 @@ struct HttpsNetworkStage::Impl {
       job->state = RequestState::kInFlight;
       impl->AddBusy(1);  // until FinishAttempt
       impl->Publish(MakeStatus(job));
+      if (impl->options.attempt_observer) {
+        AttemptEvent event;
+        event.type = AttemptEvent::Type::kStarted;
+        event.request_id = job->id;
+        event.retry_attempt = job->retries_started;
+        event.method = &job->method;
+        event.url = &job->url;
+        impl->options.attempt_observer(event);
+      }
       job->attempt_deadline =
           std::chrono::steady_clock::now() +
           absl::ToChronoNanoseconds(impl->options.attempt_timeout);
@@ -730,12 +739,42 @@ struct HttpsNetworkStage::Impl {
         loop->CancelTimer(job->retry_timer);
         loop->CancelTimer(job->max_age_timer);
       }
+      if (impl->options.attempt_observer)
+        ObserveFinishedAttempt(record, status->next_retry_at);
       // The request's status, then the attempt record, then idleness, in one
       // step: an observer that saw the record (or idleness) also sees the
       // status it led to.
       impl->Publish(std::move(*status), &record);
       if (final)
         EraseJob(job);
+    }
+
+    // Tells the attempt observer how `record` ended (before it is published,
+    // so an observer has seen it once the stage is idle).
+    void ObserveFinishedAttempt(const AttemptEntry& record,
+                                std::optional<absl::Time> next_retry_at) {
+      AttemptEvent event;
+      event.request_id = record.request_id;
+      event.retry_attempt = record.retry_attempt;
+      event.method = &record.method;
+      event.url = record.url ? &*record.url : nullptr;
+      if (record.http_status) {
+        event.type = AttemptEvent::Type::kSent;
+        event.http_status = record.http_status;
+        impl->options.attempt_observer(event);
+        return;
+      }
+      event.type = AttemptEvent::Type::kFailed;
+      event.error = record.error ? &*record.error : nullptr;
+      event.retry_decision = &record.retry_decision;
+      impl->options.attempt_observer(event);
+      if (next_retry_at) {
+        event.type = AttemptEvent::Type::kRetryScheduled;
+        event.error = nullptr;
+        event.retry_decision = nullptr;
+        event.retry_delay = *next_retry_at - record.finished_at;
+        impl->options.attempt_observer(event);
+      }
     }
 
     void OnRetryTimer(uint64_t seq) {
@@ -765,6 +804,13 @@ struct HttpsNetworkStage::Impl {
         // release here, so the release cannot be missed.
         if (!impl->HasActiveDocument(job->nik)) {
           job->state = RequestState::kWaitingForSameNikDocument;
+          if (impl->options.attempt_observer) {
+            AttemptEvent event;
+            event.type = AttemptEvent::Type::kWaitingForSameNikDocument;
+            event.request_id = job->id;
+            event.retry_attempt = job->retries_started + 1;
+            impl->options.attempt_observer(event);
+          }
           impl->Publish(
               MakeStatus(job,
                          "waiting for a fully active document with the same "
@@ -1127,8 +1173,19 @@ size_t HttpsNetworkStage::WaitForAttempts(size_t count,
 
 bool HttpsNetworkStage::WaitForIdle(absl::Duration timeout) const {
   absl::MutexLock lock(&impl_->mu);
+  // Idle: nothing in flight, and no retry whose time has come but whose timer
+  // has not fired yet (a virtual clock may have just been moved past it).
   auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(impl_->mu) {
-    return impl_->busy.load(std::memory_order_acquire) == 0;
+    if (impl_->busy.load(std::memory_order_acquire) != 0)
+      return false;
+    const absl::Time now = impl_->clock->Now();
+    for (const auto& [id, status] : impl_->statuses) {
+      if (status.state == RequestState::kRetryScheduled &&
+          status.next_retry_at && *status.next_retry_at <= now) {
+        return false;
+      }
+    }
+    return true;
   };
   return impl_->mu.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
@@ -1176,6 +1233,35 @@ size_t HttpsNetworkStage::TotalOpenConnections() const {
   for (const auto& [key, n] : impl_->connection_counts)
     total += n.open;
   return total;
+}
+
+std::vector<HttpsNetworkStage::RequestStatus>
+HttpsNetworkStage::UnfinishedRequests() const {
+  std::vector<RequestStatus> out;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    for (const auto& [id, status] : impl_->statuses) {
+      if (!IsFinal(status.state))
+        out.push_back(status);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RequestStatus& a, const RequestStatus& b) {
+              return a.request_id < b.request_id;
+            });
+  return out;
+}
+
+std::vector<HttpsNetworkStage::PoolInfo> HttpsNetworkStage::Pools() const {
+  std::vector<PoolInfo> out;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    for (const auto& [key, n] : impl_->connection_counts)
+      out.push_back(PoolInfo{key.ToString(), n.open, n.peak});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PoolInfo& a, const PoolInfo& b) { return a.key < b.key; });
+  return out;
 }
 
 }  // namespace fetch_later::net

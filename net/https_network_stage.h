@@ -3,16 +3,14 @@
 // browser's caps.
 //
 //   HttpsNetworkStage::Options options;
-//   options.ca_pem = ca.root_pem();                       // default: the
-//   system CA bundle options.host_resolver_rules = "MAP * 127.0.0.1:4433";
-//   options.clock = &fake_clock;                          // backoff and maxAge
-//   on virtual time auto stage =
-//   *HttpsNetworkStage::Create(std::move(options));
+//   options.ca_pem = ca.root_pem();  // default: the system CA bundle
+//   options.host_resolver_rules = "MAP * 127.0.0.1:4433";
+//   options.clock = &fake_clock;     // backoff and maxAge on virtual time
+//   auto stage = *HttpsNetworkStage::Create(std::move(options));
 //   stage->OnDocumentActive(nik);
-//   stage->Send(std::move(request));                      // returns at once
+//   stage->Send(std::move(request));  // returns at once
 //   stage->WaitForIdle(absl::Seconds(5));
-//   stage->attempts();                                    // what happened,
-//   attempt by attempt
+//   stage->attempts();                // what happened, attempt by attempt
 //
 // Created once per browser process (tools/ and browser/ own it), destroyed at
 // shutdown; pending requests and retries die with it. The public methods are
@@ -100,6 +98,29 @@ class EventLoop;
 
 class HttpsNetworkStage : public NetworkStage {
  public:
+  // What Options::attempt_observer is told (the browser's NetLog turns these
+  // into "attempt.*" and "request.sent" events). The pointers are valid only
+  // during the call.
+  struct AttemptEvent {
+    enum class Type {
+      kStarted,                    // an attempt (first try or retry) began
+      kFailed,                     // it ended with a network error
+      kRetryScheduled,             // after kFailed: a retry in `retry_delay`
+      kWaitingForSameNikDocument,  // a due retry waits for a same-NIK document
+      kSent,                       // a response arrived (`http_status`)
+    };
+    Type type = Type::kStarted;
+    uint64_t request_id = 0;     // the browser's id
+    uint32_t retry_attempt = 0;  // 0: the first attempt; N: Retry-Attempt: N
+    const std::string* method = nullptr;  // null for kWaitingForSameNikDocument
+    const Url* url = nullptr;             // null for kWaitingForSameNikDocument
+    std::optional<int> http_status;       // kSent
+    const NetworkError* error = nullptr;  // kFailed
+    // kFailed: "retry N in D" or why not.
+    const std::string* retry_decision = nullptr;
+    absl::Duration retry_delay;  // kRetryScheduled
+  };
+
   struct Options {
     // Trust anchors: PEM text when non-empty, otherwise the bundle file.
     std::string ca_pem;
@@ -129,6 +150,11 @@ class HttpsNetworkStage : public NetworkStage {
     // `jitter_seed`.
     std::function<double()> jitter_for_testing;
     uint64_t jitter_seed = 0x6a1773;
+    // Observability: told of every attempt's start and end (AttemptEvent), on
+    // the stage's event-loop threads, so it must be thread-safe, cheap, and
+    // must not call back into the stage. Null (the default): no event is
+    // built at all.
+    std::function<void(const AttemptEvent&)> attempt_observer;
   };
 
   static constexpr size_t kMaxAutoEventLoops = 4;
@@ -206,8 +232,9 @@ class HttpsNetworkStage : public NetworkStage {
   size_t WaitForAttempts(size_t count, absl::Duration timeout) const;
   // Blocks until every call made so far (Send, OnDocumentActive, ...) has been
   // handled and no request is queued, connecting or waiting for a response
-  // (scheduled and waiting retries do not count), or `timeout` passed; returns
-  // whether idle.
+  // (retries scheduled for later and retries waiting for a same-NIK document
+  // do not count; a retry whose time has come does), or `timeout` passed;
+  // returns whether idle.
   bool WaitForIdle(absl::Duration timeout) const;
   // The latest status of request `request_id` (the browser's id), if the stage
   // has seen it (and, once finished, still keeps it: see
@@ -227,6 +254,18 @@ class HttpsNetworkStage : public NetworkStage {
   size_t TotalOpenConnections() const;
   // The number of event-loop threads.
   size_t event_loop_count() const;
+
+  // For the debug snapshot: the statuses of requests not yet finished
+  // (neither succeeded nor failed), by ascending request id.
+  std::vector<RequestStatus> UnfinishedRequests() const;
+  // Every pool that ever had a connection: its key ("https://host:port |
+  // top-frame-site frame-site") and open and peak connection counts, by key.
+  struct PoolInfo {
+    std::string key;
+    size_t open_connections = 0;
+    size_t peak_connections = 0;
+  };
+  std::vector<PoolInfo> Pools() const;
 
  private:
   struct Impl;

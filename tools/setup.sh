@@ -26,6 +26,7 @@ PACKAGES=(
   python3
   python3-grpcio           # an independent gRPC client for adversarial tests
   python3-protobuf
+  chromium                 # /usr/bin/chromium: headless test of the internals page
 )
 
 missing=()
