@@ -52,17 +52,7 @@ TEST_P(TopLevelPoolTest, PoolMatchesSpecTable) {
   DocumentId top = Top("https://a.test/", c.header);
   // The pool is observable as the sum of what distinct reporting origins may
   // queue.
-  int64_t queued = 0;
-  for (int i = 0; i < 12; ++i) {
-    std::string url = "https://r" + std::to_string(i) + ".test/";
-    int64_t available = Available(top, O(url));
-    if (available == 0)
-      break;
-    FetchLaterDecision d = QueueBytes(top, url, available);
-    ASSERT_EQ(d.outcome, FetchLaterOutcome::kQueued) << c.source;
-    queued += available;
-  }
-  EXPECT_EQ(queued, c.pool) << c.source;
+  EXPECT_EQ(SpendGroupPool(top), c.pool) << c.source;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -366,16 +356,7 @@ TEST_F(FrameTreeTest, MdnUsingUpTheMinimalQuota) {
   EXPECT_EQ(Reserved(seventeenth), 0);
   EXPECT_EQ(Available(Doc(seventeenth)), 0);
   // 512 - 64 - 16 * 8 = 320 KiB left for the top-level group.
-  int64_t pool = 0;
-  for (int i = 0; i < 6; ++i) {
-    std::string url = "https://r" + std::to_string(i) + ".test/";
-    int64_t available = Available(top, O(url));
-    if (available > 0)
-      ASSERT_EQ(QueueBytes(top, url, available).outcome,
-                FetchLaterOutcome::kQueued);
-    pool += available;
-  }
-  EXPECT_EQ(pool, 320 * KiB);
+  EXPECT_EQ(SpendGroupPool(top), 320 * KiB);
   // "If one of the cross-origin iframes is removed, its deferred fetches will
   // be sent."
   DocumentId c0 = Doc(minimal[0]);
@@ -403,16 +384,7 @@ TEST_F(FrameTreeTest,
   EXPECT_EQ(Reserved(c), 0);
   EXPECT_FALSE(tree_.IsAllowedToUse(top, policy::Feature::kDeferredFetchMinimal)
                    .value());
-  int64_t pool = 0;
-  for (int i = 0; i < 11; ++i) {
-    std::string url = "https://r" + std::to_string(i) + ".test/";
-    int64_t available = Available(top, O(url));
-    if (available > 0)
-      ASSERT_EQ(QueueBytes(top, url, available).outcome,
-                FetchLaterOutcome::kQueued);
-    pool += available;
-  }
-  EXPECT_EQ(pool, 640 * KiB);
+  EXPECT_EQ(SpendGroupPool(top), 640 * KiB);
 }
 
 // The same example written as the spec intends: `(self "https://b.com")`.
@@ -439,16 +411,7 @@ TEST_F(FrameTreeTest, MdnRevokeMinimalWithTopLevelExceptions) {
   EXPECT_EQ(Reserved(b), 64 * KiB);
   EXPECT_EQ(Reserved(c), 0);
   EXPECT_EQ(Available(Doc(c)), 0);
-  int64_t pool = 0;
-  for (int i = 0; i < 10; ++i) {
-    std::string url = "https://r" + std::to_string(i) + ".test/";
-    int64_t available = Available(top, O(url));
-    if (available > 0)
-      ASSERT_EQ(QueueBytes(top, url, available).outcome,
-                FetchLaterOutcome::kQueued);
-    pool += available;
-  }
-  EXPECT_EQ(pool, 576 * KiB);
+  EXPECT_EQ(SpendGroupPool(top), 576 * KiB);
 }
 
 // "Revoking the minimal quota altogether with no exceptions": subframes get
@@ -985,16 +948,7 @@ TEST_F(FrameTreeTest,
   NavigableId a2 = Iframe(Doc(a1), "https://a.test/2");
   NavigableId b = Iframe(Doc(a2), "https://b.test/");
   EXPECT_EQ(Reserved(b), 8 * KiB);
-  int64_t pool = 0;
-  for (int i = 0; i < 9; ++i) {
-    std::string url = "https://r" + std::to_string(i) + ".test/";
-    int64_t available = Available(top, O(url));
-    if (available > 0)
-      ASSERT_EQ(QueueBytes(top, url, available).outcome,
-                FetchLaterOutcome::kQueued);
-    pool += available;
-  }
-  EXPECT_EQ(pool, 504 * KiB);
+  EXPECT_EQ(SpendGroupPool(top), 504 * KiB);
 }
 
 // SPEC-NOTES 2.4: a parent re-navigating a cross-site iframe resets and

@@ -150,6 +150,24 @@ class FrameTreeTest : public ::testing::Test {
     return d.value_or(FetchLaterDecision{FetchLaterOutcome::kNotFullyActive});
   }
 
+  // Spends what the quota group of `document` can still hold, through distinct
+  // reporting origins (r0.test, r1.test, ...), each as much as "available
+  // deferred-fetch quota" allows, until it allows nothing. Returns the bytes
+  // queued: the group's remaining pool.
+  int64_t SpendGroupPool(DocumentId document) {
+    int64_t spent = 0;
+    for (int i = 0; i < 64; ++i) {
+      const std::string url = "https://r" + std::to_string(i) + ".test/";
+      const int64_t available = Available(document, O(url));
+      if (available == 0)
+        break;
+      EXPECT_EQ(QueueBytes(document, url, available).outcome,
+                FetchLaterOutcome::kQueued);
+      spent += available;
+    }
+    return spent;
+  }
+
   // Queues a string-bodied request of exactly `total` bytes to `url`.
   FetchLaterDecision QueueBytes(DocumentId document,
                                 absl::string_view url,
