@@ -13,10 +13,6 @@
 namespace fetch_later::renderer {
 namespace {
 
-bool IsHttpTabOrSpace(char c) {
-  return c == '\t' || c == ' ';
-}
-
 bool IsHttpWhitespace(char c) {
   return c == '\t' || c == ' ' || c == '\r' || c == '\n';
 }
