@@ -468,7 +468,7 @@ DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,
   LeavePendingState(record, state);
   record.document->UnlinkPending(&record);
   DeferredRequest request = record.TakeRequest();
-  records_.erase(record.id);  // destroys `record`
+  records_.Erase(record.id);  // destroys `record`
   return request;
 }
 
@@ -507,12 +507,11 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     auto* origin_entry =
         PendingForOriginEntry(*document->quota_group, request_origin);
     auto record = std::make_unique<DeferredFetchRecord>(
-        DeferredFetchId(next_id_++), document, std::move(request),
+        records_.NextId(), document, std::move(request),
         static_cast<uint64_t>(decision.requested), origin_entry);
     EnterPendingState(*record);
-    DeferredFetchRecord* raw = record.get();
+    DeferredFetchRecord* raw = records_.Insert(std::move(record));
     document->AppendPending(raw);
-    records_.emplace(raw->id, std::move(record));
     decision.outcome = FetchLaterOutcome::kQueued;
     decision.id = raw->id;
     // Step 6 of "queue a deferred fetch": the activateAfter timer.
@@ -529,13 +528,13 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
 
 absl::Status FrameTree::AbortDeferredFetch(DeferredFetchId id) {
   absl::MutexLock lock(&mu_);
-  auto it = records_.find(id);
-  if (it == records_.end()) {
+  DeferredFetchRecord* record = records_.Find(id);
+  if (record == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("no pending deferred fetch with id ", id.value(),
                      " (never queued, already sent, or already aborted)"));
   }
-  RetireRecord(*it->second, InvokeState::kAborted);
+  RetireRecord(*record, InvokeState::kAborted);
   return absl::OkStatus();
 }
 
@@ -549,10 +548,10 @@ int FrameTree::ProcessDueDeferredFetches() {
     while (!timers_.empty() && timers_.top().first <= now) {
       const DeferredFetchId id = timers_.top().second;
       timers_.pop();
-      auto it = records_.find(id);
-      if (it == records_.end())
+      DeferredFetchRecord* record = records_.Find(id);
+      if (record == nullptr)
         continue;  // no longer pending
-      ProcessDeferredFetch(*it->second, /*notify_invoked=*/true, processed);
+      ProcessDeferredFetch(*record, /*notify_invoked=*/true, processed);
     }
     // ... or the user agent believes it is about to lose the chance to run
     // script: the document has been hidden for kHiddenActivationDelay. Only
@@ -688,7 +687,7 @@ absl::StatusOr<net::Origin> FrameTree::OriginOf(DocumentId id) {
 
 bool FrameTree::IsPending(DeferredFetchId id) {
   absl::MutexLock lock(&mu_);
-  return records_.contains(id);
+  return records_.Find(id) != nullptr;
 }
 
 absl::StatusOr<bool> FrameTree::IsAllowedToUse(DocumentId id,
@@ -714,7 +713,7 @@ void FrameTree::VisitForDebugging(
   auto timers = timers_;
   while (!timers.empty()) {
     const auto& [at, id] = timers.top();
-    if (records_.contains(id))
+    if (records_.Find(id) != nullptr)
       activate_at.emplace(id, at);
     timers.pop();
   }

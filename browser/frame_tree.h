@@ -37,6 +37,7 @@
 #include "absl/time/time.h"
 #include "browser/deferred_request.h"
 #include "browser/frame_tree_nodes.h"
+#include "browser/record_slot_map.h"
 #include "browser/typed_id.h"
 #include "net/clock.h"
 #include "net/network_stage.h"
@@ -285,8 +286,7 @@ class FrameTree {
   absl::flat_hash_map<DocumentId, Document*> documents_ ABSL_GUARDED_BY(mu_);
   // Every pending deferred fetch record, owned here and linked into its
   // document's list.
-  absl::flat_hash_map<DeferredFetchId, std::unique_ptr<DeferredFetchRecord>>
-      records_ ABSL_GUARDED_BY(mu_);
+  RecordSlotMap records_ ABSL_GUARDED_BY(mu_);
   // activateAfter timers: (time, record), earliest first. Entries of records
   // that are no longer pending are dropped when they reach the front.
   using Timer = std::pair<absl::Time, DeferredFetchId>;
