@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "net/json_string.h"
 
 namespace fetch_later::browser {
 namespace {
@@ -15,38 +16,6 @@ int64_t SteadyNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// A JSON string literal for `s` (RFC 8259 escapes; bytes >= 0x80 pass through,
-// so UTF-8 stays UTF-8).
-void AppendJsonString(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", static_cast<int>(c));
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 }  // namespace
@@ -159,7 +128,7 @@ std::string NetLog::ToJson(const ipc::debug::Event& event) {
       absl::StrCat("{\"sequence\":", event.sequence(),
                    ",\"monotonic_us\":", event.monotonic_us(),
                    ",\"clock_ms\":", event.clock_ms(), ",\"type\":");
-  AppendJsonString(&out, event.type());
+  net::AppendJsonString(&out, event.type());
   out.append(",\"fields\":{");
   // Sorted keys: the same event always gives the same line.
   std::map<std::string, std::string> sorted(event.fields().begin(),
@@ -169,9 +138,9 @@ std::string NetLog::ToJson(const ipc::debug::Event& event) {
     if (!first)
       out.push_back(',');
     first = false;
-    AppendJsonString(&out, key);
+    net::AppendJsonString(&out, key);
     out.push_back(':');
-    AppendJsonString(&out, value);
+    net::AppendJsonString(&out, value);
   }
   out.append("}}");
   return out;

@@ -26,43 +26,8 @@
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
 #include "net/clock.h"
+#include "net/json_string.h"
 #include "net/recording_network_stage.h"
-
-namespace {
-
-// A JSON string literal for `s` (bytes >= 0x80 are passed through: reasons
-// and URLs are UTF-8).
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 int main() {
   using fetch_later::browser::BadMessageRecord;
@@ -90,8 +55,10 @@ int main() {
     std::cerr << "browser_test_server: " << server.status() << "\n";
     return 1;
   }
-  std::cout << "{\"control\": " << JsonString((*server)->control_address())
-            << ", \"renderer\": " << JsonString((*server)->renderer_address())
+  std::cout << "{\"control\": "
+            << fetch_later::net::JsonString((*server)->control_address())
+            << ", \"renderer\": "
+            << fetch_later::net::JsonString((*server)->renderer_address())
             << "}" << std::endl;
 
   // Closing stdin is the ordinary way to stop.
@@ -111,15 +78,16 @@ int main() {
 
   std::string summary = "{\"bad_messages\": [";
   for (size_t i = 0; i < records.size(); ++i) {
-    absl::StrAppend(&summary, i ? ", " : "",
-                    "{\"site\": ", JsonString(records[i].site),
-                    ", \"reason\": ", JsonString(records[i].reason), "}");
+    absl::StrAppend(
+        &summary, i ? ", " : "",
+        "{\"site\": ", fetch_later::net::JsonString(records[i].site),
+        ", \"reason\": ", fetch_later::net::JsonString(records[i].reason), "}");
   }
   summary += "], \"sent\": [";
   std::vector<fetch_later::net::OutgoingRequest> sent = network.sent();
   for (size_t i = 0; i < sent.size(); ++i) {
     absl::StrAppend(&summary, i ? ", " : "",
-                    JsonString(sent[i].url.Serialize()));
+                    fetch_later::net::JsonString(sent[i].url.Serialize()));
   }
   summary += "]}";
   std::cout << summary << std::endl;

@@ -8,94 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "net/json_string.h"
 #include "tools/scenario/scenario_reader.h"
 
 namespace fetch_later::scenario {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is not
-// one (overlong forms, surrogates and values over U+10FFFF are invalid).
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  size_t length;
-  uint32_t min;
-  uint32_t code_point;
-  if (b0 < 0x80) {
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    length = 2;
-    min = 0x80;
-    code_point = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3;
-    min = 0x800;
-    code_point = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4;
-    min = 0x10000;
-    code_point = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > s.size())
-    return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80)
-      return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code_point < min || code_point > 0x10FFFF ||
-      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
-}
-
 // RFC 8259 string, with quotes.
 std::string Quote(absl::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else if (c < 0x80) {
-          out += static_cast<char>(c);
-        } else if (size_t length = Utf8SequenceLength(s, i); length > 0) {
-          out.append(s.data() + i, length);
-          i += length;
-          continue;
-        } else {
-          out += "\\ufffd";
-        }
-    }
-    ++i;
-  }
-  out += '"';
-  return out;
+  return net::JsonString(s);
 }
 
 // Appends `items` as a JSON array at `indent`, each produced by `write_item`
