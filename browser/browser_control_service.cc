@@ -207,4 +207,13 @@ grpc::Status BrowserControlService::Drain(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status BrowserControlService::TakeScriptReports(
+    grpc::ServerContext*,
+    const ipc::Empty*,
+    ipc::ScriptReports* response) {
+  for (ipc::ScriptReport& report : core_->TakeScriptReports())
+    *response->add_reports() = std::move(report);
+  return grpc::Status::OK;
+}
+
 }  // namespace fetch_later::browser

@@ -50,6 +50,9 @@ class BrowserControlService final : public ipc::BrowserControl::Service {
   grpc::Status AvailableQuota(grpc::ServerContext*,
                               const ipc::QuotaRequest* request,
                               ipc::QuotaResponse* response) override;
+  grpc::Status TakeScriptReports(grpc::ServerContext*,
+                                 const ipc::Empty*,
+                                 ipc::ScriptReports* response) override;
 
  private:
   BrowserCore* const core_;  // Not owned.

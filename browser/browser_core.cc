@@ -1,5 +1,7 @@
 #include "browser/browser_core.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -20,11 +22,45 @@ std::string SiteFor(const net::Url& url, const net::Origin& origin) {
   return net::SchemefulSite::Create(site_origin).Serialize();
 }
 
+ipc::LifecycleEvent PageTransition(const char* type, bool persisted) {
+  ipc::LifecycleEvent event;
+  event.set_page_transition(type);
+  event.set_persisted(persisted);
+  return event;
+}
+
+ipc::LifecycleEvent VisibilityChange(bool hidden) {
+  ipc::LifecycleEvent event;
+  event.set_visibility_hidden(hidden);
+  return event;
+}
+
+// HTML "unload a document": pagehide (persisted when the document is kept in
+// the bfcache), then "update the visibility state" to hidden.
+std::vector<ipc::LifecycleEvent> UnloadEvents(bool persisted) {
+  return {PageTransition("pagehide", persisted), VisibilityChange(true)};
+}
+
+// Why the script report exists, for its `cause`.
+std::string CauseOf(const ipc::PageStep& step) {
+  if (step.has_lifecycle()) {
+    std::string cause;
+    for (const ipc::LifecycleEvent& e : step.lifecycle().events()) {
+      absl::StrAppend(
+          &cause, cause.empty() ? "" : "+",
+          e.has_page_transition() ? e.page_transition() : "visibilitychange");
+    }
+    return cause;
+  }
+  return step.run_timers() ? "timers" : "step";
+}
+
 }  // namespace
 
 BrowserCore::BrowserCore(Options options)
     : options_(std::move(options)),
-      frame_tree_(std::make_unique<FrameTree>(this, options_.clock)) {
+      frame_tree_(std::make_unique<FrameTree>(this, options_.clock)),
+      page_clock_start_(options_.clock->Now()) {
   if (options_.fake_clock == nullptr)
     timer_thread_ = std::thread([this] { TimerLoop(); });
 }
@@ -33,6 +69,12 @@ void BrowserCore::TimerLoop() {
   absl::MutexLock lock(&timer_mu_);
   while (!stopping_) {
     std::optional<absl::Time> deadline = frame_tree_->NextTimerDeadline();
+    timer_mu_.Unlock();
+    if (std::optional<double> page_timer = NextScriptTimerMs()) {
+      const absl::Time at = page_clock_start_ + absl::Milliseconds(*page_timer);
+      deadline = deadline ? std::min(*deadline, at) : at;
+    }
+    timer_mu_.Lock();
     auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(timer_mu_) {
       return timer_wakeup_ || stopping_;
     };
@@ -46,6 +88,7 @@ void BrowserCore::TimerLoop() {
       break;
     timer_mu_.Unlock();
     frame_tree_->ProcessDueDeferredFetches();
+    RunDueScriptTimers();
     timer_mu_.Lock();
   }
 }
@@ -88,6 +131,9 @@ absl::StatusOr<CommittedFrame> BrowserCore::Committed(NavigableId navigable,
 absl::StatusOr<CommittedFrame> BrowserCore::Navigate(
     NavigableId navigable,
     const NavigationParams& params) {
+  // The old document (and those inside it) unload first; their pagehide
+  // listeners may still queue deferred fetches.
+  FireLifecycleEventsUnder(navigable, UnloadEvents(params.enter_bfcache));
   absl::StatusOr<DocumentId> document =
       frame_tree_->Navigate(navigable, params);
   if (!document.ok())
@@ -112,6 +158,7 @@ absl::StatusOr<CommittedFrame> BrowserCore::CreateIframe(
 }
 
 absl::Status BrowserCore::RemoveIframe(NavigableId navigable) {
+  FireLifecycleEventsUnder(navigable, UnloadEvents(/*persisted=*/false));
   return frame_tree_->RemoveIframe(navigable);
 }
 
@@ -121,6 +168,10 @@ absl::StatusOr<CommittedFrame> BrowserCore::RestoreFromBfcache(
       frame_tree_->RestoreFromBfcache(navigable);
   if (!document.ok())
     return document.status();
+  // HTML "reactivate" / "update document for history step application": the
+  // visibility state becomes visible, then pageshow with persisted true.
+  FireLifecycleEventsUnder(
+      navigable, {VisibilityChange(false), PageTransition("pageshow", true)});
   return Committed(navigable, *document);
 }
 
@@ -128,10 +179,13 @@ absl::Status BrowserCore::SetHidden(NavigableId navigable, bool hidden) {
   absl::Status status = frame_tree_->SetHidden(navigable, hidden);
   if (hidden)
     WakeTimerThread();  // a visibility timer may now be the earliest
+  if (status.ok())
+    FireLifecycleEventsUnder(navigable, {VisibilityChange(hidden)});
   return status;
 }
 
 absl::Status BrowserCore::CloseTab(NavigableId navigable) {
+  FireLifecycleEventsUnder(navigable, UnloadEvents(/*persisted=*/false));
   return frame_tree_->CloseTopLevelTraversable(navigable);
 }
 
@@ -141,8 +195,27 @@ absl::Status BrowserCore::AdvanceClock(absl::Duration by) {
   }
   if (by < absl::ZeroDuration())
     return absl::InvalidArgumentError("time cannot go back");
-  options_.fake_clock->Advance(by);
+  // Browser timers (activateAfter) and page timers (setTimeout) run in time
+  // order: the clock stops at each page timer on the way.
+  const absl::Time target = options_.fake_clock->Now() + by;
+  // A page that keeps re-arming a 0 ms timer cannot hold the clock forever.
+  constexpr int kMaxStops = 10000;
+  for (int stops = 0; stops < kMaxStops; ++stops) {
+    std::optional<double> next = NextScriptTimerMs();
+    if (!next)
+      break;
+    const absl::Time at = page_clock_start_ + absl::Milliseconds(*next);
+    if (at > target)
+      break;
+    if (at > options_.fake_clock->Now())
+      options_.fake_clock->Advance(at - options_.fake_clock->Now());
+    RunDueTimers();
+    RunDueScriptTimers();
+  }
+  if (target > options_.fake_clock->Now())
+    options_.fake_clock->Advance(target - options_.fake_clock->Now());
   RunDueTimers();
+  RunDueScriptTimers();
   return absl::OkStatus();
 }
 
@@ -203,6 +276,10 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       ValidateFetchLaterRequest(message, *hosted->second);
   if (!validated.ok())
     return validated.status();
+  if (message.send_now() && validated->activate_after != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "send_now: a fetch() must have activate_after_ms 0");
+  }
   if (renderer.FindFetch(message.document_token(), message.client_id())) {
     return absl::InvalidArgumentError(
         "client_id: already used in this document");
@@ -245,8 +322,12 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       response.set_outcome(ipc::QUEUED);
       renderer.AddFetch(message.document_token(), message.client_id(),
                         decision->id);
-      if (message.has_activate_after_ms())
+      if (message.send_now()) {
+        // fetch(): its 0 ms timer is due now; send it before answering.
+        RunDueTimers();
+      } else if (message.has_activate_after_ms()) {
         WakeTimerThread();
+      }
       break;
     case FetchLaterOutcome::kNotFullyActive:
       response.set_outcome(ipc::NOT_FULLY_ACTIVE);
@@ -361,6 +442,18 @@ absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
     const std::string& document_token,
     const ipc::PageStep& step,
     absl::Duration timeout) {
+  return RunPageStepInternal(document_token, step, timeout);
+}
+
+double BrowserCore::PageTimeMs() const {
+  return absl::ToDoubleMilliseconds(options_.clock->Now() - page_clock_start_);
+}
+
+absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStepInternal(
+    const std::string& document_token,
+    ipc::PageStep step,
+    absl::Duration timeout) {
+  step.set_page_time_ms(PageTimeMs());
   RendererHost* host = nullptr;
   uint64_t step_id = 0;
   {
@@ -373,6 +466,8 @@ absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
     host = documents_.at(it->second).host;
     step_id = next_step_id_++;
     pending_steps_[step_id] = PendingStep{host, std::nullopt};
+    if (step.has_run_script())
+      scripted_.try_emplace(document_token);
   }
   ipc::RendererEvent event;
   ipc::RunPageStep* run = event.mutable_run_page_step();
@@ -388,8 +483,25 @@ absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
   mu_.AwaitWithTimeout(absl::Condition(&answered), timeout);
   PendingStep pending = std::move(pending_steps_.at(step_id));
   pending_steps_.erase(step_id);
-  if (pending.result)
+  // The document's next page timer, as its renderer last said (none when it
+  // did not answer: the browser does not poll a silent renderer).
+  bool timer_armed = false;
+  if (auto scripted = scripted_.find(document_token);
+      scripted != scripted_.end()) {
+    scripted->second.reset();
+    if (pending.result && pending.result->has_next_timer_ms()) {
+      scripted->second = pending.result->next_timer_ms();
+      timer_armed = true;
+    }
+  }
+  if (pending.result) {
+    if (timer_armed && options_.fake_clock == nullptr) {
+      mu_.Unlock();
+      WakeTimerThread();
+      mu_.Lock();
+    }
     return *pending.result;
+  }
   if (host->terminated()) {
     return absl::UnavailableError(
         absl::StrCat("the renderer for ", host->site(), " is gone"));
@@ -435,6 +547,98 @@ absl::StatusOr<bool> BrowserCore::Drain(absl::Duration timeout) {
   if (!options_.drain_network)
     return true;
   return options_.drain_network(timeout);
+}
+
+void BrowserCore::FireLifecycleEventsUnder(
+    NavigableId navigable,
+    const std::vector<ipc::LifecycleEvent>& events) {
+  absl::StatusOr<std::vector<DocumentId>> documents =
+      frame_tree_->ActiveDocumentsForUnload(navigable);
+  if (documents.ok())
+    FireLifecycleEvents(*documents, events);
+}
+
+void BrowserCore::FireLifecycleEvents(
+    const std::vector<DocumentId>& documents,
+    const std::vector<ipc::LifecycleEvent>& events) {
+  std::vector<std::string> tokens;
+  {
+    absl::MutexLock lock(&mu_);
+    for (DocumentId id : documents) {
+      auto it = documents_.find(id);
+      // Only documents that ran script have listeners to run.
+      if (it != documents_.end() && scripted_.contains(it->second.token))
+        tokens.push_back(it->second.token);
+    }
+  }
+  ipc::PageStep step;
+  for (const ipc::LifecycleEvent& event : events)
+    *step.mutable_lifecycle()->add_events() = event;
+  for (const std::string& token : tokens) {
+    AddScriptReport(
+        token, CauseOf(step),
+        RunPageStepInternal(token, step, options_.script_task_timeout));
+  }
+}
+
+std::optional<double> BrowserCore::NextScriptTimerMs() {
+  absl::MutexLock lock(&mu_);
+  std::optional<double> earliest;
+  for (const auto& [token, next] : scripted_) {
+    if (next && (!earliest || *next < *earliest))
+      earliest = next;
+  }
+  return earliest;
+}
+
+void BrowserCore::RunDueScriptTimers() {
+  const double now = PageTimeMs();
+  std::vector<std::string> due;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [token, next] : scripted_) {
+      if (next && *next <= now)
+        due.push_back(token);
+    }
+  }
+  std::sort(due.begin(), due.end());  // a stable order between documents
+  ipc::PageStep step;
+  step.set_run_timers(true);
+  for (const std::string& token : due) {
+    AddScriptReport(
+        token, "timers",
+        RunPageStepInternal(token, step, options_.script_task_timeout));
+  }
+}
+
+void BrowserCore::AddScriptReport(
+    const std::string& token,
+    std::string cause,
+    const absl::StatusOr<ipc::StepResult>& result) {
+  ipc::ScriptReport report;
+  report.set_document_token(token);
+  report.set_cause(std::move(cause));
+  if (result.ok()) {
+    *report.mutable_result() = *result;
+  } else {
+    // The renderer did not answer (gone, or too slow): say so; nothing waits.
+    report.mutable_result()->set_outcome(ipc::JS_OTHER_ERROR);
+    report.mutable_result()->set_message(
+        std::string(result.status().message()));
+  }
+  absl::MutexLock lock(&mu_);
+  script_reports_.push_back(std::move(report));
+  while (script_reports_.size() > kMaxScriptReports)
+    script_reports_.pop_front();
+}
+
+std::vector<ipc::ScriptReport> BrowserCore::TakeScriptReports() {
+  absl::MutexLock lock(&mu_);
+  std::vector<ipc::ScriptReport> out(
+      std::make_move_iterator(script_reports_.begin()),
+      std::make_move_iterator(script_reports_.end()));
+  script_reports_.clear();
+  return out;
 }
 
 void BrowserCore::CloseAllTabs() {
@@ -557,6 +761,9 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
       committed->set_document_token(hosted.token);
       committed->set_url(change.url->Serialize());
       committed->set_origin(change.origin->Serialize());
+      committed->set_hidden(change.hidden);
+      for (const std::string& feature : change.allowed_features)
+        committed->add_allowed_features(feature);
       host->PushEvent(std::move(event));
       documents_.emplace(change.document, std::move(hosted));
     } else {
@@ -575,6 +782,7 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
             retrying_while_alive_.erase(retrying);
           }
           it->second.host->RemoveDocument(it->second.token);
+          scripted_.erase(it->second.token);
           documents_by_token_.erase(it->second.token);
           documents_.erase(it);
         }

@@ -12,6 +12,7 @@
 #define BROWSER_BROWSER_CORE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -78,6 +79,10 @@ class BrowserCore : public DeferredFetchSink {
     // renderer.bad_message, renderer.killed, document.created,
     // document.destroyed). Not owned; must outlive the core. Null: no events.
     NetLog* net_log = nullptr;
+    // How long the browser waits for a document's lifecycle event listeners
+    // (pagehide, visibilitychange, pageshow) or due page timers before it
+    // goes on without them (a hung renderer cannot hold up the frame tree).
+    absl::Duration script_task_timeout = absl::Seconds(10);
   };
 
   explicit BrowserCore(Options options);
@@ -149,6 +154,11 @@ class BrowserCore : public DeferredFetchSink {
   absl::Status CrashRenderer(const std::string& document_token,
                              absl::Duration timeout);
   absl::StatusOr<bool> Drain(absl::Duration timeout);
+  // The script work the browser started on its own since the last call:
+  // lifecycle events fired before frame-tree changes, and page timers run when
+  // the clock moved (at most kMaxScriptReports are kept).
+  std::vector<ipc::ScriptReport> TakeScriptReports();
+  static constexpr size_t kMaxScriptReports = 1000;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
 
@@ -182,8 +192,34 @@ class BrowserCore : public DeferredFetchSink {
   std::optional<std::pair<DocumentId, std::shared_ptr<const ClientFacts>>>
   HostedBy(RendererHost& renderer, const std::string& token);
 
-  // The real-time timer thread: sleeps until the frame tree's next deadline or
-  // a wake-up.
+  // The page clock (what script timers count in): ms since the core started.
+  double PageTimeMs() const;
+  // Hands `step` to the renderer hosting `token` (RunPageStep) and keeps the
+  // document's script bookkeeping: a document that ran a script gets lifecycle
+  // events and timers from then on; `next_timer_ms` is remembered.
+  absl::StatusOr<ipc::StepResult> RunPageStepInternal(const std::string& token,
+                                                      ipc::PageStep step,
+                                                      absl::Duration timeout);
+  // HTML page lifecycle: fires `events` in each document of `documents` that
+  // runs script, in order, and waits for each (Options::script_task_timeout).
+  // Reports go to TakeScriptReports(). Call without locks, before the
+  // frame-tree change the events announce (or after, for pageshow).
+  void FireLifecycleEvents(const std::vector<DocumentId>& documents,
+                           const std::vector<ipc::LifecycleEvent>& events);
+  // The same for the documents of `navigable` ("unload" order).
+  void FireLifecycleEventsUnder(NavigableId navigable,
+                                const std::vector<ipc::LifecycleEvent>& events);
+  // Runs the page timers of every scripted document that are due by the page
+  // clock's current time.
+  void RunDueScriptTimers();
+  // The earliest pending page timer of any document (page ms).
+  std::optional<double> NextScriptTimerMs();
+  void AddScriptReport(const std::string& token,
+                       std::string cause,
+                       const absl::StatusOr<ipc::StepResult>& result);
+
+  // The real-time timer thread: sleeps until the frame tree's (or a page
+  // timer's) next deadline or a wake-up.
   void TimerLoop();
   void WakeTimerThread();
   // Adds an event to Options::net_log, if there is one.
@@ -221,6 +257,12 @@ class BrowserCore : public DeferredFetchSink {
   absl::flat_hash_map<uint64_t, PendingStep> pending_steps_
       ABSL_GUARDED_BY(mu_);
   uint64_t next_step_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Documents that ran a script (by token) -> their next page timer (page ms).
+  absl::flat_hash_map<std::string, std::optional<double>> scripted_
+      ABSL_GUARDED_BY(mu_);
+  std::deque<ipc::ScriptReport> script_reports_ ABSL_GUARDED_BY(mu_);
+  // The page clock's origin.
+  absl::Time page_clock_start_;
   uint64_t next_renderer_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

@@ -1,6 +1,7 @@
 #include "browser/frame_tree.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 #include <variant>
 
@@ -210,9 +211,21 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
   document->quota_group->member_documents++;
   std::vector<Document*> changed;
   document->RecomputeFullyActive(&changed);
-  events.push_back(DocumentStateChange{
-      document->id, document->network_isolation_key, document->IsFullyActive(),
-      /*created=*/true, /*destroyed=*/false, document->url, document->origin});
+  DocumentStateChange created{document->id,
+                              document->network_isolation_key,
+                              document->IsFullyActive(),
+                              /*created=*/true,
+                              /*destroyed=*/false,
+                              document->url,
+                              document->origin};
+  // Visibility is the page's: a new document in a hidden page starts hidden.
+  created.hidden = top_document != nullptr && top_document->hidden_since;
+  for (int f = 0; f < policy::kFeatureCount; ++f) {
+    const auto feature = static_cast<policy::Feature>(f);
+    if (document->IsFeatureEnabledForOwnOrigin(feature))
+      created.allowed_features.emplace_back(policy::FeatureName(feature));
+  }
+  events.push_back(std::move(created));
 
   // HTML "initialize the document object" calls "potentially free
   // deferred-fetch quota".
@@ -648,6 +661,27 @@ absl::StatusOr<DocumentId> FrameTree::ActiveDocument(NavigableId id) {
     return absl::FailedPreconditionError("navigable has no active document");
   }
   return navigable->active_document->id;
+}
+
+absl::StatusOr<std::vector<DocumentId>> FrameTree::ActiveDocumentsForUnload(
+    NavigableId id) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  std::vector<DocumentId> order;
+  std::function<void(const Document&)> visit = [&](const Document& document) {
+    for (const auto& container : document.containers) {
+      if (const Navigable* child = container->content_navigable.get()) {
+        if (child->active_document != nullptr)
+          visit(*child->active_document);
+      }
+    }
+    order.push_back(document.id);
+  };
+  if (navigable->active_document != nullptr)
+    visit(*navigable->active_document);
+  return order;
 }
 
 absl::StatusOr<NavigableId> FrameTree::ParentNavigable(NavigableId id) {

@@ -65,9 +65,12 @@ struct DocumentStateChange {
   bool fully_active = false;
   bool created = false;
   bool destroyed = false;
-  // For `created`: the document's URL and origin.
+  // For `created`: the document's URL and origin, whether its page is hidden,
+  // and the Permissions Policy features enabled for its own origin (by name).
   std::optional<net::Url> url;
   std::optional<net::Origin> origin;
+  bool hidden = false;
+  std::vector<std::string> allowed_features;
 };
 
 using FrameTreeEvent =
@@ -203,6 +206,11 @@ class FrameTree {
       const std::optional<net::Origin>& origin);
   absl::StatusOr<int64_t> ReservedQuotaOfContainer(NavigableId navigable);
   absl::StatusOr<DocumentId> ActiveDocument(NavigableId navigable);
+  // HTML "unload a document and its descendants" order: the active documents
+  // nested in `navigable`'s active document, descendants first (children in
+  // insertion order), then that document itself.
+  absl::StatusOr<std::vector<DocumentId>> ActiveDocumentsForUnload(
+      NavigableId navigable);
   absl::StatusOr<NavigableId> ParentNavigable(NavigableId navigable);
   absl::StatusOr<DocumentId> ControlDocument(DocumentId document);
   absl::StatusOr<bool> IsFullyActive(DocumentId document);

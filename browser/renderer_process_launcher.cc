@@ -17,10 +17,13 @@ extern char** environ;
 
 namespace fetch_later::browser {
 
-RendererProcessLauncher::RendererProcessLauncher(std::string renderer_binary,
-                                                 std::string browser_address)
+RendererProcessLauncher::RendererProcessLauncher(
+    std::string renderer_binary,
+    std::string browser_address,
+    std::vector<std::string> extra_args)
     : renderer_binary_(std::move(renderer_binary)),
       browser_address_(std::move(browser_address)),
+      extra_args_(std::move(extra_args)),
       reaper_([this] { Reap(); }) {}
 
 RendererProcessLauncher::~RendererProcessLauncher() {
@@ -39,8 +42,12 @@ absl::Status RendererProcessLauncher::Launch(const RendererHost& host) {
   }
   std::string address_flag = "--browser=" + browser_address_;
   std::string site_flag = "--site=" + host.site();
+  std::vector<std::string> args = extra_args_;
   std::vector<char*> argv = {const_cast<char*>(renderer_binary_.c_str()),
-                             address_flag.data(), site_flag.data(), nullptr};
+                             address_flag.data(), site_flag.data()};
+  for (std::string& arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, token_pipe[0], STDIN_FILENO);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -26,9 +27,11 @@ namespace fetch_later::browser {
 class RendererProcessLauncher {
  public:
   // `renderer_binary`: path of the renderer executable; `browser_address`: the
-  // gRPC target it connects back to.
+  // gRPC target it connects back to; `extra_args`: more flags for every
+  // renderer (e.g. "--script_time_limit_ms=500").
   RendererProcessLauncher(std::string renderer_binary,
-                          std::string browser_address);
+                          std::string browser_address,
+                          std::vector<std::string> extra_args = {});
   ~RendererProcessLauncher();  // kills every renderer still running
   RendererProcessLauncher(const RendererProcessLauncher&) = delete;
   RendererProcessLauncher& operator=(const RendererProcessLauncher&) = delete;
@@ -45,6 +48,7 @@ class RendererProcessLauncher {
 
   const std::string renderer_binary_;
   const std::string browser_address_;
+  const std::vector<std::string> extra_args_;
   absl::Mutex mu_;
   absl::flat_hash_map<RendererId, pid_t> pids_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

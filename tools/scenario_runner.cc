@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -49,9 +51,26 @@ const char* OutcomeName(ipc::JsOutcome outcome) {
       return "ABORT_ERROR";
     case ipc::JS_QUOTA_EXCEEDED_ERROR:
       return "QUOTA_EXCEEDED_ERROR";
+    case ipc::JS_TERMINATED:
+      return "TERMINATED";
     default:
       return "OTHER_ERROR";
   }
+}
+
+// "page.js:3:7: TypeError: message", as the report lists uncaught exceptions.
+std::string DescribeScriptError(const ipc::ScriptError& error) {
+  return absl::StrCat(
+      error.source_url(), ":", error.line(), ":", error.column(), ": ",
+      error.name().empty() ? "" : absl::StrCat(error.name(), ": "),
+      error.message());
+}
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
 }
 
 net::testing::FaultMode ToFaultMode(scenario::SetNetwork::Mode mode) {
@@ -129,6 +148,18 @@ class Run {
                              std::string parent,
                              const ipc::NavigateRequest& request);
   absl::StatusOr<const Frame*> FindFrame(const std::string& id);
+  // Runs `source` in `frame`'s document and records the step's result.
+  absl::Status RunScript(int index,
+                         const std::string& frame,
+                         const std::string& source,
+                         const std::string& source_url);
+  // Collects what script did on the browser's initiative during step `index`
+  // (lifecycle listeners, timers): console output goes to the step's report
+  // entry, every uncaught exception is a failure.
+  void TakeScriptReports(int index, const Step& step);
+  // The scenario's id for the frame whose document is `token` ("?" if none).
+  std::string FrameIdFor(const std::string& token) const;
+  StepResult& ResultFor(int index);
   ipc::BrowserControl::Stub& control() { return browser_->control(); }
   std::vector<SentRequest> CollectSent();
   // The frame tree with what each frame may still queue ("available
@@ -238,8 +269,120 @@ absl::Status Run::NavigateFrame(const std::string& id,
   return Commit(id, std::move(parent), committed, request.url());
 }
 
+absl::Status Run::RunScript(int index,
+                            const std::string& frame_id,
+                            const std::string& source,
+                            const std::string& source_url) {
+  auto frame = FindFrame(frame_id);
+  if (!frame.ok())
+    return frame.status();
+  ipc::RunPageStepRequest request;
+  request.set_document_token((*frame)->document_token);
+  ipc::RunScript* script = request.mutable_step()->mutable_run_script();
+  script->set_source(source);
+  script->set_source_url(source_url);
+  ipc::StepResult result;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().RunPageStep(&context, request, &result));
+  if (!status.ok())
+    return status;
+  StepResult& r = ResultFor(index);
+  r.outcome = OutcomeName(result.outcome());
+  r.message = result.message();
+  if (result.has_quota())
+    r.quota = static_cast<int64_t>(result.quota());
+  if (result.has_requested())
+    r.requested = static_cast<int64_t>(result.requested());
+  Say(absl::StrCat("  step ", index, " script ", source_url, " in ", frame_id,
+                   " -> ", r.outcome));
+  for (const std::string& line : result.console()) {
+    r.console.push_back(line);
+    Say(absl::StrCat("    console ", line));
+  }
+  for (const ipc::ScriptError& error : result.errors()) {
+    r.errors.push_back(DescribeScriptError(error));
+    Say(absl::StrCat("    uncaught ", r.errors.back()));
+  }
+  return absl::OkStatus();
+}
+
+StepResult& Run::ResultFor(int index) {
+  for (StepResult& r : results_) {
+    if (r.index == index)
+      return r;
+  }
+  results_.push_back(StepResult{index, "OK"});
+  return results_.back();
+}
+
+std::string Run::FrameIdFor(const std::string& token) const {
+  for (const auto& [id, frame] : frames_) {
+    if (frame.document_token == token)
+      return id;
+  }
+  for (const auto& page : bfcache_) {
+    for (const auto& [id, frame] : page) {
+      if (frame.document_token == token)
+        return id;
+    }
+  }
+  return "?";
+}
+
+void Run::TakeScriptReports(int index, const Step& step) {
+  ipc::ScriptReports reports;
+  grpc::ClientContext context;
+  if (!control().TakeScriptReports(&context, ipc::Empty(), &reports).ok())
+    return;
+  for (const ipc::ScriptReport& report : reports.reports()) {
+    const std::string frame = FrameIdFor(report.document_token());
+    StepResult& r = ResultFor(index);
+    for (const std::string& line : report.result().console()) {
+      r.console.push_back(line);
+      Say(absl::StrCat("    console (", report.cause(), " in ", frame, ") ",
+                       line));
+    }
+    for (const ipc::ScriptError& error : report.result().errors()) {
+      r.errors.push_back(DescribeScriptError(error));
+      failures_.push_back(absl::StrCat(
+          "step ", index, " (", scenario::StepKind(step), "): uncaught in ",
+          report.cause(), " of frame ", frame, ": ", r.errors.back()));
+      Say(failures_.back());
+    }
+    if (report.result().errors_size() == 0 &&
+        report.result().outcome() != ipc::JS_OK) {
+      // The renderer did not run the events (gone or too slow).
+      failures_.push_back(absl::StrCat(
+          "step ", index, " (", scenario::StepKind(step), "): ", report.cause(),
+          " in frame ", frame, ": ", report.result().message()));
+      Say(failures_.back());
+    }
+  }
+}
+
 absl::Status Run::RunStep(int index, const Step& step) {
   switch (step.action_case()) {
+    case Step::kRunScript: {
+      std::string name = "scenario";
+      if (!options_.scenario_path.empty()) {
+        name = options_.scenario_path.substr(options_.scenario_path.rfind('/') +
+                                             1);
+      }
+      return RunScript(index, step.run_script().frame(),
+                       step.run_script().source(),
+                       absl::StrCat(name, "#step", index));
+    }
+    case Step::kLoadScript: {
+      std::ifstream file(step.load_script().path(), std::ios::binary);
+      if (!file) {
+        return absl::NotFoundError(
+            absl::StrCat("cannot read ", step.load_script().path()));
+      }
+      return RunScript(index, step.load_script().frame(),
+                       ReadFileOrEmpty(step.load_script().path()),
+                       step.load_script().path());
+    }
     case Step::kNavigate: {
       const auto& s = step.navigate();
       if (s.frame() == "top" && tab_ == 0) {
@@ -571,6 +714,7 @@ absl::StatusOr<Report> Run::Execute() {
                                        "): could not run: ", status.message()));
       Say(failures_.back());
     }
+    TakeScriptReports(i, step);
   }
   // Drain: everything handed to the network has finished or waits for (virtual)
   // time.

@@ -25,6 +25,9 @@ struct RunOptions {
   bool real_time = false;
   // The `browser` executable; default: from the runfiles.
   std::string browser_binary;
+  // The scenario's file, if it came from one: inline scripts are named
+  // "<its base name>#step<index>" in errors (else "scenario#step<index>").
+  std::string scenario_path;
   // Appends a readable account (frames, calls, arrivals) to `transcript` when
   // set.
   std::vector<std::string>* transcript = nullptr;

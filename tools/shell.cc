@@ -71,6 +71,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> transcript;
   RunOptions options;
   options.real_time = real_time;
+  options.scenario_path = scenario_path;
   options.transcript = &transcript;
   absl::StatusOr<scenario::Report> report = RunScenario(*parsed, options);
   if (!report.ok()) {

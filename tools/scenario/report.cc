@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -67,6 +68,19 @@ std::string StepJson(const StepResult& step, const std::string& indent) {
     members.emplace_back("requested", absl::StrCat(*step.requested));
   if (!step.message.empty())
     members.emplace_back("message", Quote(step.message));
+  for (const auto& [name, lines] :
+       {std::pair<const char*, const std::vector<std::string>*>{"console",
+                                                                &step.console},
+        {"errors", &step.errors}}) {
+    if (lines->empty())
+      continue;
+    std::string array;
+    AppendArray(&array, *lines, indent + "  ",
+                [&](const std::string& line, const std::string&) {
+                  array += Quote(line);
+                });
+    members.emplace_back(name, array);
+  }
   std::string out;
   AppendObject(&out, members, indent);
   return out;
@@ -129,9 +143,13 @@ std::vector<std::string> CheckExpectations(
   std::vector<std::string> failures;
   for (int i = 0; i < scenario.steps_size(); ++i) {
     const Step& step = scenario.steps(i);
-    if (!step.has_expect())
+    const bool script = step.has_run_script() || step.has_load_script();
+    if (!step.has_expect() && !script)
       continue;
-    const Expect& expect = step.expect();
+    // A script must throw nothing unless its step says otherwise.
+    Expect expect = step.expect();
+    if (script && !expect.has_outcome())
+      expect.set_outcome(Expect::OK);
     const std::string where =
         absl::StrCat("step ", i, " (", StepKind(step), "): ");
     const StepResult* result = nullptr;
@@ -164,6 +182,12 @@ std::vector<std::string> CheckExpectations(
       failures.push_back(absl::StrCat(where, "expected requested ",
                                       expect.requested(), ", got ",
                                       OptionalToString(result->requested)));
+    }
+    if (expect.has_message_contains() &&
+        !absl::StrContains(result->message, expect.message_contains())) {
+      failures.push_back(absl::StrCat(where, "expected message containing ",
+                                      Quote(expect.message_contains()),
+                                      ", got ", Quote(result->message)));
     }
   }
   for (int i = 0; i < scenario.expect_sent_size(); ++i) {

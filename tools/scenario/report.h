@@ -37,6 +37,10 @@ struct StepResult {
   std::optional<int64_t> requested;
   // The exception's message, or a note; "" for none.
   std::string message;
+  // Script steps: console output ("<level>: <text>") and every uncaught
+  // exception ("file:line:column: Name: message"), in order.
+  std::vector<std::string> console;
+  std::vector<std::string> errors;
 };
 
 // One request the local collector received (every attempt is one entry).
@@ -62,11 +66,12 @@ struct Report {
 };
 
 // The report as pretty-printed JSON (2-space indentation, a final newline):
-// {"name", "steps": [{"index", "outcome", "quota", "requested", "message"}],
+// {"name", "steps": [{"index", "outcome", "quota", "requested", "message",
+//                     "console", "errors"}],
 //  "sent": [{"method", "url", "bodyBytes", "headers", "attempt", "atMs"}],
 //  "failures": [...]}. `quota` and `requested` are left out when absent,
-// `message` when empty. Strings are escaped per RFC 8259; bytes that are not
-// valid UTF-8 become U+FFFD.
+// `message`, `console` and `errors` when empty. Strings are escaped per RFC
+// 8259; bytes that are not valid UTF-8 become U+FFFD.
 std::string ReportToJson(const Report& report);
 
 // One human-readable line per unmet expectation, in step order then
@@ -76,7 +81,9 @@ std::string ReportToJson(const Report& report);
 //   step 2 (fetchLater): expected requested 9000, got none
 //   step 2 (fetchLater): expected OK, got no result
 //   expectSent[0] "https://collector.test/b": expected 1 request(s), got 0
-// A step's `expect` is checked against the StepResult with its index; an
+//   step 4 (runScript): expected message containing "x", got "..."
+// A step's `expect` is checked against the StepResult with its index (a
+// `runScript` / `loadScript` step without one must have outcome OK); an
 // `expectSent` entry counts the `sent` requests whose URL starts with its
 // `urlPrefix`. Empty when everything held.
 std::vector<std::string> CheckExpectations(

@@ -1019,8 +1019,11 @@ class Validator {
   }
 
   absl::Status CheckStep(const Step& step) {
-    if (step.has_expect() && !step.has_fetch_later()) {
-      return FieldErr("expect", "only fetchLater steps take an expect");
+    if (step.has_expect() && !step.has_fetch_later() &&
+        !step.has_run_script() && !step.has_load_script()) {
+      return FieldErr("expect",
+                      "only fetchLater, runScript and loadScript steps take an "
+                      "expect");
     }
     switch (step.action_case()) {
       case Step::ACTION_NOT_SET:
@@ -1078,6 +1081,14 @@ class Validator {
         return absl::OkStatus();
       case Step::kCrashRenderer:
         return CheckFrame("frame", step.crash_renderer().frame());
+      case Step::kRunScript:
+        if (step.run_script().source().empty())
+          return FieldErr("source", "empty");
+        return CheckFrame("frame", step.run_script().frame());
+      case Step::kLoadScript:
+        if (step.load_script().path().empty())
+          return FieldErr("path", "empty");
+        return CheckFrame("frame", step.load_script().frame());
       case Step::kCloseTab:
         for (const auto& [id, frame] : frames_)
           gone_at_[id] = index_;
@@ -1256,6 +1267,26 @@ absl::StatusOr<Scenario> ReadScenarioFile(const std::string& path) {
     return Prefixed(path, scenario.status());
   if (absl::Status s = ValidateScenario(*scenario); !s.ok())
     return Prefixed(path, s);
+  // loadScript paths are relative to the scenario file: resolved here, once,
+  // so every runner finds them; a file that cannot be read is the scenario's
+  // error, reported before anything runs.
+  const std::string::size_type slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  for (int i = 0; i < scenario->steps_size(); ++i) {
+    if (!scenario->steps(i).has_load_script())
+      continue;
+    LoadScript* load = scenario->mutable_steps(i)->mutable_load_script();
+    std::string resolved = load->path();
+    if (!absl::StartsWith(resolved, "/"))
+      resolved = dir + resolved;
+    if (!std::ifstream(resolved, std::ios::binary)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": step ", i, " (loadScript): field \"path\": cannot read \"",
+          resolved, "\""));
+    }
+    load->set_path(resolved);
+  }
   return scenario;
 }
 

@@ -47,7 +47,9 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
 
 // Checks what the schema cannot express, walking the steps in order and
 // tracking which frames exist:
-//  - every step has exactly one action; `expect` only on `fetchLater` steps;
+//  - every step has exactly one action; `expect` only on `fetchLater`,
+//    `runScript` and `loadScript` steps; `runScript.source` and
+//    `loadScript.path` are not empty and their frame exists;
 //  - frames: "top" exists once a `navigate` of "top" ran (until `closeTab`);
 //    an iframe exists from its `createIframe` until it is removed or a
 //    navigation replaces the document that contains it; `createIframe.parent`,
@@ -69,7 +71,9 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
 absl::Status ValidateScenario(const Scenario& scenario);
 
 // Reads the file at `path`, parses it in the format its extension names, and
-// validates it. Error messages are prefixed with "`path`: ".
+// validates it. `loadScript.path`s are resolved against the file's directory
+// (made absolute in the result) and must be readable. Error messages are
+// prefixed with "`path`: ".
 absl::StatusOr<Scenario> ReadScenarioFile(const std::string& path);
 
 // The JSON name of `step`'s action ("fetchLater"), or "" when none is set.
