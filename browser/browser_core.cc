@@ -1,6 +1,7 @@
 #include "browser/browser_core.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <utility>
 
@@ -434,6 +435,12 @@ absl::Status BrowserCore::ReportStepResult(RendererHost& renderer,
     return absl::InvalidArgumentError(
         "step_id: not a step given to this renderer");
   }
+  // The browser's clock stops at this time (AdvanceClock): it must be one.
+  if (result.has_next_timer_ms() &&
+      !(std::isfinite(result.next_timer_ms()) && result.next_timer_ms() >= 0)) {
+    return absl::InvalidArgumentError(
+        "next_timer_ms: not a finite, non-negative page time");
+  }
   it->second.result = result;
   return absl::OkStatus();
 }
@@ -620,6 +627,18 @@ void BrowserCore::AddScriptReport(
   report.set_cause(std::move(cause));
   if (result.ok()) {
     *report.mutable_result() = *result;
+    // What a renderer reports is kept until the driver takes it: bounded.
+    constexpr int kMaxLines = 200;
+    ipc::StepResult* kept = report.mutable_result();
+    if (kept->console_size() > kMaxLines) {
+      kept->mutable_console()->DeleteSubrange(kMaxLines,
+                                              kept->console_size() - kMaxLines);
+      kept->add_console("(console output truncated)");
+    }
+    if (kept->errors_size() > kMaxLines) {
+      kept->mutable_errors()->DeleteSubrange(kMaxLines,
+                                             kept->errors_size() - kMaxLines);
+    }
   } else {
     // The renderer did not answer (gone, or too slow): say so; nothing waits.
     report.mutable_result()->set_outcome(ipc::JS_OTHER_ERROR);

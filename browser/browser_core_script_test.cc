@@ -9,7 +9,9 @@
 // these tests see exactly what the browser sends and when. The real renderer
 // (JavaScriptCore) is tested end to end in tests/.
 #include <atomic>
+#include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +50,15 @@ class FakeScriptRenderer {
   }
 
   void set_hang_on_lifecycle(bool hang) { hang_on_lifecycle_ = hang; }
+  // Answers every step with this next_timer_ms (a lying renderer).
+  void set_forged_next_timer(double ms) {
+    absl::MutexLock lock(&mu_);
+    forged_next_timer_ = ms;
+  }
+  std::vector<absl::Status> answers() {
+    absl::MutexLock lock(&mu_);
+    return answers_;
+  }
 
   std::vector<std::string> log() {
     absl::MutexLock lock(&mu_);
@@ -136,8 +147,12 @@ class FakeScriptRenderer {
       auto it = timers_.find(token);
       if (it != timers_.end())
         result.set_next_timer_ms(it->second);
+      if (forged_next_timer_)
+        result.set_next_timer_ms(*forged_next_timer_);
     }
-    EXPECT_TRUE(core_->ReportStepResult(*host_, result).ok());
+    absl::Status answered = core_->ReportStepResult(*host_, result);
+    absl::MutexLock lock(&mu_);
+    answers_.push_back(answered);
   }
 
   BrowserCore* const core_;
@@ -147,6 +162,8 @@ class FakeScriptRenderer {
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
   std::vector<ipc::DocumentCommitted> committed_ ABSL_GUARDED_BY(mu_);
+  std::optional<double> forged_next_timer_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::Status> answers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> urls_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, double> timers_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
@@ -351,6 +368,32 @@ TEST_F(BrowserCoreScriptTest, HungRendererCannotHoldUpTheFrameTree) {
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].result().outcome(), ipc::JS_OTHER_ERROR);
   EXPECT_THAT(reports[0].result().message(), ::testing::HasSubstr("in time"));
+}
+
+// The browser's clock would stop at the time a renderer names: a time that is
+// not one is a bad message (the gRPC adapter then cuts the renderer off).
+TEST_F(BrowserCoreScriptTest, ANonsenseTimerTimeIsABadMessage) {
+  CommittedFrame top = Navigate("https://a.test/");
+  Renderer(0).set_forged_next_timer(std::nan(""));
+  ipc::PageStep step;
+  step.mutable_run_script()->set_source("1");
+  EXPECT_FALSE(
+      core_->RunPageStep(top.document_token, step, absl::Milliseconds(300))
+          .ok());
+  Renderer(0).set_forged_next_timer(-5);
+  EXPECT_FALSE(
+      core_->RunPageStep(top.document_token, step, absl::Milliseconds(300))
+          .ok());
+  std::vector<absl::Status> answers = Renderer(0).answers();
+  ASSERT_EQ(answers.size(), 2u);
+  for (const absl::Status& answer : answers) {
+    EXPECT_EQ(answer.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(answer.message(),
+              "next_timer_ms: not a finite, non-negative page time");
+  }
+  // Nothing was armed: moving the clock asks the renderer nothing.
+  ASSERT_TRUE(core_->AdvanceClock(absl::Seconds(1)).ok());
+  EXPECT_EQ(Renderer(0).answers().size(), 2u);
 }
 
 }  // namespace
