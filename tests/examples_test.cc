@@ -3,78 +3,34 @@
 // all of its expectations. And the shell binary itself: exit 0 on success, 2
 // with a message naming the step and field for an invalid scenario, before
 // anything is sent.
-#include <dirent.h>
 #include <sys/wait.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
+#include "tests/scenario_file_test_support.h"
 #include "tools/browser_process.h"
-#include "tools/scenario/report.h"
-#include "tools/scenario/scenario_reader.h"
-#include "tools/scenario_runner.h"
 
 namespace fetch_later::testing {
 namespace {
 
-std::vector<std::string> ExampleFiles() {
-  std::vector<std::string> files;
-  const std::string dir = tools::RunfilesPath("examples");
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* entry = readdir(d)) {
-      const std::string name = entry->d_name;
-      if (absl::EndsWith(name, ".json") || absl::EndsWith(name, ".textproto")) {
-        files.push_back(dir + "/" + name);
-      }
-    }
-    closedir(d);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 class ExampleScenarioTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ExampleScenarioTest, MeetsItsExpectations) {
-  auto scenario = scenario::ReadScenarioFile(GetParam());
-  ASSERT_TRUE(scenario.ok()) << scenario.status();
-  ASSERT_TRUE(scenario::ValidateScenario(*scenario).ok());
-  std::vector<std::string> transcript;
-  tools::RunOptions options;
-  options.transcript = &transcript;
-  auto report = tools::RunScenario(*scenario, options);
-  ASSERT_TRUE(report.ok()) << report.status();
-  std::string account;
-  for (const auto& line : transcript)
-    absl::StrAppend(&account, line, "\n");
-  EXPECT_TRUE(report->failures.empty())
-      << scenario->name() << "\n"
-      << account << "failures:\n"
-      << absl::StrJoin(report->failures, "\n");
+  ExpectScenarioFileMeetsItsExpectations(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples,
                          ExampleScenarioTest,
-                         ::testing::ValuesIn(ExampleFiles()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name =
-                               info.param.substr(info.param.rfind('/') + 1);
-                           for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c)))
-                               c = '_';
-                           }
-                           return name;
-                         });
+                         ::testing::ValuesIn(ScenarioFilesIn("examples")),
+                         ScenarioFileTestName);
 
 TEST(ExamplesTest, ThereAreAtLeastTwenty) {
-  EXPECT_GE(ExampleFiles().size(), 20u);
+  EXPECT_GE(ScenarioFilesIn("examples").size(), 20u);
 }
 
 // Runs the shell binary; returns its exit status and its stderr.
