@@ -64,10 +64,13 @@ test(() => {
 test(() => {
   const controller = new AbortController();
   const result = fetchLater("https://collector.test/basic?case=readonly", {signal: controller.signal});
-  // This file is strict mode code: assigning a readonly attribute throws.
-  assert_throws_js(TypeError, () => { result.activated = true; });
-  assert_false(result.activated);
-  controller.abort();
+  try {
+    // This file is strict mode code: assigning a readonly attribute throws.
+    assert_throws_js(TypeError, () => { result.activated = true; });
+    assert_false(result.activated);
+  } finally {
+    controller.abort();
+  }
 }, "FetchLaterResult.activated is readonly (assigning throws TypeError in strict mode)");
 
 test(() => {

@@ -8,7 +8,8 @@
 // sent.
 "use strict";
 
-const URL_BASE = "https://collector.test/init?case=";
+// Its own reporting origin, so that nothing basic.js leaves behind counts.
+const URL_BASE = "https://init.test/init?case=";
 
 // Calls fetchLater() and aborts the request again; returns the result.
 function queueAndAbort(url, init) {

@@ -46,7 +46,9 @@
   }
 
   function describeError(e) {
-    if (e instanceof Error || (typeof DOMException === "function" && e instanceof DOMException)) {
+    // Duck-typed, so that errors from another realm read well too.
+    if (e !== null && typeof e === "object" && typeof e.name === "string" &&
+        typeof e.message === "string") {
       return e.name + ": " + e.message;
     }
     return describe(e);
