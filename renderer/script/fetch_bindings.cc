@@ -1,0 +1,249 @@
+#include "renderer/script/fetch_bindings.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "net/referrer.h"
+#include "renderer/script/abort_bindings.h"
+#include "renderer/script/bindings.h"
+#include "renderer/script/headers_bindings.h"
+#include "renderer/script/js_util.h"
+#include "renderer/script/realm.h"
+#include "renderer/script/request_init_conversion.h"
+#include "renderer/script/webidl_conversions.h"
+
+namespace fetch_later::renderer::script {
+namespace {
+
+// --- Request
+// ------------------------------------------------------------------
+
+JSValueRef RequestConstructor(Call& call) {
+  if (!call.RequireArgs(1, "Request"))
+    return nullptr;
+  std::optional<RequestInfo> input;
+  if (!ToRequestInfo(call, call.arg(0), &input))
+    return nullptr;
+  DeferredRequestInit init;
+  std::optional<RetryOptionsInit> retry;  // Not kept by the model's Request.
+  if (!ToRequestInit(call, call.arg(1), /*deferred=*/false, &init, &retry)) {
+    return nullptr;
+  }
+  JsResult<Request> request =
+      ConstructRequest(*input, init, call.realm->delegate()->Client());
+  if (!request.ok())
+    return call.Throw(request.error());
+  return call.realm->WrapForNewTarget(
+      call, std::make_unique<RequestWrappable>(*std::move(request)), "Request");
+}
+
+const Request* ThisRequest(Call& call) {
+  auto* r = call.This<RequestWrappable>();
+  return r ? &r->request : nullptr;
+}
+
+JSValueRef RequestMethod(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? MakeByteString(call.ctx, r->method()) : nullptr;
+}
+
+JSValueRef RequestUrl(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? MakeString(call.ctx, r->url().Serialize()) : nullptr;
+}
+
+// [SameObject] headers: a Headers with the request's guard. The C++ Request
+// is immutable, so changes made through it do not reach the request.
+JSValueRef RequestHeaders(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  JSValueRef cached = GetHidden(call.ctx, call.self, "headers");
+  if (cached && JSValueIsObject(call.ctx, cached))
+    return cached;
+  JSObjectRef headers = call.realm->Wrap(
+      std::make_unique<HeadersWrappable>(r->headers()), "Headers");
+  SetHidden(call.ctx, call.self, "headers", headers);
+  return headers;
+}
+
+JSValueRef RequestReferrerGetter(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? MakeString(call.ctx, r->referrer().ToString()) : nullptr;
+}
+
+JSValueRef RequestReferrerPolicy(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? MakeString(call.ctx,
+                        net::ReferrerPolicyToString(r->referrer_policy()))
+           : nullptr;
+}
+
+JSValueRef RequestModeGetter(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  switch (r->mode()) {
+    case RequestMode::kSameOrigin:
+      return MakeString(call.ctx, "same-origin");
+    case RequestMode::kNoCors:
+      return MakeString(call.ctx, "no-cors");
+    case RequestMode::kCors:
+      return MakeString(call.ctx, "cors");
+    case RequestMode::kNavigate:
+      return MakeString(call.ctx, "navigate");
+  }
+  return nullptr;
+}
+
+JSValueRef RequestCredentials(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  switch (r->credentials()) {
+    case CredentialsMode::kOmit:
+      return MakeString(call.ctx, "omit");
+    case CredentialsMode::kSameOrigin:
+      return MakeString(call.ctx, "same-origin");
+    case CredentialsMode::kInclude:
+      return MakeString(call.ctx, "include");
+  }
+  return nullptr;
+}
+
+JSValueRef RequestKeepalive(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? JSValueMakeBoolean(call.ctx, r->keepalive()) : nullptr;
+}
+
+JSValueRef RequestSignal(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  JSValueRef cached = GetHidden(call.ctx, call.self, "signal");
+  if (cached && JSValueIsObject(call.ctx, cached))
+    return cached;
+  JSObjectRef signal = WrapAbortSignal(*call.realm, r->signal());
+  SetHidden(call.ctx, call.self, "signal", signal);
+  return signal;
+}
+
+// The attributes the model fixes: cache "default", redirect "follow",
+// integrity "", destination "", duplex "half".
+JSValueRef RequestFixedString(Call& call, const char* value) {
+  return ThisRequest(call) ? MakeString(call.ctx, value) : nullptr;
+}
+JSValueRef RequestCache(Call& call) {
+  return RequestFixedString(call, "default");
+}
+JSValueRef RequestRedirect(Call& call) {
+  return RequestFixedString(call, "follow");
+}
+JSValueRef RequestIntegrity(Call& call) {
+  return RequestFixedString(call, "");
+}
+JSValueRef RequestDestination(Call& call) {
+  return RequestFixedString(call, "");
+}
+JSValueRef RequestDuplex(Call& call) {
+  return RequestFixedString(call, "half");
+}
+
+// --- FetchLaterResult
+// -----------------------------------------------------------
+
+// Fetch: FetchLaterResult activated getter: reads the flag the IPC layer
+// sets, each time.
+JSValueRef Activated(Call& call) {
+  auto* r = call.This<FetchLaterResultWrappable>();
+  return r ? JSValueMakeBoolean(call.ctx, r->result.activated()) : nullptr;
+}
+
+// --- Window operations
+// ----------------------------------------------------------
+
+// Fetch: fetchLater(input, init): conversions here; steps 1-9 and the
+// browser's steps through the delegate.
+JSValueRef FetchLater(Call& call) {
+  if (!call.RequireArgs(1, "fetchLater"))
+    return nullptr;
+  std::optional<RequestInfo> input;
+  if (!ToRequestInfo(call, call.arg(0), &input))
+    return nullptr;
+  DeferredRequestInit init;
+  std::optional<RetryOptionsInit> retry;
+  if (!ToRequestInit(call, call.arg(1), /*deferred=*/true, &init, &retry)) {
+    return nullptr;
+  }
+  JsResult<FetchLaterResult> result =
+      call.realm->delegate()->FetchLater(*input, init, retry);
+  // Step 2 throws the signal's abort reason: Realm::ToJs gives back the JS
+  // value script aborted with.
+  if (!result.ok())
+    return call.Throw(result.error());
+  return call.realm->Wrap(
+      std::make_unique<FetchLaterResultWrappable>(*std::move(result)),
+      "FetchLaterResult");
+}
+
+// Fetch: fetch(input, init), prototype: the promise resolves with undefined
+// once the browser has taken the request (no Response is exposed).
+JSValueRef Fetch(Call& call) {
+  JSObjectRef resolve = nullptr, reject = nullptr;
+  JSObjectRef promise =
+      JSObjectMakeDeferredPromise(call.ctx, &resolve, &reject, call.exception);
+  if (!promise)
+    return nullptr;
+  // WebIDL: a promise-returning operation rejects instead of throwing.
+  JSValueRef error = nullptr;
+  Call inner = call;
+  inner.exception = &error;
+  std::optional<RequestInfo> input;
+  DeferredRequestInit init;
+  std::optional<RetryOptionsInit> retry;
+  if (inner.RequireArgs(1, "fetch") &&
+      ToRequestInfo(inner, call.arg(0), &input) &&
+      ToRequestInit(inner, call.arg(1), /*deferred=*/false, &init, &retry)) {
+    JsStatus status = call.realm->delegate()->Fetch(*input, init, retry);
+    if (!status.ok())
+      error = call.realm->ToJs(status.error());
+  }
+  JSValueRef arg = error ? error : JSValueMakeUndefined(call.ctx);
+  JSObjectCallAsFunction(call.ctx, error ? reject : resolve, nullptr, 1, &arg,
+                         nullptr);
+  return promise;
+}
+
+}  // namespace
+
+void InstallFetchBindings(Realm& realm) {
+  realm.DefineInterface({
+      .name = "Request",
+      .constructor = Native<RequestConstructor>,
+      .length = 1,
+      .attributes = {{"method", Native<RequestMethod>},
+                     {"url", Native<RequestUrl>},
+                     {"headers", Native<RequestHeaders>},
+                     {"destination", Native<RequestDestination>},
+                     {"referrer", Native<RequestReferrerGetter>},
+                     {"referrerPolicy", Native<RequestReferrerPolicy>},
+                     {"mode", Native<RequestModeGetter>},
+                     {"credentials", Native<RequestCredentials>},
+                     {"cache", Native<RequestCache>},
+                     {"redirect", Native<RequestRedirect>},
+                     {"integrity", Native<RequestIntegrity>},
+                     {"keepalive", Native<RequestKeepalive>},
+                     {"signal", Native<RequestSignal>},
+                     {"duplex", Native<RequestDuplex>}},
+  });
+  realm.DefineInterface({
+      .name = "FetchLaterResult",
+      .attributes = {{"activated", Native<Activated>}},
+  });
+  realm.InstallFunction("fetchLater", Native<FetchLater>, 1);
+  realm.InstallFunction("fetch", Native<Fetch>, 1);
+}
+
+}  // namespace fetch_later::renderer::script
