@@ -352,6 +352,8 @@
                   false, true, false, undefined);
     }
   }
+  // WebIDL: an operation called with an undefined `this` on a [Global]
+  // interface's member (a bare addEventListener()) uses the global object.
   class EventTarget {
     constructor() {}
     addEventListener(type, callback, options = undefined) {
@@ -376,7 +378,7 @@
           signal = s;
         }
       }
-      addListener(this, type, callback, capture, once, passive, signal);
+      addListener(this ?? global, type, callback, capture, once, passive, signal);
     }
     removeEventListener(type, callback, options = undefined) {
       if (arguments.length < 2) {
@@ -384,10 +386,11 @@
       }
       type = `${type}`;
       const {capture} = flattenOptions(options);
-      const list = listenersOf(this);
+      const target = this ?? global;
+      const list = listenersOf(target);
       for (const l of list) {
         if (l.type === type && l.callback === callback && l.capture === capture) {
-          removeListener(this, l);
+          removeListener(target, l);
           return;
         }
       }
@@ -401,7 +404,7 @@
         throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
       }
       s.trusted = false;
-      return dispatch(this, event);
+      return dispatch(this ?? global, event);
     }
   }
   registerClass('EventTarget', EventTarget);
@@ -474,16 +477,17 @@
     const handlers = new WeakMapCtor();
     defineProperty(proto, name, {
       enumerable: true, configurable: true,
-      get() { const h = handlers.get(this); return h ? h.value : null; },
+      get() { const h = handlers.get(this ?? global); return h ? h.value : null; },
       set(value) {
+        const target = this ?? global;
         const handler = (typeof value === 'function' || (typeof value === 'object' && value !== null))
             ? value : null;
-        let h = handlers.get(this);
+        let h = handlers.get(target);
         if (h === undefined) {
           h = {value: null};
-          handlers.set(this, h);
+          handlers.set(target, h);
           // HTML: the handler's listener is added when first set.
-          addListener(this, type, function (event) {
+          addListener(target, type, function (event) {
             if (typeof h.value !== 'function') return;
             const r = apply(h.value, this, [event]);
             if (r === false) event.preventDefault();

@@ -50,6 +50,25 @@ JSClassRef WrapperClass() {
   return wrapper_class;
 }
 
+// One JSClass per interface, inheriting WrapperClass(): JSC answers
+// @@toStringTag of an API object with its class name ("[object Headers]").
+JSClassRef InterfaceClass(absl::string_view interface_name) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* classes = new absl::flat_hash_map<std::string, JSClassRef>;
+  absl::MutexLock lock(&mu);
+  auto it = classes->find(interface_name);
+  if (it != classes->end())
+    return it->second;
+  std::string* name = new std::string(interface_name);  // Lives forever.
+  JSClassDefinition definition = kJSClassDefinitionEmpty;
+  definition.className = name->c_str();
+  definition.attributes = kJSClassAttributeNoAutomaticPrototype;
+  definition.parentClass = WrapperClass();
+  JSClassRef created = JSClassCreate(&definition);
+  (*classes)[*name] = created;
+  return created;
+}
+
 Realm* RealmFromContext(JSContextRef ctx) {
   RealmMap& realms = Realms();
   absl::MutexLock lock(&realms.mu);
@@ -245,7 +264,8 @@ JSObjectRef Realm::Prototype(absl::string_view interface_name) const {
 
 JSObjectRef Realm::Wrap(std::unique_ptr<ScriptWrappable> object,
                         absl::string_view interface_name) {
-  JSObjectRef wrapper = JSObjectMake(ctx_, WrapperClass(), object.release());
+  JSObjectRef wrapper =
+      JSObjectMake(ctx_, InterfaceClass(interface_name), object.release());
   JSObjectRef proto = Prototype(interface_name);
   if (proto)
     JSObjectSetPrototype(ctx_, wrapper, proto);

@@ -349,11 +349,13 @@ std::optional<std::string> BufferSourceBytes(Call& call, JSValueRef value) {
     return bytes ? std::string(bytes, length) : std::string();
   }
   if (type != kJSTypedArrayTypeNone) {
-    // JSObjectGetTypedArrayBytesPtr points at the view's first byte.
+    // JSObjectGetTypedArrayBytesPtr points at the buffer's start: add the
+    // view's byteOffset.
     auto* bytes = static_cast<const char*>(
         JSObjectGetTypedArrayBytesPtr(ctx, object, nullptr));
+    size_t offset = JSObjectGetTypedArrayByteOffset(ctx, object, nullptr);
     size_t length = JSObjectGetTypedArrayByteLength(ctx, object, nullptr);
-    return bytes ? std::string(bytes, length) : std::string();
+    return bytes ? std::string(bytes + offset, length) : std::string();
   }
   // A DataView: the prelude gives a Uint8Array over the same bytes.
   JSValueRef ignored = nullptr;
