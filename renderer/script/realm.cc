@@ -54,18 +54,20 @@ JSClassRef WrapperClass() {
 // @@toStringTag of an API object with its class name ("[object Headers]").
 JSClassRef InterfaceClass(absl::string_view interface_name) {
   static absl::Mutex mu(absl::kConstInit);
-  static auto* classes = new absl::flat_hash_map<std::string, JSClassRef>;
+  // Process-lifetime: JSC keeps the class name pointer.
+  static auto* classes = new absl::flat_hash_map<
+      std::string, std::pair<std::unique_ptr<std::string>, JSClassRef>>;
   absl::MutexLock lock(&mu);
   auto it = classes->find(interface_name);
   if (it != classes->end())
-    return it->second;
-  std::string* name = new std::string(interface_name);  // Lives forever.
+    return it->second.second;
+  auto name = std::make_unique<std::string>(interface_name);
   JSClassDefinition definition = kJSClassDefinitionEmpty;
   definition.className = name->c_str();
   definition.attributes = kJSClassAttributeNoAutomaticPrototype;
   definition.parentClass = WrapperClass();
   JSClassRef created = JSClassCreate(&definition);
-  (*classes)[*name] = created;
+  (*classes)[std::string(interface_name)] = {std::move(name), created};
   return created;
 }
 
