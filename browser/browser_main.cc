@@ -39,6 +39,11 @@
 #include "net/https_network_stage.h"
 
 ABSL_FLAG(int,
+          script_time_limit_ms,
+          2000,
+          "Renderers stop a page script task that runs longer than this "
+          "(the script watchdog).");
+ABSL_FLAG(int,
           internals_port,
           0,
           "Loopback port of the internals page (0: any free port); its URL, "
@@ -194,7 +199,10 @@ int Main(int argc, char** argv) {
     return 2;
   }
   launcher = std::make_unique<RendererProcessLauncher>(
-      renderer_binary, (*server)->renderer_address());
+      renderer_binary, (*server)->renderer_address(),
+      std::vector<std::string>{
+          absl::StrCat("--script_time_limit_ms=",
+                       absl::GetFlag(FLAGS_script_time_limit_ms))});
 
   // The internals page (loopback only, behind a random token).
   InternalsPageServer::Options internals_options;

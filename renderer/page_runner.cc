@@ -1,5 +1,8 @@
 #include "renderer/page_runner.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "renderer/renderer_connection.h"
 
@@ -52,9 +55,183 @@ AbortController& PageRunner::Controller(const std::string& document_token,
   return *controller;
 }
 
+// The document's window as script sees it: fetchLater()/fetch() go through the
+// renderer's stub for this document; the settings object and policy are what
+// the browser committed.
+class PageRunner::DocumentDelegate : public ScriptDelegate {
+ public:
+  DocumentDelegate(RendererConnection* connection,
+                   std::string token,
+                   ClientContext client)
+      : connection_(connection),
+        token_(std::move(token)),
+        last_client_(std::move(client)) {}
+
+  JsResult<FetchLaterResult> FetchLater(
+      const RequestInfo& input,
+      const DeferredRequestInit& init,
+      const std::optional<RetryOptionsInit>& retry) override {
+    return connection_->FetchLater(token_, input, init, retry);
+  }
+  JsStatus Fetch(const RequestInfo& input,
+                 const RequestInit& init,
+                 const std::optional<RetryOptionsInit>& retry) override {
+    return connection_->Fetch(token_, input, init, retry);
+  }
+  ClientContext Client() override {
+    if (std::optional<ClientContext> client = connection_->Document(token_)) {
+      last_client_ = *client;
+      return *client;
+    }
+    // Destroyed meanwhile: whatever script still runs sees a document that is
+    // not fully active (fetchLater() step 6 then throws).
+    ClientContext gone = last_client_;
+    gone.fully_active = false;
+    return gone;
+  }
+  std::vector<std::string> AllowedFeatures() override {
+    auto committed = connection_->Committed(token_);
+    return committed ? committed->allowed_features : std::vector<std::string>{};
+  }
+
+ private:
+  RendererConnection* const connection_;  // Not owned.
+  const std::string token_;
+  ClientContext last_client_;
+};
+
+PageRunner::PageRunner(RendererConnection* connection,
+                       ScriptEngineOptions script_options)
+    : connection_(connection), script_options_(script_options) {}
+
+PageRunner::~PageRunner() {
+  // Realms before the engine that owns their heap.
+  scripts_.clear();
+  engine_.reset();
+}
+
+void PageRunner::ForgetDocument(const std::string& document_token) {
+  scripts_.erase(document_token);
+  absl::erase_if(controllers_, [&](const auto& entry) {
+    return entry.first.first == document_token;
+  });
+}
+
+DocumentScript* PageRunner::Script(const std::string& document_token,
+                                   double page_time_ms,
+                                   bool create,
+                                   std::string* error) {
+  auto it = scripts_.find(document_token);
+  if (it != scripts_.end())
+    return it->second.script.get();
+  if (!create)
+    return nullptr;
+  std::optional<ClientContext> client = connection_->Document(document_token);
+  auto committed = connection_->Committed(document_token);
+  if (!client || !committed) {
+    *error = "the document is not hosted by this renderer";
+    return nullptr;
+  }
+  if (engine_ == nullptr)
+    engine_ = std::make_unique<ScriptEngine>(script_options_);
+  ScriptedDocument& scripted = scripts_[document_token];
+  scripted.delegate =
+      std::make_unique<DocumentDelegate>(connection_, document_token, *client);
+  DocumentScriptOptions options;
+  options.hidden = committed->hidden;
+  options.now_ms = page_time_ms;
+  scripted.script = std::make_unique<DocumentScript>(
+      engine_.get(), scripted.delegate.get(), options);
+  return scripted.script.get();
+}
+
+namespace {
+
+ipc::JsOutcome OutcomeForScriptError(const ScriptError& error) {
+  if (error.terminated)
+    return ipc::JS_TERMINATED;
+  if (error.name == "TypeError")
+    return ipc::JS_TYPE_ERROR;
+  if (error.name == "RangeError")
+    return ipc::JS_RANGE_ERROR;
+  if (error.name == "AbortError")
+    return ipc::JS_ABORT_ERROR;
+  if (error.name == "QuotaExceededError")
+    return ipc::JS_QUOTA_EXCEEDED_ERROR;
+  return ipc::JS_OTHER_ERROR;
+}
+
+// Appends what a script task did to the step's result; the first uncaught
+// exception decides the outcome.
+void Append(const ScriptRunResult& run, ipc::StepResult& result) {
+  for (const ScriptError& error : run.errors) {
+    if (result.errors_size() == 0) {
+      result.set_outcome(OutcomeForScriptError(error));
+      result.set_message(error.ToString());
+      if (error.quota)
+        result.set_quota(*error.quota);
+      if (error.requested)
+        result.set_requested(*error.requested);
+    }
+    ipc::ScriptError* out = result.add_errors();
+    out->set_name(error.name);
+    out->set_message(error.message);
+    out->set_source_url(error.source_url);
+    out->set_line(static_cast<uint32_t>(std::max(0, error.line)));
+    out->set_column(static_cast<uint32_t>(std::max(0, error.column)));
+    out->set_terminated(error.terminated);
+  }
+  for (const std::string& line : run.console)
+    result.add_console(line);
+}
+
+}  // namespace
+
+ipc::StepResult PageRunner::RunScriptStep(const ipc::RunPageStep& step) {
+  ipc::StepResult result;
+  result.set_outcome(ipc::JS_OK);
+  const ipc::PageStep& page_step = step.step();
+  const double now = page_step.page_time_ms();
+  std::string error;
+  // Lifecycle events and timers concern only documents that ran script.
+  DocumentScript* script =
+      Script(step.document_token(), now, page_step.has_run_script(), &error);
+  if (script == nullptr) {
+    if (!error.empty()) {
+      result.set_outcome(ipc::JS_OTHER_ERROR);
+      result.set_message(error);
+    }
+    return result;
+  }
+  // Timers that came due before this task run first (the page clock moved).
+  Append(script->AdvanceTime(now), result);
+  if (page_step.has_run_script()) {
+    Append(script->RunClassicScript(page_step.run_script().source(),
+                                    page_step.run_script().source_url()),
+           result);
+  } else if (page_step.has_lifecycle()) {
+    for (const ipc::LifecycleEvent& event : page_step.lifecycle().events()) {
+      if (event.has_page_transition()) {
+        Append(script->FirePageTransitionEvent(event.page_transition(),
+                                               event.persisted()),
+               result);
+      } else {
+        Append(script->UpdateVisibilityState(event.visibility_hidden()),
+               result);
+      }
+    }
+  }
+  if (std::optional<double> next = script->NextTimerDue())
+    result.set_next_timer_ms(*next);
+  return result;
+}
+
 ipc::StepResult PageRunner::Run(const ipc::RunPageStep& step) {
   ipc::StepResult result;
-  if (step.step().has_fetch_later()) {
+  if (step.step().has_run_script() || step.step().has_lifecycle() ||
+      step.step().run_timers()) {
+    result = RunScriptStep(step);
+  } else if (step.step().has_fetch_later()) {
     result = RunFetchLater(step.document_token(), step.step().fetch_later());
   } else if (step.step().step_case() == ipc::PageStep::kAbortSignal) {
     Controller(step.document_token(), step.step().abort_signal()).Abort();

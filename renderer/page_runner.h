@@ -1,8 +1,10 @@
 // PageRunner: runs the page steps the browser hands a renderer (ipc
-// RunPageStep) the way page script would: it builds the arguments a script
-// passes to fetchLater() (a body of the given kind and size, headers, the
-// signal of a named AbortController of the document) and calls the renderer's
-// fetchLater() stub; an abort step calls abort() on the named controller.
+// RunPageStep). A fetchLater step builds the arguments a script would pass (a
+// body of the given kind and size, headers, the signal of a named
+// AbortController of the document) and calls the renderer's fetchLater() stub;
+// an abort step calls abort() on the named controller. Script steps run real
+// JavaScript in the document's realm (renderer/script), and lifecycle and
+// timer steps fire its events and timers.
 //
 // Owned by RendererConnection and used only on its page task thread (like
 // Blink's main thread), so it needs no lock.
@@ -16,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "ipc/deferred_fetch.pb.h"
 #include "renderer/request.h"
+#include "renderer/script/document_script.h"
 
 namespace fetch_later::renderer {
 
@@ -33,20 +36,40 @@ ipc::JsOutcome OutcomeFor(const JsError& error);
 class PageRunner {
  public:
   // `connection` must outlive the runner.
-  explicit PageRunner(RendererConnection* connection)
-      : connection_(connection) {}
+  explicit PageRunner(RendererConnection* connection,
+                      ScriptEngineOptions script_options = {});
+  ~PageRunner();
   PageRunner(const PageRunner&) = delete;
   PageRunner& operator=(const PageRunner&) = delete;
 
   ipc::StepResult Run(const ipc::RunPageStep& step);
+  // The document was destroyed: drops its realm, timers and controllers.
+  void ForgetDocument(const std::string& document_token);
 
  private:
+  class DocumentDelegate;
+  struct ScriptedDocument {
+    std::unique_ptr<DocumentDelegate> delegate;
+    std::unique_ptr<DocumentScript> script;
+  };
+
+  // The document's realm, created on its first script; null (with the reason
+  // in `error`) for a document this renderer does not host.
+  DocumentScript* Script(const std::string& document_token,
+                         double page_time_ms,
+                         bool create,
+                         std::string* error);
+  ipc::StepResult RunScriptStep(const ipc::RunPageStep& step);
   ipc::StepResult RunFetchLater(const std::string& document_token,
                                 const ipc::PageFetchLater& call);
   AbortController& Controller(const std::string& document_token,
                               const std::string& name);
 
   RendererConnection* const connection_;  // Not owned.
+  const ScriptEngineOptions script_options_;
+  // Created with the first script (one JS heap per renderer process).
+  std::unique_ptr<ScriptEngine> engine_;
+  absl::flat_hash_map<std::string, ScriptedDocument> scripts_;
   // The documents' named AbortControllers: (document token, name) ->
   // controller.
   absl::flat_hash_map<std::pair<std::string, std::string>,

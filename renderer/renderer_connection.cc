@@ -1,7 +1,9 @@
 #include "renderer/renderer_connection.h"
 
+#include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "net/origin.h"
 #include "net/referrer.h"
@@ -18,7 +20,8 @@ constexpr uint64_t kMaxDeferredRequestLength = 64 * 1024;
 
 absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
     const std::string& address,
-    const std::string& launch_token) {
+    const std::string& launch_token,
+    ScriptEngineOptions script_options) {
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -26,7 +29,7 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
     return absl::UnavailableError(absl::StrCat("cannot connect to ", address));
   }
   std::unique_ptr<RendererConnection> connection(
-      new RendererConnection(std::move(channel), launch_token));
+      new RendererConnection(std::move(channel), launch_token, script_options));
   connection->events_thread_ =
       std::thread([c = connection.get()] { c->ReadEvents(); });
   connection->task_thread_ =
@@ -35,12 +38,13 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
 }
 
 RendererConnection::RendererConnection(std::shared_ptr<grpc::Channel> channel,
-                                       std::string launch_token)
+                                       std::string launch_token,
+                                       ScriptEngineOptions script_options)
     : launch_token_(std::move(launch_token)),
       channel_(std::move(channel)),
       stub_(ipc::DeferredFetchHost::NewStub(channel_)),
       events_context_(NewContext()),
-      page_runner_(std::make_unique<PageRunner>(this)) {}
+      page_runner_(std::make_unique<PageRunner>(this, script_options)) {}
 
 RendererConnection::~RendererConnection() {
   {
@@ -56,7 +60,7 @@ RendererConnection::~RendererConnection() {
 
 void RendererConnection::RunPageTasks() {
   while (true) {
-    ipc::RunPageStep task;
+    PageTask task;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -64,15 +68,21 @@ void RendererConnection::RunPageTasks() {
       };
       mu_.Await(absl::Condition(&ready));
       if (stopping_)
-        return;
+        break;
       task = std::move(page_tasks_.front());
       page_tasks_.pop_front();
     }
-    ipc::StepResult result = page_runner_->Run(task);
+    if (!task.step) {
+      page_runner_->ForgetDocument(task.destroyed_document);
+      continue;
+    }
+    ipc::StepResult result = page_runner_->Run(*task.step);
     ipc::Empty ignored;
     auto context = NewContext();
     stub_->ReportStepResult(context.get(), result, &ignored);
   }
+  // Script state lives and dies on this thread.
+  page_runner_.reset();
 }
 
 std::unique_ptr<grpc::ClientContext> RendererConnection::NewContext() const {
@@ -100,6 +110,11 @@ void RendererConnection::ReadEvents() {
         context.origin = net::Origin::CreateOpaque();
       documents_.insert_or_assign(committed.document_token(),
                                   std::move(context));
+      committed_.insert_or_assign(
+          committed.document_token(),
+          CommittedDocument{committed.hidden(),
+                            {committed.allowed_features().begin(),
+                             committed.allowed_features().end()}});
     } else if (event.has_document_state_changed()) {
       const ipc::DocumentStateChanged& state = event.document_state_changed();
       auto it = documents_.find(state.document_token());
@@ -107,6 +122,8 @@ void RendererConnection::ReadEvents() {
         continue;
       if (state.destroyed()) {
         documents_.erase(it);
+        committed_.erase(state.document_token());
+        page_tasks_.push_back(PageTask{std::nullopt, state.document_token()});
         absl::erase_if(pending_, [&](const auto& entry) {
           return entry.first.first == state.document_token();
         });
@@ -114,7 +131,7 @@ void RendererConnection::ReadEvents() {
         it->second.fully_active = state.fully_active();
       }
     } else if (event.has_run_page_step()) {
-      page_tasks_.push_back(event.run_page_step());
+      page_tasks_.push_back(PageTask{event.run_page_step(), ""});
     } else if (event.has_activated()) {
       auto it = pending_.find(
           {event.activated().document_token(), event.activated().client_id()});
@@ -151,6 +168,15 @@ std::optional<ClientContext> RendererConnection::Document(
   return it->second;
 }
 
+std::optional<RendererConnection::CommittedDocument>
+RendererConnection::Committed(const std::string& token) {
+  absl::MutexLock lock(&mu_);
+  auto it = committed_.find(token);
+  if (it == committed_.end())
+    return std::nullopt;
+  return it->second;
+}
+
 bool RendererConnection::WaitForActivated(const FetchLaterResult& result,
                                           absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
@@ -183,6 +209,37 @@ JsResult<FetchLaterResult> RendererConnection::FetchLater(
     const std::optional<RequestInfo>& input,
     const DeferredRequestInit& init,
     const std::optional<RetryOptionsInit>& retry) {
+  return QueueDeferredFetch(document_token, input, init, retry,
+                            /*send_now=*/false);
+}
+
+JsStatus RendererConnection::Fetch(
+    const std::string& document_token,
+    const RequestInfo& input,
+    const RequestInit& init,
+    const std::optional<RetryOptionsInit>& retry) {
+  DeferredRequestInit deferred;
+  static_cast<RequestInit&>(deferred) = init;
+  deferred.activate_after = 0;
+  JsResult<FetchLaterResult> queued =
+      QueueDeferredFetch(document_token, input, deferred, retry,
+                         /*send_now=*/true);
+  if (!queued.ok()) {
+    // The shared steps name fetchLater(); the caller called fetch().
+    JsError error = queued.error();
+    if (absl::StartsWith(error.message, "fetchLater:"))
+      error.message.replace(0, strlen("fetchLater"), "fetch");
+    return error;
+  }
+  return JsStatus();
+}
+
+JsResult<FetchLaterResult> RendererConnection::QueueDeferredFetch(
+    const std::string& document_token,
+    const std::optional<RequestInfo>& input,
+    const DeferredRequestInit& init,
+    const std::optional<RetryOptionsInit>& retry,
+    bool send_now) {
   std::optional<ClientContext> client = Document(document_token);
   if (!client)
     return MakeTypeError(
@@ -243,6 +300,7 @@ JsResult<FetchLaterResult> RendererConnection::FetchLater(
   if (validated->activate_after_ms)
     message.set_activate_after_ms(*validated->activate_after_ms);
   message.set_total_request_length(requested);
+  message.set_send_now(send_now);
   if (retry) {
     ipc::RetryOptions* r = message.mutable_retry_options();
     r->set_max_attempts(retry->max_attempts);

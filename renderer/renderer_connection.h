@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -37,17 +38,6 @@
 
 namespace fetch_later::renderer {
 
-// `RequestInit.retryOptions` (fetch-retry explainer), as script passes it.
-struct RetryOptionsInit {
-  uint32_t max_attempts = 0;  // required; [EnforceRange] unsigned short
-  std::optional<uint64_t> initial_delay_ms;
-  std::optional<double> backoff_factor;
-  std::optional<uint64_t> max_age_ms;
-  bool retry_after_unload = false;
-  bool retry_non_idempotent = false;
-  bool retry_only_if_server_unreached = false;
-};
-
 class RendererConnection {
  public:
   // Connects to the browser's renderer socket (`address`, e.g.
@@ -55,7 +45,8 @@ class RendererConnection {
   // `launch_token`.
   static absl::StatusOr<std::unique_ptr<RendererConnection>> Connect(
       const std::string& address,
-      const std::string& launch_token);
+      const std::string& launch_token,
+      ScriptEngineOptions script_options = {});
   ~RendererConnection();
   RendererConnection(const RendererConnection&) = delete;
   RendererConnection& operator=(const RendererConnection&) = delete;
@@ -66,6 +57,12 @@ class RendererConnection {
   // The document's settings object as this renderer knows it; nullopt if not
   // hosted here.
   std::optional<ClientContext> Document(const std::string& document_token);
+  // What the browser said of the document when it committed it.
+  struct CommittedDocument {
+    bool hidden = false;                        // visibilityState "hidden"
+    std::vector<std::string> allowed_features;  // Permissions Policy
+  };
+  std::optional<CommittedDocument> Committed(const std::string& document_token);
   // Waits until the activation of `result` (or `timeout`); returns `activated`.
   bool WaitForActivated(const FetchLaterResult& result, absl::Duration timeout);
 
@@ -76,17 +73,31 @@ class RendererConnection {
       const DeferredRequestInit& init,
       const std::optional<RetryOptionsInit>& retry = {});
 
+  // fetch(input, init) with keepalive semantics: the browser sends it now (see
+  // FetchLaterRequest.send_now). OK once the browser has accepted it.
+  JsStatus Fetch(const std::string& document_token,
+                 const RequestInfo& input,
+                 const RequestInit& init,
+                 const std::optional<RetryOptionsInit>& retry = {});
+
   // Whether the browser cut this renderer off (or the connection ended).
   bool disconnected();
 
  private:
   RendererConnection(std::shared_ptr<grpc::Channel> channel,
-                     std::string launch_token);
+                     std::string launch_token,
+                     ScriptEngineOptions script_options);
   void ReadEvents();
   // The page task thread (Blink's main thread here): runs page steps in order.
   void RunPageTasks();
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   JsError QuotaExceeded(uint64_t quota, uint64_t requested) const;
+  JsResult<FetchLaterResult> QueueDeferredFetch(
+      const std::string& document_token,
+      const std::optional<RequestInfo>& input,
+      const DeferredRequestInit& init,
+      const std::optional<RetryOptionsInit>& retry,
+      bool send_now);
 
   const std::string launch_token_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -99,6 +110,8 @@ class RendererConnection {
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ClientContext> documents_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, CommittedDocument> committed_
       ABSL_GUARDED_BY(mu_);
   // A queued fetchLater() call: its result's activated flag, and the Request's
   // signal (a dependent signal is held only weakly by its source, so the
@@ -113,7 +126,13 @@ class RendererConnection {
   uint64_t next_client_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool disconnected_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::deque<ipc::RunPageStep> page_tasks_ ABSL_GUARDED_BY(mu_);
+  // The page task thread's queue: a page step, or a destroyed document whose
+  // script state the thread must drop (it owns that state).
+  struct PageTask {
+    std::optional<ipc::RunPageStep> step;
+    std::string destroyed_document;
+  };
+  std::deque<PageTask> page_tasks_ ABSL_GUARDED_BY(mu_);
   // Bumped on every activation event (WaitForActivated waits on it).
   uint64_t activations_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -20,6 +20,10 @@ ABSL_FLAG(std::string,
           "",
           "The browser's renderer socket (gRPC target).");
 ABSL_FLAG(std::string, site, "", "The site this renderer hosts (for logs).");
+ABSL_FLAG(int,
+          script_time_limit_ms,
+          2000,
+          "The script watchdog: a page script task running longer is stopped.");
 
 namespace {
 volatile sig_atomic_t g_stop = 0;
@@ -38,8 +42,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "renderer: no launch token on stdin\n");
     return 2;
   }
+  fetch_later::renderer::ScriptEngineOptions script_options;
+  script_options.time_limit =
+      absl::Milliseconds(absl::GetFlag(FLAGS_script_time_limit_ms));
   auto connection = fetch_later::renderer::RendererConnection::Connect(
-      absl::GetFlag(FLAGS_browser), token);
+      absl::GetFlag(FLAGS_browser), token, script_options);
   if (!connection.ok()) {
     std::fprintf(stderr, "renderer %s: %s\n", absl::GetFlag(FLAGS_site).c_str(),
                  connection.status().ToString().c_str());

@@ -406,6 +406,17 @@ struct DeferredRequestInit : RequestInit {
   std::optional<double> activate_after;
 };
 
+// `RequestInit.retryOptions` (fetch-retry explainer), as script passes it.
+struct RetryOptionsInit {
+  uint32_t max_attempts = 0;  // required; [EnforceRange] unsigned short
+  std::optional<uint64_t> initial_delay_ms;
+  std::optional<double> backoff_factor;
+  std::optional<uint64_t> max_age_ms;
+  bool retry_after_unload = false;
+  bool retry_non_idempotent = false;
+  bool retry_only_if_server_unreached = false;
+};
+
 // A Request object: its "request" plus its "headers" and "signal". Created by
 // ConstructRequest(); a value (copies share the signal, as JS references to
 // one Request object would).

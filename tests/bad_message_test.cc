@@ -420,6 +420,18 @@ std::vector<ForgedCase> ForgedCases() {
                 std::numeric_limits<double>::quiet_NaN());
           },
           "retry_options.backoff_factor: not finite"),
+      // ---- fetch(): sent at once, so only with a 0 ms activateAfter.
+      ForgeConsistent(
+          "SendNowWithoutActivateAfter",
+          [](ipc::FetchLaterRequest& m) { m.set_send_now(true); },
+          "send_now: a fetch() must have activate_after_ms 0"),
+      ForgeConsistent(
+          "SendNowWithActivateAfter",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_send_now(true);
+            m.set_activate_after_ms(60000);
+          },
+          "send_now: a fetch() must have activate_after_ms 0"),
       // ---- Ids: unique within the document while pending.
       ForgeConsistent(
           "ReusedClientIdInSameDocument",

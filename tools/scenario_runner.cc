@@ -179,6 +179,9 @@ class Run {
   // Frames of pages in the bfcache, restored by restoreFromBfcache.
   std::vector<std::map<std::string, Frame>> bfcache_;
   std::map<std::string, std::string> signals_;  // signal name -> document token
+  // Every document the run committed (token -> frame id), kept after the frame
+  // is gone: reports about a closing tab's documents arrive after it closed.
+  std::map<std::string, std::string> frame_ids_;
   std::vector<StepResult> results_;
   std::vector<std::string> failures_;
   // (wall time, virtual ms) at each advanceTime, to date arrivals in virtual
@@ -232,6 +235,7 @@ absl::Status Run::Commit(const std::string& id,
                          const std::string& url) {
   frames_[id] = Frame{frame.navigable_id(), frame.document_token(), parent, url,
                       frame.site()};
+  frame_ids_[frame.document_token()] = id;
   Say(absl::StrCat("  frame ", id, ": ", url, "  (renderer ", frame.site(),
                    ")"));
   return absl::OkStatus();
@@ -317,17 +321,8 @@ StepResult& Run::ResultFor(int index) {
 }
 
 std::string Run::FrameIdFor(const std::string& token) const {
-  for (const auto& [id, frame] : frames_) {
-    if (frame.document_token == token)
-      return id;
-  }
-  for (const auto& page : bfcache_) {
-    for (const auto& [id, frame] : page) {
-      if (frame.document_token == token)
-        return id;
-    }
-  }
-  return "?";
+  auto it = frame_ids_.find(token);
+  return it == frame_ids_.end() ? "?" : it->second;
 }
 
 void Run::TakeScriptReports(int index, const Step& step) {
