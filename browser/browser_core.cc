@@ -277,6 +277,15 @@ absl::StatusOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       ValidateFetchLaterRequest(message, *hosted->second);
   if (!validated.ok())
     return validated.status();
+  // fetchLater() and retryOptions are [SecureContext]: a renderer cannot reach
+  // them from any other document.
+  if (!hosted->second->secure_context &&
+      (!message.send_now() || message.has_retry_options())) {
+    return absl::InvalidArgumentError(
+        message.send_now()
+            ? "retry_options: [SecureContext], the document is not one"
+            : "document_token: fetchLater() from a non-secure context");
+  }
   if (message.send_now() && validated->activate_after != absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "send_now: a fetch() must have activate_after_ms 0");
@@ -767,7 +776,7 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
         created_host = host;
       }
       auto facts = std::make_shared<ClientFacts>(
-          ClientFacts{*change.origin, std::nullopt});
+          ClientFacts{*change.origin, std::nullopt, change.secure_context});
       // "client" as a referrer source: the document's URL, unless its origin
       // is opaque. Stripped once here rather than on every call.
       if (!change.origin->opaque())
@@ -781,6 +790,7 @@ void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
       committed->set_url(change.url->Serialize());
       committed->set_origin(change.origin->Serialize());
       committed->set_hidden(change.hidden);
+      committed->set_secure_context(change.secure_context);
       for (const std::string& feature : change.allowed_features)
         committed->add_allowed_features(feature);
       host->PushEvent(std::move(event));

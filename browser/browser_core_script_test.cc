@@ -396,5 +396,53 @@ TEST_F(BrowserCoreScriptTest, ANonsenseTimerTimeIsABadMessage) {
   EXPECT_EQ(Renderer(0).answers().size(), 2u);
 }
 
+// HTML "is a secure context", decided by the browser: the document's URL and
+// every ancestor's are potentially trustworthy. The renderer is told (so
+// fetchLater() is not exposed) and the browser holds every renderer to it:
+// fetchLater() or retryOptions from another document is a bad message, while
+// fetch() without retryOptions is allowed.
+TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
+  CommittedFrame insecure = Navigate("http://a.test/");
+  Iframe(insecure, "https://b.test/");
+  absl::SleepFor(absl::Milliseconds(100));  // the fakes read events async
+  ASSERT_EQ(Renderer(0).committed().size(), 1u);
+  EXPECT_FALSE(Renderer(0).committed()[0].secure_context());
+  ASSERT_EQ(Renderer(1).committed().size(), 1u);
+  EXPECT_FALSE(Renderer(1).committed()[0].secure_context());  // ancestor
+
+  RendererHost* host = core_->AuthenticateRenderer(insecure.renderer_token);
+  ASSERT_NE(host, nullptr);
+  auto message = [&](uint64_t client_id) {
+    ipc::FetchLaterRequest m;
+    m.set_document_token(insecure.document_token);
+    m.set_method("GET");
+    m.set_url("https://c.test/beacon");
+    m.set_total_request_length(m.url().size());
+    m.set_client_id(client_id);
+    return m;
+  };
+  absl::StatusOr<ipc::FetchLaterResponse> later =
+      core_->FetchLater(*host, message(1));
+  EXPECT_EQ(later.status().message(),
+            "document_token: fetchLater() from a non-secure context");
+  ipc::FetchLaterRequest fetch = message(2);
+  fetch.set_send_now(true);
+  fetch.set_activate_after_ms(0);
+  fetch.mutable_retry_options()->set_max_attempts(1);
+  EXPECT_EQ(core_->FetchLater(*host, fetch).status().message(),
+            "retry_options: [SecureContext], the document is not one");
+  fetch.clear_retry_options();
+  absl::StatusOr<ipc::FetchLaterResponse> sent =
+      core_->FetchLater(*host, fetch);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->outcome(), ipc::QUEUED);
+  EXPECT_EQ(network_.sent().size(), 1u);  // fetch(): sent before the answer
+
+  Navigate("https://a.test/");  // another site: a third renderer
+  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_EQ(Renderer(2).committed().size(), 1u);
+  EXPECT_TRUE(Renderer(2).committed()[0].secure_context());
+}
+
 }  // namespace
 }  // namespace fetch_later::browser

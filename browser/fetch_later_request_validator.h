@@ -26,6 +26,8 @@ struct ClientFacts {
   // The document's URL stripped for use as a referrer ("client"); nullopt for
   // an opaque origin or a URL that gives no referrer.
   std::optional<net::StrippedReferrer> client_referrer;
+  // HTML "is a secure context".
+  bool secure_context = true;
 };
 
 struct ValidatedFetchLater {

@@ -185,6 +185,10 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
       std::move(permissions_policy), std::move(nik));
   Document* document = owned.get();
   document->permissions_policy_error = std::move(policy_error);
+  Document* container = navigable.ContainerDocument();
+  document->secure_context =
+      net::IsUrlPotentiallyTrustworthy(final_url) &&
+      (container == nullptr || container->secure_context);
   navigable.documents.push_back(std::move(owned));
   navigable.active_document = document;
   documents_[document->id] = document;
@@ -220,6 +224,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
                               document->origin};
   // Visibility is the page's: a new document in a hidden page starts hidden.
   created.hidden = top_document != nullptr && top_document->hidden_since;
+  created.secure_context = document->secure_context;
   for (int f = 0; f < policy::kFeatureCount; ++f) {
     const auto feature = static_cast<policy::Feature>(f);
     if (document->IsFeatureEnabledForOwnOrigin(feature))

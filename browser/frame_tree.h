@@ -71,6 +71,7 @@ struct DocumentStateChange {
   std::optional<net::Origin> origin;
   bool hidden = false;
   std::vector<std::string> allowed_features;
+  bool secure_context = false;
 };
 
 using FrameTreeEvent =

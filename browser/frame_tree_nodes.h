@@ -218,6 +218,9 @@ class Document {
   const policy::PermissionsPolicy permissions_policy;  // fixed at creation
   // (top-frame site, frame site), fixed at creation.
   const net::NetworkIsolationKey network_isolation_key;
+  // HTML "is a secure context": this document's URL and those of the documents
+  // it is nested in are potentially trustworthy. Fixed at creation.
+  bool secure_context = false;
   // Why the Permissions-Policy header was ignored, if it was ("" otherwise).
   std::string permissions_policy_error;
   DocumentState state = DocumentState::kActive;

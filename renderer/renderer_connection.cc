@@ -108,6 +108,7 @@ void RendererConnection::ReadEvents() {
       // frame).
       if (committed.origin() == "null")
         context.origin = net::Origin::CreateOpaque();
+      context.secure_context = committed.secure_context();
       documents_.insert_or_assign(committed.document_token(),
                                   std::move(context));
       committed_.insert_or_assign(

@@ -361,6 +361,9 @@ struct ClientContext {
   bool fully_active = true;
   // The policy container's referrer policy.
   net::ReferrerPolicy referrer_policy = net::kDefaultReferrerPolicy;
+  // HTML: "is a secure context" (the browser decides it: the document's URL
+  // and those of its ancestors are potentially trustworthy).
+  bool secure_context = true;
 };
 
 // Fetch: request "mode", "credentials mode", "priority".

@@ -23,9 +23,9 @@ namespace fetch_later::testing {
 namespace {
 
 using net::testing::HttpsTestServer;
+using net::testing::TestCertificateAuthority;
 using tools::BrowserProcess;
 using tools::RunfilesPath;
-using net::testing::TestCertificateAuthority;
 
 constexpr absl::Duration kIo = absl::Seconds(15);
 

@@ -44,9 +44,7 @@ TEST(WptJsFilesTest, AreThere) {
 struct NegativeRun {
   bool failed = false;  // the report has at least one failure
   // The failures, then each step's message and script errors: where the
-  // report names the exception ("file:line:column: Name: message"). (For an
-  // exception thrown by the step's own script the failure line itself says
-  // only "expected OK, got OTHER_ERROR"; the step's message names it.)
+  // report names the exception ("file:line:column: Name: message").
   std::string report;
   std::string account;  // everything, for the assertion messages
 };

@@ -242,7 +242,11 @@ void InstallFetchBindings(Realm& realm) {
       .name = "FetchLaterResult",
       .attributes = {{"activated", Native<Activated>}},
   });
-  realm.InstallFunction("fetchLater", Native<FetchLater>, 1);
+  // Fetch: fetchLater() is [SecureContext]: Web IDL exposes it only in a realm
+  // whose settings object is a secure context (decided when the realm is
+  // created; a document's secure-context state never changes).
+  if (realm.delegate()->Client().secure_context)
+    realm.InstallFunction("fetchLater", Native<FetchLater>, 1);
   realm.InstallFunction("fetch", Native<Fetch>, 1);
 }
 

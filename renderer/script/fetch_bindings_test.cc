@@ -371,3 +371,51 @@ TEST_F(ScriptTest, AddEventListenerSignalRemovesTheListener) {
 
 }  // namespace
 }  // namespace fetch_later::renderer::testing
+
+namespace fetch_later::renderer::testing {
+namespace {
+
+// Fetch: fetchLater() is [SecureContext], and so is RequestInit.retryOptions
+// (fetch-retry explainer): in a document that is not a secure context neither
+// exists (no property, no member read), while fetch() does. The browser says
+// which documents are secure (DocumentCommitted.secure_context).
+TEST(SecureContextTest, FetchLaterAndRetryOptionsExistOnlyInSecureContexts) {
+  FakeScriptDelegate delegate("http://a.test/page");
+  delegate.client_.secure_context = false;
+  ScriptEngine engine;
+  DocumentScript script(&engine, &delegate, {});
+  ScriptRunResult r = script.RunClassicScript(R"JS(
+    console.log(typeof fetchLater, 'fetchLater' in globalThis, isSecureContext);
+    let read = false;
+    fetch('https://b.test/x', {
+      get retryOptions() { read = true; return {maxAttempts: 2}; }
+    });
+    console.log('retryOptions read:', read);
+  )JS",
+                                              "insecure.js");
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  EXPECT_EQ(r.console,
+            (std::vector<std::string>{"log: undefined false false",
+                                      "log: retryOptions read: false"}));
+  ASSERT_EQ(delegate.fetch_calls.size(), 1u);
+  EXPECT_FALSE(delegate.fetch_calls[0].retry.has_value());
+}
+
+TEST(SecureContextTest, SecureDocumentsHaveBoth) {
+  FakeScriptDelegate delegate("https://a.test/page");
+  ScriptEngine engine;
+  DocumentScript script(&engine, &delegate, {});
+  ScriptRunResult r = script.RunClassicScript(R"JS(
+    console.log(typeof fetchLater, isSecureContext);
+    fetch('https://b.test/x', {retryOptions: {maxAttempts: 2}});
+  )JS",
+                                              "secure.js");
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.console, std::vector<std::string>{"log: function true"});
+  ASSERT_EQ(delegate.fetch_calls.size(), 1u);
+  ASSERT_TRUE(delegate.fetch_calls[0].retry.has_value());
+  EXPECT_EQ(delegate.fetch_calls[0].retry->max_attempts, 2u);
+}
+
+}  // namespace
+}  // namespace fetch_later::renderer::testing

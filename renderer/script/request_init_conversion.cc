@@ -225,9 +225,12 @@ bool ToRequestInit(Call& call,
     return false;
   }
   // retryOptions: RetryOptions (fetch-retry explainer's partial dictionary).
-  if (!dict.Get("retryOptions", &v))
+  // The member is [SecureContext]: a non-secure realm's dictionary has no such
+  // member, so it is neither read nor converted there.
+  const bool secure = call.realm->delegate()->Client().secure_context;
+  if (secure && !dict.Get("retryOptions", &v))
     return false;
-  if (v) {
+  if (secure && v) {
     RetryOptionsInit options;
     if (!ToRetryOptions(call, v, &options))
       return false;

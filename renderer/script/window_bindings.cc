@@ -55,12 +55,11 @@ JSValueRef Origin(Call& call) {
                     call.realm->delegate()->Client().origin.Serialize());
 }
 
-// HTML: "is a secure context" for the document: its origin is potentially
-// trustworthy.
+// HTML: "is a secure context", as the browser decided it for the document
+// (its URL and every ancestor's potentially trustworthy).
 JSValueRef IsSecureContext(Call& call) {
   return JSValueMakeBoolean(call.ctx,
-                            net::IsOriginPotentiallyTrustworthy(
-                                call.realm->delegate()->Client().origin));
+                            call.realm->delegate()->Client().secure_context);
 }
 
 JSValueRef IsAbortSignal(Call& call) {

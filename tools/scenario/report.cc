@@ -169,9 +169,12 @@ std::vector<std::string> CheckExpectations(
     }
     if (expect.has_outcome() &&
         Expect::Outcome_Name(expect.outcome()) != result->outcome) {
-      failures.push_back(absl::StrCat(where, "expected ",
-                                      Expect::Outcome_Name(expect.outcome()),
-                                      ", got ", result->outcome));
+      // What was thrown, when something was: for a script, where and what.
+      failures.push_back(absl::StrCat(
+          where, "expected ", Expect::Outcome_Name(expect.outcome()), ", got ",
+          result->outcome,
+          result->message.empty() ? ""
+                                  : absl::StrCat(" (", result->message, ")")));
     }
     if (expect.has_quota() && result->quota != expect.quota()) {
       failures.push_back(absl::StrCat(where, "expected quota ", expect.quota(),

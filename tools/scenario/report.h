@@ -77,6 +77,7 @@ std::string ReportToJson(const Report& report);
 // One human-readable line per unmet expectation, in step order then
 // `expectSent` order:
 //   step 2 (fetchLater): expected QUOTA_EXCEEDED_ERROR, got OK
+//   step 3 (runScript): expected OK, got TYPE_ERROR (page.js:4:9: TypeError: x)
 //   step 2 (fetchLater): expected quota 8192, got 4096
 //   step 2 (fetchLater): expected requested 9000, got none
 //   step 2 (fetchLater): expected OK, got no result

@@ -178,5 +178,44 @@ INSTANTIATE_TEST_SUITE_P(
                    "expectSent[1] \"https://a.test/\": expected 2 "
                    "request(s), got 0"}}));
 
+// Script steps: without `expect` nothing may be thrown; a failure says what
+// was thrown and where; messageContains matches the exception's text; console
+// and errors are in the JSON.
+TEST(CheckExpectationsTest, ScriptSteps) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(
+      R"json({"name": "s", "steps": [
+        {"navigate": {"frame": "top", "url": "https://a.test/"}},
+        {"runScript": {"frame": "top", "source": "f()"}},
+        {"runScript": {"frame": "top", "source": "g()"},
+         "expect": {"outcome": "OTHER_ERROR", "messageContains": "RangeError"}},
+        {"runScript": {"frame": "top", "source": "ok()"}}]})json",
+      ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  StepResult thrown{1, "TYPE_ERROR", std::nullopt, std::nullopt,
+                    "s.json#step1:1:1: TypeError: f is not a function"};
+  thrown.console = {"log: hi"};
+  thrown.errors = {thrown.message};
+  const std::vector<StepResult> steps = {
+      thrown,
+      {2, "OTHER_ERROR", std::nullopt, std::nullopt,
+       "s.json#step2:1:1: ReferenceError: g"},
+      {3, "OK", std::nullopt, std::nullopt, ""}};
+  EXPECT_EQ(
+      CheckExpectations(*scenario, steps, {}),
+      (std::vector<std::string>{
+          "step 1 (runScript): expected OK, got TYPE_ERROR "
+          "(s.json#step1:1:1: TypeError: f is not a function)",
+          "step 2 (runScript): expected message containing "
+          "\"RangeError\", got \"s.json#step2:1:1: ReferenceError: g\""}));
+  Report report{"s", {thrown}};
+  const std::string json = ReportToJson(report);
+  EXPECT_NE(json.find(R"("console": [
+        "log: hi"
+      ])"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("errors": [)"), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace fetch_later::scenario
