@@ -58,6 +58,16 @@ const char* OutcomeName(ipc::JsOutcome outcome) {
   }
 }
 
+// What a page step threw (or OK), into the report's entry for its step.
+void CopyOutcome(const ipc::StepResult& result, StepResult& r) {
+  r.outcome = OutcomeName(result.outcome());
+  r.message = result.message();
+  if (result.has_quota())
+    r.quota = static_cast<int64_t>(result.quota());
+  if (result.has_requested())
+    r.requested = static_cast<int64_t>(result.requested());
+}
+
 // "page.js:3:7: TypeError: message", as the report lists uncaught exceptions.
 std::string DescribeScriptError(const ipc::ScriptError& error) {
   return absl::StrCat(
@@ -292,12 +302,7 @@ absl::Status Run::RunScript(int index,
   if (!status.ok())
     return status;
   StepResult& r = ResultFor(index);
-  r.outcome = OutcomeName(result.outcome());
-  r.message = result.message();
-  if (result.has_quota())
-    r.quota = static_cast<int64_t>(result.quota());
-  if (result.has_requested())
-    r.requested = static_cast<int64_t>(result.requested());
+  CopyOutcome(result, r);
   Say(absl::StrCat("  step ", index, " script ", source_url, " in ", frame_id,
                    " -> ", r.outcome));
   for (const std::string& line : result.console()) {
@@ -478,12 +483,8 @@ absl::Status Run::RunStep(int index, const Step& step) {
           FromGrpc(control().RunPageStep(&context, request, &result));
       if (!status.ok())
         return status;
-      StepResult r{index, OutcomeName(result.outcome()), std::nullopt,
-                   std::nullopt, result.message()};
-      if (result.has_quota())
-        r.quota = static_cast<int64_t>(result.quota());
-      if (result.has_requested())
-        r.requested = static_cast<int64_t>(result.requested());
+      StepResult r{index};
+      CopyOutcome(result, r);
       Say(absl::StrCat("  step ", index, " fetchLater in ", s.frame(), " ",
                        s.url(), " -> ", r.outcome,
                        r.quota

@@ -134,7 +134,7 @@ JSValueRef SignalTimeoutStatic(Call& call) {
 JSValueRef SignalAnyStatic(Call& call) {
   if (!call.RequireArgs(1, "AbortSignal.any"))
     return nullptr;
-  std::vector<JSValueRef> items;
+  RootedValues items(call.ctx);
   if (!ToSequence(call, call.arg(0), "sequence<AbortSignal>", &items)) {
     return nullptr;
   }

@@ -39,7 +39,7 @@ struct BlobPart {
 // WebIDL: sequence<BlobPart>, BlobPart = (BufferSource or Blob or
 // USVString).
 bool ToBlobParts(Call& call, JSValueRef value, std::vector<BlobPart>* parts) {
-  std::vector<JSValueRef> items;
+  RootedValues items(call.ctx);
   if (!ToSequence(call, value, "sequence<BlobPart>", &items))
     return false;
   for (JSValueRef item : items) {

@@ -131,7 +131,7 @@ JSValueRef GetAll(Call& call) {
   std::string name;
   if (!form || !NameArg(call, "getAll", &name))
     return nullptr;
-  std::vector<JSValueRef> values;
+  RootedValues values(call.ctx);
   for (const FormDataEntry& entry : form->entries) {
     if (entry.name == name)
       values.push_back(EntryValue(call, entry));
@@ -167,7 +167,7 @@ JSValueRef Pairs(Call& call) {
   auto* form = call.This<FormDataWrappable>();
   if (!form)
     return nullptr;
-  std::vector<JSValueRef> pairs;
+  RootedValues pairs(call.ctx);
   for (const FormDataEntry& entry : form->entries) {
     pairs.push_back(MakeArray(
         call.ctx, {MakeString(call.ctx, entry.name), EntryValue(call, entry)}));

@@ -105,7 +105,7 @@ JSValueRef GetSetCookie(Call& call) {
   auto* h = call.This<HeadersWrappable>();
   if (!h)
     return nullptr;
-  std::vector<JSValueRef> values;
+  RootedValues values(call.ctx);
   for (const auto& [name, value] : h->headers.list()) {
     if (absl::EqualsIgnoreCase(name, "set-cookie")) {
       values.push_back(MakeByteString(call.ctx, value));
@@ -118,7 +118,7 @@ JSValueRef Pairs(Call& call) {
   auto* h = call.This<HeadersWrappable>();
   if (!h)
     return nullptr;
-  std::vector<JSValueRef> pairs;
+  RootedValues pairs(call.ctx);
   for (const auto& [name, value] : SortAndCombine(h->headers)) {
     pairs.push_back(MakeArray(call.ctx, {MakeByteString(call.ctx, name),
                                          MakeByteString(call.ctx, value)}));

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "renderer/script/js_api.h"
 
 namespace fetch_later::renderer::script {
@@ -138,6 +139,27 @@ std::string DebugString(JSContextRef ctx, JSValueRef value) {
   return ToUtf8(s.get());
 }
 
+JSStringRef InternedName(absl::string_view name) {
+  // Per thread: every realm of an engine lives on one thread, and a JSStringRef
+  // is not tied to a VM. Released when the thread ends.
+  struct Names {
+    ~Names() {
+      for (auto& [key, string] : map)
+        JSStringRelease(string);
+    }
+    absl::flat_hash_map<std::string, JSStringRef> map;
+  };
+  thread_local Names names;
+  auto it = names.map.find(name);
+  if (it == names.map.end()) {
+    JsString made(name);
+    JSStringRef string = made.get();
+    JSStringRetain(string);
+    it = names.map.emplace(std::string(name), string).first;
+  }
+  return it->second;
+}
+
 JSValueRef GetProperty(JSContextRef ctx,
                        JSObjectRef obj,
                        absl::string_view name,
@@ -184,8 +206,22 @@ JSObjectRef MakeFunction(JSContextRef ctx,
   return JSObjectMakeFunctionWithCallback(ctx, n.get(), callback);
 }
 
+RootedValues::~RootedValues() {
+  for (JSValueRef value : values_)
+    JSValueUnprotect(ctx_, value);
+}
+
+void RootedValues::push_back(JSValueRef value) {
+  JSValueProtect(ctx_, value);
+  values_.push_back(value);
+}
+
 JSObjectRef MakeArray(JSContextRef ctx, const std::vector<JSValueRef>& values) {
   return JSObjectMakeArray(ctx, values.size(), values.data(), nullptr);
+}
+
+JSObjectRef MakeArray(JSContextRef ctx, const RootedValues& values) {
+  return MakeArray(ctx, values.values());
 }
 
 JSObjectRef AsObject(JSContextRef ctx, JSValueRef value) {
@@ -201,7 +237,7 @@ bool IsCallable(JSContextRef ctx, JSValueRef value) {
 
 bool ArrayToVector(JSContextRef ctx,
                    JSObjectRef array,
-                   std::vector<JSValueRef>* out,
+                   RootedValues* out,
                    JSValueRef* exception) {
   JSValueRef len = GetProperty(ctx, array, "length", exception);
   if (!len)

@@ -32,6 +32,12 @@ class JsString {
   JSStringRef s_;
 };
 
+// The JSStringRef for a property name the bindings use again and again
+// (dictionary members, attribute names): made once per thread and kept, so a
+// lookup costs no UTF-8 -> UTF-16 conversion and no allocation. `name` must
+// come from a small fixed set (string literals), never from script.
+JSStringRef InternedName(absl::string_view name);
+
 // UTF-16 <-> UTF-8. Lone surrogates become U+FFFD (WebIDL USVString).
 std::string Utf16ToUtf8(const JSChar* chars, size_t length);
 std::u16string Utf8ToUtf16(absl::string_view utf8);
@@ -70,8 +76,40 @@ JSObjectRef MakeFunction(JSContextRef ctx,
                          absl::string_view name,
                          JSObjectCallAsFunctionCallback callback);
 
-// A JS Array of `values`.
+// JS values gathered one by one in C++ (sequence items, record entries, the
+// items of an array under construction), kept alive while the list lives.
+// JavaScriptCore finds the values the C API hands out by scanning the C stack
+// and registers; a std::vector's buffer is on the heap, so a value held only
+// there can be collected by any later allocation (the collector may run at
+// any allocation, or concurrently). Each value here is protected
+// (JSValueProtect) until the list is destroyed.
+class RootedValues {
+ public:
+  explicit RootedValues(JSContextRef ctx) : ctx_(ctx) {}
+  ~RootedValues();
+  RootedValues(const RootedValues&) = delete;
+  RootedValues& operator=(const RootedValues&) = delete;
+
+  void push_back(JSValueRef value);
+  size_t size() const { return values_.size(); }
+  bool empty() const { return values_.empty(); }
+  JSValueRef operator[](size_t i) const { return values_[i]; }
+  std::vector<JSValueRef>::const_iterator begin() const {
+    return values_.begin();
+  }
+  std::vector<JSValueRef>::const_iterator end() const { return values_.end(); }
+  // For a call that takes (count, values): valid while the list lives.
+  const std::vector<JSValueRef>& values() const { return values_; }
+
+ private:
+  JSContextRef ctx_;
+  std::vector<JSValueRef> values_;
+};
+
+// A JS Array of `values` (which the caller keeps alive: values on the stack,
+// e.g. a braced list of fresh values, or a RootedValues).
 JSObjectRef MakeArray(JSContextRef ctx, const std::vector<JSValueRef>& values);
+JSObjectRef MakeArray(JSContextRef ctx, const RootedValues& values);
 
 // An object (or undefined) as JSObjectRef; nullptr if not an object.
 JSObjectRef AsObject(JSContextRef ctx, JSValueRef value);
@@ -80,7 +118,7 @@ bool IsCallable(JSContextRef ctx, JSValueRef value);
 // JS array-like `array` to values; false with *exception set on error.
 bool ArrayToVector(JSContextRef ctx,
                    JSObjectRef array,
-                   std::vector<JSValueRef>* out,
+                   RootedValues* out,
                    JSValueRef* exception);
 
 // A new Uint8Array / ArrayBuffer holding a copy of `bytes`.

@@ -223,7 +223,7 @@ JSValueRef Realm::CallHook(absl::string_view name,
 
 void Realm::DefineInterface(const InterfaceSpec& spec) {
   auto operations = [&](const std::vector<MethodSpec>& methods) {
-    std::vector<JSValueRef> list;
+    RootedValues list(ctx_);
     for (const MethodSpec& m : methods) {
       list.push_back(MakeArray(ctx_, {MakeString(ctx_, m.name),
                                       MakeFunction(ctx_, m.name, m.function),
@@ -231,7 +231,7 @@ void Realm::DefineInterface(const InterfaceSpec& spec) {
     }
     return MakeArray(ctx_, list);
   };
-  std::vector<JSValueRef> attributes;
+  RootedValues attributes(ctx_);
   for (const AttributeSpec& a : spec.attributes) {
     attributes.push_back(MakeArray(
         ctx_, {MakeString(ctx_, a.name), MakeFunction(ctx_, a.name, a.getter),

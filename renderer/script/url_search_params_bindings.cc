@@ -159,7 +159,7 @@ JSValueRef GetAll(Call& call) {
   std::string name;
   if (!p || !StringArgs(call, "getAll", 1, 1, &name))
     return nullptr;
-  std::vector<JSValueRef> values;
+  RootedValues values(call.ctx);
   for (const auto& e : p->list) {
     if (e.first == name)
       values.push_back(MakeString(call.ctx, e.second));
@@ -219,7 +219,7 @@ JSValueRef Pairs(Call& call) {
   auto* p = call.This<UrlSearchParamsWrappable>();
   if (!p)
     return nullptr;
-  std::vector<JSValueRef> pairs;
+  RootedValues pairs(call.ctx);
   for (const auto& [name, value] : p->list) {
     pairs.push_back(MakeArray(
         call.ctx, {MakeString(call.ctx, name), MakeString(call.ctx, value)}));

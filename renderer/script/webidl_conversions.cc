@@ -181,8 +181,10 @@ bool DictionaryReader::Get(absl::string_view member, JSValueRef* out) {
   *out = nullptr;
   if (!object_)
     return true;
-  JSValueRef v = GetProperty(call_->ctx, object_, member, call_->exception);
-  if (!v)
+  // Member names are the bindings' own: interned, not converted per call.
+  JSValueRef v = JSObjectGetProperty(call_->ctx, object_, InternedName(member),
+                                     call_->exception);
+  if (call_->threw())
     return false;
   if (!JSValueIsUndefined(call_->ctx, v))
     *out = v;
@@ -210,7 +212,7 @@ bool GetIteratorMethod(Call& call, JSObjectRef object, JSValueRef* method) {
 bool IterableToVector(Call& call,
                       JSObjectRef object,
                       JSValueRef method,
-                      std::vector<JSValueRef>* out) {
+                      RootedValues* out) {
   JSContextRef ctx = call.ctx;
   // ECMAScript: GetIteratorFromMethod, then IteratorStep until done.
   JSValueRef iterator_value = JSObjectCallAsFunction(
@@ -254,7 +256,7 @@ bool IterableToVector(Call& call,
 bool ToSequence(Call& call,
                 JSValueRef value,
                 absl::string_view what,
-                std::vector<JSValueRef>* out) {
+                RootedValues* out) {
   JSObjectRef object = AsObject(call.ctx, value);
   JSValueRef method = nullptr;
   if (object && !GetIteratorMethod(call, object, &method))
@@ -267,16 +269,14 @@ bool ToSequence(Call& call,
   return IterableToVector(call, object, method, out);
 }
 
-bool ToRecordEntries(Call& call,
-                     JSObjectRef object,
-                     std::vector<std::pair<JSValueRef, JSValueRef>>* out) {
+bool ToRecordEntries(Call& call, JSObjectRef object, RootedValues* out) {
   // The prelude's ownEnumerableKeys: Reflect.ownKeys filtered by
   // [[GetOwnProperty]].enumerable, as WebIDL "record" step 4 does.
   JSValueRef keys_value =
       call.realm->CallHook("ownEnumerableKeys", {object}, call.exception);
   if (!keys_value)
     return false;
-  std::vector<JSValueRef> keys;
+  RootedValues keys(call.ctx);
   if (!ArrayToVector(call.ctx, AsObject(call.ctx, keys_value), &keys,
                      call.exception)) {
     return false;
@@ -286,7 +286,8 @@ bool ToRecordEntries(Call& call,
         JSObjectGetPropertyForKey(call.ctx, object, key, call.exception);
     if (call.threw())
       return false;
-    out->push_back({key, v});
+    out->push_back(key);
+    out->push_back(v);
   }
   return true;
 }
@@ -301,11 +302,11 @@ bool ToPairs(Call& call,
     return false;
   if (method) {
     // sequence<sequence<T>>.
-    std::vector<JSValueRef> items;
+    RootedValues items(call.ctx);
     if (!IterableToVector(call, object, method, &items))
       return false;
     for (JSValueRef item : items) {
-      std::vector<JSValueRef> pair;
+      RootedValues pair(call.ctx);
       if (!ToSequence(call, item, what, &pair))
         return false;
       std::vector<std::string> strings(pair.size());
@@ -324,12 +325,12 @@ bool ToPairs(Call& call,
     return true;
   }
   // record<T, T>.
-  std::vector<std::pair<JSValueRef, JSValueRef>> entries;
+  RootedValues entries(call.ctx);
   if (!ToRecordEntries(call, object, &entries))
     return false;
-  for (const auto& [key, value] : entries) {
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) {
     std::string k, v;
-    if (!convert(call, key, &k) || !convert(call, value, &v))
+    if (!convert(call, entries[i], &k) || !convert(call, entries[i + 1], &v))
       return false;
     out->emplace_back(std::move(k), std::move(v));
   }

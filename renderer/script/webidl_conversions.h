@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "renderer/script/binding.h"
+#include "renderer/script/js_util.h"
 
 namespace fetch_later::renderer::script {
 
@@ -73,17 +74,16 @@ bool GetIteratorMethod(Call& call, JSObjectRef object, JSValueRef* method);
 bool IterableToVector(Call& call,
                       JSObjectRef object,
                       JSValueRef method,
-                      std::vector<JSValueRef>* out);
+                      RootedValues* out);
 // WebIDL: sequence<any>: TypeError unless an object with @@iterator.
 bool ToSequence(Call& call,
                 JSValueRef value,
                 absl::string_view what,
-                std::vector<JSValueRef>* out);
+                RootedValues* out);
 // WebIDL: record<K, V>: the own enumerable keys, with their values, in
-// [[OwnPropertyKeys]] order (keys still to be converted).
-bool ToRecordEntries(Call& call,
-                     JSObjectRef object,
-                     std::vector<std::pair<JSValueRef, JSValueRef>>* out);
+// [[OwnPropertyKeys]] order (keys still to be converted): key i at 2i, its
+// value at 2i + 1.
+bool ToRecordEntries(Call& call, JSObjectRef object, RootedValues* out);
 
 // WebIDL: sequence<sequence<T>> or record<T, T> of strings (HeadersInit,
 // URLSearchParams init): `convert` converts each string. Each inner sequence

@@ -43,7 +43,7 @@ JSValueRef DocumentUrl(Call& call) {
 }
 
 JSValueRef AllowedFeatures(Call& call) {
-  std::vector<JSValueRef> features;
+  RootedValues features(call.ctx);
   for (const std::string& f : call.realm->delegate()->AllowedFeatures()) {
     features.push_back(MakeString(call.ctx, f));
   }
