@@ -444,5 +444,46 @@ TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
   EXPECT_TRUE(Renderer(2).committed()[0].secure_context());
 }
 
+// A browser on the real clock (the shell's --real-time) runs page timers from
+// its own timer thread when they come due: nothing has to move a clock.
+TEST(BrowserCoreScriptRealTimeTest, PageTimersRunOnTheWallClock) {
+  net::RecordingNetworkStage network;
+  net::RealClock clock;
+  std::unique_ptr<BrowserCore> core;
+  absl::Mutex mu;
+  std::vector<std::unique_ptr<FakeScriptRenderer>> renderers;
+  BrowserCore::Options options;
+  options.network_stage = &network;
+  options.clock = &clock;
+  options.on_renderer_created = [&](const RendererHost& host) {
+    absl::MutexLock lock(&mu);
+    renderers.push_back(std::make_unique<FakeScriptRenderer>(
+        core.get(), const_cast<RendererHost*>(&host)));
+  };
+  core = std::make_unique<BrowserCore>(options);
+  NavigableId tab = core->CreateTab();
+  absl::StatusOr<CommittedFrame> top =
+      core->Navigate(tab, NavigationParams{U("https://a.test/")});
+  ASSERT_TRUE(top.ok());
+  ipc::PageStep step;
+  step.mutable_run_script()->set_source("timer 50");
+  ASSERT_TRUE(
+      core->RunPageStep(top->document_token, step, absl::Seconds(5)).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  bool fired = false;
+  while (!fired && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+    absl::MutexLock lock(&mu);
+    for (const std::string& line : renderers.at(0)->log())
+      fired |= absl::StrContains(line, "timer@");
+  }
+  EXPECT_TRUE(fired);
+  {
+    absl::MutexLock lock(&mu);
+    renderers.clear();
+  }
+  core.reset();
+}
+
 }  // namespace
 }  // namespace fetch_later::browser
