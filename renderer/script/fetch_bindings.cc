@@ -245,7 +245,7 @@ void InstallFetchBindings(Realm& realm) {
   // Fetch: fetchLater() is [SecureContext]: Web IDL exposes it only in a realm
   // whose settings object is a secure context (decided when the realm is
   // created; a document's secure-context state never changes).
-  if (realm.delegate()->Client().secure_context)
+  if (realm.secure_context())
     realm.InstallFunction("fetchLater", Native<FetchLater>, 1);
   realm.InstallFunction("fetch", Native<Fetch>, 1);
 }

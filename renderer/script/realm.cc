@@ -149,6 +149,7 @@ void Realm::Unprotect(JSValueRef value) {
 }
 
 bool Realm::Initialize(std::string* error) {
+  secure_context_ = delegate_->Client().secure_context;
   JsString source(kPreludeSource);
   JsString url(kPreludeUrl);
   JSValueRef exception = nullptr;

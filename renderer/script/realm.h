@@ -103,6 +103,8 @@ class Realm {
   // --- Document state
   // ---------------------------------------------------------
   bool hidden() const { return hidden_; }
+  // HTML "is a secure context": fixed for the realm's life, read once.
+  bool secure_context() const { return secure_context_; }
   void set_hidden(bool hidden) { hidden_ = hidden; }
   TimerList& timers() { return timers_; }
 
@@ -120,6 +122,7 @@ class Realm {
   TimerList timers_;
   std::shared_ptr<Realm*> self_;
 
+  bool secure_context_ = false;
   JSObjectRef hooks_ = nullptr;
   JSObjectRef error_ctor_ = nullptr;
   JSObjectRef type_error_ctor_ = nullptr;

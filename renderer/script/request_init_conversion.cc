@@ -227,7 +227,7 @@ bool ToRequestInit(Call& call,
   // retryOptions: RetryOptions (fetch-retry explainer's partial dictionary).
   // The member is [SecureContext]: a non-secure realm's dictionary has no such
   // member, so it is neither read nor converted there.
-  const bool secure = call.realm->delegate()->Client().secure_context;
+  const bool secure = call.realm->secure_context();
   if (secure && !dict.Get("retryOptions", &v))
     return false;
   if (secure && v) {

@@ -58,8 +58,7 @@ JSValueRef Origin(Call& call) {
 // HTML: "is a secure context", as the browser decided it for the document
 // (its URL and every ancestor's potentially trustworthy).
 JSValueRef IsSecureContext(Call& call) {
-  return JSValueMakeBoolean(call.ctx,
-                            call.realm->delegate()->Client().secure_context);
+  return JSValueMakeBoolean(call.ctx, call.realm->secure_context());
 }
 
 JSValueRef IsAbortSignal(Call& call) {
