@@ -6,7 +6,8 @@
   url/                URL strings from net/url_test.cc and net/url_fuzz_test.cc
   permissions_policy/ header and `allow` strings from policy/permissions_policy_test.cc
   http1_response/     responses from net/http1_response_parser_test.cc, plus a few framings
-  scenario_reader/    examples/*.json and *.textproto (first byte: 0 JSON, 1 textproto)
+  scenario_reader/    examples/*.json and *.textproto, examples/js/*.json and tests/wpt_js/*.json
+                      (first byte: 0 JSON, 1 textproto)
   renderer_host/      operation sequences (see tests/fuzz/renderer_host_fuzzer.cc)
 
 Each file is named by the SHA-1 of its bytes, as libFuzzer names corpus files. Inputs are kept
@@ -126,8 +127,11 @@ def main():
             write("http1_response", bytes(data))
 
     # Scenario reader: the examples, as they are (they are a few KB each).
+    # (and the script pages' scenarios: runScript / loadScript steps, script expects)
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.json")) +
-                       glob.glob(os.path.join(ROOT, "examples", "invalid", "*.json"))):
+                       glob.glob(os.path.join(ROOT, "examples", "invalid", "*.json")) +
+                       glob.glob(os.path.join(ROOT, "examples", "js", "*.json")) +
+                       glob.glob(os.path.join(ROOT, "tests", "wpt_js", "*.json"))):
         write("scenario_reader", b"\x00" + open(path, "rb").read())
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.textproto"))):
         write("scenario_reader", b"\x01" + open(path, "rb").read())
