@@ -454,18 +454,21 @@ absl::Status BrowserCore::ReportStepResult(RendererHost& renderer,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
-    const std::string& document_token,
-    const ipc::PageStep& step,
-    absl::Duration timeout) {
-  return RunPageStepInternal(document_token, step, timeout);
-}
-
 double BrowserCore::PageTimeMs() const {
   return absl::ToDoubleMilliseconds(options_.clock->Now() - page_clock_start_);
 }
 
-absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStepInternal(
+absl::StatusOr<RendererHost*> BrowserCore::HostOfLocked(
+    const std::string& token) {
+  auto it = documents_by_token_.find(token);
+  if (it == documents_by_token_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no document with token \"", token, "\""));
+  }
+  return documents_.at(it->second).host;
+}
+
+absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStep(
     const std::string& document_token,
     ipc::PageStep step,
     absl::Duration timeout) {
@@ -474,12 +477,10 @@ absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStepInternal(
   uint64_t step_id = 0;
   {
     absl::MutexLock lock(&mu_);
-    auto it = documents_by_token_.find(document_token);
-    if (it == documents_by_token_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("no document with token \"", document_token, "\""));
-    }
-    host = documents_.at(it->second).host;
+    absl::StatusOr<RendererHost*> found = HostOfLocked(document_token);
+    if (!found.ok())
+      return found.status();
+    host = *found;
     step_id = next_step_id_++;
     pending_steps_[step_id] = PendingStep{host, std::nullopt};
     if (step.has_run_script())
@@ -489,35 +490,37 @@ absl::StatusOr<ipc::StepResult> BrowserCore::RunPageStepInternal(
   ipc::RunPageStep* run = event.mutable_run_page_step();
   run->set_step_id(step_id);
   run->set_document_token(document_token);
-  *run->mutable_step() = step;
+  *run->mutable_step() = std::move(step);
   host->PushEvent(std::move(event));
 
-  absl::MutexLock lock(&mu_);
-  auto answered = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return pending_steps_.at(step_id).result.has_value() || host->terminated();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&answered), timeout);
-  PendingStep pending = std::move(pending_steps_.at(step_id));
-  pending_steps_.erase(step_id);
-  // The document's next page timer, as its renderer last said (none when it
-  // did not answer: the browser does not poll a silent renderer).
+  std::optional<ipc::StepResult> result;
   bool timer_armed = false;
-  if (auto scripted = scripted_.find(document_token);
-      scripted != scripted_.end()) {
-    scripted->second.reset();
-    if (pending.result && pending.result->has_next_timer_ms()) {
-      scripted->second = pending.result->next_timer_ms();
-      timer_armed = true;
+  {
+    absl::MutexLock lock(&mu_);
+    auto answered = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return pending_steps_.at(step_id).result.has_value() ||
+             host->terminated();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&answered), timeout);
+    result = std::move(pending_steps_.at(step_id).result);
+    pending_steps_.erase(step_id);
+    // The document's next page timer, as its renderer last said (none when it
+    // did not answer: the browser does not poll a silent renderer).
+    if (auto scripted = scripted_.find(document_token);
+        scripted != scripted_.end()) {
+      scripted->second.reset();
+      if (result && result->has_next_timer_ms()) {
+        scripted->second = result->next_timer_ms();
+        timer_armed = true;
+      }
     }
   }
-  if (pending.result) {
-    if (timer_armed && options_.fake_clock == nullptr) {
-      mu_.Unlock();
-      WakeTimerThread();
-      mu_.Lock();
-    }
-    return *pending.result;
-  }
+  // A real-clock browser's timer thread sleeps until the earliest deadline,
+  // which this timer may now be.
+  if (timer_armed && options_.fake_clock == nullptr)
+    WakeTimerThread();
+  if (result)
+    return *std::move(result);
   if (host->terminated()) {
     return absl::UnavailableError(
         absl::StrCat("the renderer for ", host->site(), " is gone"));
@@ -531,12 +534,10 @@ absl::Status BrowserCore::CrashRenderer(const std::string& document_token,
   RendererHost* host = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    auto it = documents_by_token_.find(document_token);
-    if (it == documents_by_token_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("no document with token \"", document_token, "\""));
-    }
-    host = documents_.at(it->second).host;
+    absl::StatusOr<RendererHost*> found = HostOfLocked(document_token);
+    if (!found.ok())
+      return found.status();
+    host = *found;
   }
   if (!options_.kill_renderer || !options_.kill_renderer(*host)) {
     CutOff(*host, "");
@@ -591,9 +592,8 @@ void BrowserCore::FireLifecycleEvents(
   for (const ipc::LifecycleEvent& event : events)
     *step.mutable_lifecycle()->add_events() = event;
   for (const std::string& token : tokens) {
-    AddScriptReport(
-        token, CauseOf(step),
-        RunPageStepInternal(token, step, options_.script_task_timeout));
+    AddScriptReport(token, CauseOf(step),
+                    RunPageStep(token, step, options_.script_task_timeout));
   }
 }
 
@@ -621,9 +621,8 @@ void BrowserCore::RunDueScriptTimers() {
   ipc::PageStep step;
   step.set_run_timers(true);
   for (const std::string& token : due) {
-    AddScriptReport(
-        token, "timers",
-        RunPageStepInternal(token, step, options_.script_task_timeout));
+    AddScriptReport(token, "timers",
+                    RunPageStep(token, step, options_.script_task_timeout));
   }
 }
 

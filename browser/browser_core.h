@@ -143,11 +143,13 @@ class BrowserCore : public DeferredFetchSink {
                                 const ipc::StepResult& result);
 
   // ---- Page steps and process control (the driver's). ----
-  // Hands `step` to the renderer hosting `document_token` and waits for its
-  // result. DeadlineExceeded when it does not answer within `timeout`,
-  // Unavailable when it is cut off or gone meanwhile.
+  // Hands `step` to the renderer hosting `document_token` (with the page clock
+  // set) and waits for its result. DeadlineExceeded when it does not answer
+  // within `timeout`, Unavailable when it is cut off or gone meanwhile. Keeps
+  // the document's script bookkeeping: a document that ran a script gets
+  // lifecycle events and timers from then on; its `next_timer_ms` is kept.
   absl::StatusOr<ipc::StepResult> RunPageStep(const std::string& document_token,
-                                              const ipc::PageStep& step,
+                                              ipc::PageStep step,
                                               absl::Duration timeout);
   // Crashes the renderer hosting `document_token` (kills its process, or cuts
   // it off when it has none) and returns once its documents are destroyed.
@@ -194,12 +196,9 @@ class BrowserCore : public DeferredFetchSink {
 
   // The page clock (what script timers count in): ms since the core started.
   double PageTimeMs() const;
-  // Hands `step` to the renderer hosting `token` (RunPageStep) and keeps the
-  // document's script bookkeeping: a document that ran a script gets lifecycle
-  // events and timers from then on; `next_timer_ms` is remembered.
-  absl::StatusOr<ipc::StepResult> RunPageStepInternal(const std::string& token,
-                                                      ipc::PageStep step,
-                                                      absl::Duration timeout);
+  // The renderer host of the document `token` names; NotFound if none.
+  absl::StatusOr<RendererHost*> HostOfLocked(const std::string& token)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // HTML page lifecycle: fires `events` in each document of `documents` that
   // runs script, in order, and waits for each (Options::script_task_timeout).
   // Reports go to TakeScriptReports(). Call without locks, before the

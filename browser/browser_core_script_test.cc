@@ -207,6 +207,17 @@ class BrowserCoreScriptTest : public ::testing::Test {
     EXPECT_TRUE(frame.ok()) << frame.status();
     return *frame;
   }
+  // A deferred fetch queued in `frame`'s document, straight into the tree.
+  void Queue(const CommittedFrame& frame,
+             const std::string& url,
+             std::optional<absl::Duration> activate_after) {
+    absl::StatusOr<DocumentId> document =
+        core_->DocumentForToken(frame.document_token);
+    ASSERT_TRUE(document.ok());
+    ASSERT_TRUE(core_->frame_tree()
+                    .QueueDeferredFetch(*document, Request(url), activate_after)
+                    .ok());
+  }
   ipc::StepResult Script(const CommittedFrame& frame,
                          const std::string& source) {
     ipc::PageStep step;
@@ -312,25 +323,15 @@ TEST_F(BrowserCoreScriptTest, CommitCarriesVisibilityAndAllowedFeatures) {
 // runs after the activateAfter=100 record was sent and before the 200 one.
 TEST_F(BrowserCoreScriptTest, PageTimersInterleaveWithActivateAfterTimers) {
   CommittedFrame top = Navigate("https://a.test/");
-  absl::StatusOr<DocumentId> document =
-      core_->DocumentForToken(top.document_token);
-  ASSERT_TRUE(document.ok());
-  ASSERT_TRUE(core_->frame_tree()
-                  .QueueDeferredFetch(*document, Request("https://a.test/100"),
-                                      absl::Milliseconds(100))
-                  .ok());
-  ASSERT_TRUE(core_->frame_tree()
-                  .QueueDeferredFetch(*document, Request("https://a.test/200"),
-                                      absl::Milliseconds(200))
-                  .ok());
+  Queue(top, "https://a.test/100", absl::Milliseconds(100));
+  Queue(top, "https://a.test/200", absl::Milliseconds(200));
   Script(top, "timer 150");
-  std::atomic<size_t> sent_when_timer_ran{99};
   ASSERT_TRUE(core_->AdvanceClock(absl::Milliseconds(150)).ok());
-  sent_when_timer_ran = network_.sent().size();
+  const size_t sent_by_the_timer = network_.sent().size();
   ASSERT_TRUE(core_->AdvanceClock(absl::Milliseconds(100)).ok());
   EXPECT_THAT(Log(), ElementsAre("https://a.test/ script@0",
                                  "https://a.test/ timer@150"));
-  EXPECT_EQ(sent_when_timer_ran, 1u);
+  EXPECT_EQ(sent_by_the_timer, 1u);
   EXPECT_EQ(network_.sent().size(), 2u);
   std::vector<ipc::ScriptReport> reports = core_->TakeScriptReports();
   ASSERT_EQ(reports.size(), 1u);
@@ -351,13 +352,7 @@ TEST_F(BrowserCoreScriptTest, ScriptStepResultsComeBackWhole) {
 // learns why the events had no result.
 TEST_F(BrowserCoreScriptTest, HungRendererCannotHoldUpTheFrameTree) {
   CommittedFrame top = Navigate("https://a.test/");
-  absl::StatusOr<DocumentId> document =
-      core_->DocumentForToken(top.document_token);
-  ASSERT_TRUE(document.ok());
-  ASSERT_TRUE(core_->frame_tree()
-                  .QueueDeferredFetch(*document, Request("https://a.test/b"),
-                                      std::nullopt)
-                  .ok());
+  Queue(top, "https://a.test/b", std::nullopt);
   Script(top, "1");
   Renderer(0).set_hang_on_lifecycle(true);
   const absl::Time start = absl::Now();

@@ -76,8 +76,11 @@ std::string DescribeScriptError(const ipc::ScriptError& error) {
       error.message());
 }
 
-std::string ReadFileOrEmpty(const std::string& path) {
+// The file's bytes; NotFound if it cannot be read.
+absl::StatusOr<std::string> ReadScriptFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream contents;
   contents << file.rdbuf();
   return contents.str();
@@ -374,13 +377,11 @@ absl::Status Run::RunStep(int index, const Step& step) {
                        absl::StrCat(name, "#step", index));
     }
     case Step::kLoadScript: {
-      std::ifstream file(step.load_script().path(), std::ios::binary);
-      if (!file) {
-        return absl::NotFoundError(
-            absl::StrCat("cannot read ", step.load_script().path()));
-      }
-      return RunScript(index, step.load_script().frame(),
-                       ReadFileOrEmpty(step.load_script().path()),
+      absl::StatusOr<std::string> source =
+          ReadScriptFile(step.load_script().path());
+      if (!source.ok())
+        return source.status();
+      return RunScript(index, step.load_script().frame(), *source,
                        step.load_script().path());
     }
     case Step::kNavigate: {
