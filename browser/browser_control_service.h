@@ -6,7 +6,7 @@
 #define BROWSER_BROWSER_CONTROL_SERVICE_H_
 
 #include "browser/browser_core.h"
-#include "ipc/deferred_fetch.grpc.pb.h"
+#include "ipc/browser_control.grpc.pb.h"
 
 namespace fetch_later::browser {
 

@@ -30,7 +30,9 @@
 #include "browser/frame_tree.h"
 #include "browser/net_log.h"
 #include "browser/renderer_host.h"
-#include "ipc/deferred_fetch.pb.h"
+#include "ipc/browser_control.pb.h"
+#include "ipc/page_step.pb.h"
+#include "ipc/renderer_host.pb.h"
 #include "net/clock.h"
 #include "net/network_stage.h"
 

@@ -7,7 +7,7 @@
 #define BROWSER_DEFERRED_FETCH_HOST_SERVICE_H_
 
 #include "browser/browser_core.h"
-#include "ipc/deferred_fetch.grpc.pb.h"
+#include "ipc/renderer_host.grpc.pb.h"
 
 namespace fetch_later::browser {
 

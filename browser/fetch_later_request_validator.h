@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "browser/deferred_request.h"
-#include "ipc/deferred_fetch.pb.h"
+#include "ipc/renderer_host.pb.h"
 #include "net/origin.h"
 #include "net/referrer.h"
 #include "net/url.h"

@@ -20,7 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "browser/typed_id.h"
-#include "ipc/deferred_fetch.pb.h"
+#include "ipc/renderer_host.pb.h"
 
 namespace fetch_later::browser {
 

@@ -8,24 +8,24 @@
 
 namespace fetch_later::renderer {
 
-BodyInit MakeBody(ipc::BodyKind kind, size_t size) {
+BodyInit MakeBody(ipc::PageBody::Type kind, size_t size) {
   const std::string payload(size, 'x');
   switch (kind) {
-    case ipc::BODY_NONE:
+    case ipc::PageBody::NONE:
       return BodyInit::None();
-    case ipc::BODY_STRING:
+    case ipc::PageBody::STRING:
       return BodyInit::String(payload);
-    case ipc::BODY_BYTES:
+    case ipc::PageBody::BYTES:
       return BodyInit::Bytes(payload);
-    case ipc::BODY_BLOB:
+    case ipc::PageBody::BLOB:
       return BodyInit::Blob(payload, "application/octet-stream");
-    case ipc::BODY_FILE:
+    case ipc::PageBody::FILE:
       return BodyInit::File(payload, "data.bin", "application/octet-stream");
-    case ipc::BODY_FORM_DATA:
+    case ipc::PageBody::FORM_DATA:
       return BodyInit::FormData({FormDataEntry::String("data", payload)});
-    case ipc::BODY_URL_SEARCH_PARAMS:
+    case ipc::PageBody::URL_SEARCH_PARAMS:
       return BodyInit::UrlSearchParams({{"data", payload}});
-    case ipc::BODY_STREAM:
+    case ipc::PageBody::STREAM:
       return BodyInit::Stream();
     default:
       return BodyInit::None();
@@ -250,9 +250,9 @@ ipc::StepResult PageRunner::RunFetchLater(const std::string& document_token,
   if (call.has_method())
     init.method = call.method();
   init.body =
-      MakeBody(call.body_kind(),
-               static_cast<size_t>(std::max<int64_t>(0, call.body_size())));
-  if (call.body_kind() == ipc::BODY_STREAM)
+      MakeBody(call.body().type(),
+               static_cast<size_t>(std::max<int64_t>(0, call.body().size())));
+  if (call.body().type() == ipc::PageBody::STREAM)
     init.duplex = "half";
   if (call.headers_size() > 0) {
     HeaderList headers;

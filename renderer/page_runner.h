@@ -16,7 +16,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "ipc/deferred_fetch.pb.h"
+#include "ipc/page_step.pb.h"
+#include "ipc/renderer_host.pb.h"
 #include "renderer/request.h"
 #include "renderer/script/document_script.h"
 
@@ -28,7 +29,7 @@ class RendererConnection;
 // string of 'x', a byte buffer, a Blob "application/octet-stream", a File
 // "data.bin", a FormData with one string entry, URLSearchParams with one pair,
 // or a ReadableStream).
-BodyInit MakeBody(ipc::BodyKind kind, size_t size);
+BodyInit MakeBody(ipc::PageBody::Type kind, size_t size);
 
 // What the binding would throw, as the step's outcome.
 ipc::JsOutcome OutcomeFor(const JsError& error);

@@ -32,7 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
-#include "ipc/deferred_fetch.grpc.pb.h"
+#include "ipc/renderer_host.grpc.pb.h"
 #include "renderer/page_runner.h"
 #include "renderer/request.h"
 

@@ -1,7 +1,7 @@
 """An attacker renderer written in another language, against a live browser.
 
 Run by tests/python_adversarial_test.sh, which generates the Python stubs for
-ipc/deferred_fetch.proto, starts tests/browser_test_server and passes its
+ipc/*.proto, starts tests/browser_test_server and passes its
 addresses. The client drives the browser through BrowserControl (an honest
 page on https://honest.test/, attacker pages on https://evil.test/), then:
 
@@ -31,8 +31,7 @@ import warnings
 
 import grpc
 
-import deferred_fetch_pb2 as pb
-import deferred_fetch_pb2_grpc as pb_grpc
+from ipc_stubs import pb, pb_grpc
 
 HONEST_PAGE = "https://honest.test/"
 HONEST_ORIGIN = "https://honest.test"

@@ -27,7 +27,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "ipc/deferred_fetch.grpc.pb.h"
+#include "ipc/browser_control.grpc.pb.h"
+#include "ipc/renderer_host.grpc.pb.h"
 #include "tests/ipc_test_fixture.h"
 
 namespace fetch_later::testing {
@@ -710,7 +711,7 @@ TEST_F(TrustBoundaryTest, UnknownRendererTokenIsUnauthenticatedAndNotRecorded) {
 // limit refuses it with RESOURCE_EXHAUSTED. So, unlike the other Limits, it is
 // neither recorded as a bad message nor does it cut the renderer off (the
 // handler, which owns that decision, never sees it). This test pins that
-// behaviour; ipc/deferred_fetch.proto's header comment says every Limits
+// behaviour; ipc/renderer_host.proto's header comment says every Limits
 // breach is recorded and cut off, which is not true for this one.
 TEST_F(TrustBoundaryTest, MessageOverMaxMessageBytesIsDroppedByGrpc) {
   ipc::FetchLaterRequest huge =

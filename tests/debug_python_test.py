@@ -1,7 +1,7 @@
 """The browser's debug interface read by an independent client (Python grpcio).
 
 Run by tests/debug_python_test.sh, which generates the Python stubs for
-ipc/debug.proto and ipc/deferred_fetch.proto, starts the real `browser` binary
+ipc/debug.proto and ipc/*.proto, starts the real `browser` binary
 (virtual time, --net-log) and passes its JSON start line. The client:
 
   - checks the debug socket is mode 0600 and the service's methods are exactly
@@ -31,10 +31,9 @@ import time
 
 import grpc
 
-import debug_pb2
-import debug_pb2_grpc
-import deferred_fetch_pb2 as pb
-import deferred_fetch_pb2_grpc as pb_grpc
+from ipc import debug_pb2
+from ipc import debug_pb2_grpc
+from ipc_stubs import pb, pb_grpc
 
 failures = []
 
@@ -142,7 +141,7 @@ def main():
                    activate_after_ms=5000).outcome, pb.JS_OK,
        "b fetchLater with activateAfter")
     denied = fetch_later(c, url="https://collector.test/big", method="POST",
-                         body_kind=pb.BODY_STRING, body_size=9000)
+                         body=pb.PageBody(type=pb.PageBody.STRING, size=9000))
     eq(denied.outcome, pb.JS_QUOTA_EXCEEDED_ERROR, "c: QuotaExceededError")
     eq(denied.quota, 8192, "c: quota 8192")
     eq(fetch_later(top, url="/aborted", signal="s").outcome, pb.JS_OK,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs tests/debug_python_test.py (Debian's /usr/bin/python3 with python3-grpcio
 # and python3-protobuf) against the real browser binary:
-#   1. generates the Python stubs for ipc/debug.proto and ipc/deferred_fetch.proto
+#   1. generates the Python stubs for ipc/debug.proto and the other ipc/*.proto
 #      into $TEST_TMPDIR;
 #   2. starts browser/browser (virtual time, --net-log, every host mapped to
 #      127.0.0.1:1, refused, so nothing leaves the machine) and reads its start line;
@@ -13,7 +13,6 @@ set -u
 RUNFILES="${TEST_SRCDIR:?}/fetch_later"
 BROWSER="$RUNFILES/browser/browser"
 RENDERER="$RUNFILES/renderer/renderer"
-PROTO_DIR="$RUNFILES/ipc"
 CLIENT="$RUNFILES/tests/debug_python_test.py"
 PYTHON=/usr/bin/python3
 WORK="${TEST_TMPDIR:?}/debug"
@@ -24,11 +23,12 @@ fail() {
   exit 1
 }
 
-/usr/bin/protoc -I"$PROTO_DIR" --python_out="$WORK/gen" \
-  --grpc_python_out="$WORK/gen" \
+/usr/bin/protoc -I"$RUNFILES" --python_out="$WORK/gen" --grpc_python_out="$WORK/gen" \
   --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
-  "$PROTO_DIR/debug.proto" "$PROTO_DIR/deferred_fetch.proto" || fail "protoc"
-for f in debug_pb2.py debug_pb2_grpc.py deferred_fetch_pb2.py deferred_fetch_pb2_grpc.py; do
+  "$RUNFILES"/ipc/{fetch_types,page_step,renderer_host,browser_control}.proto "$RUNFILES/ipc/debug.proto" ||
+  fail "protoc"
+cp "$RUNFILES/tests/ipc_stubs.py" "$WORK/gen/" || fail "ipc_stubs.py"
+for f in ipc/debug_pb2.py ipc/debug_pb2_grpc.py ipc/renderer_host_pb2.py ipc/browser_control_pb2_grpc.py; do
   [ -f "$WORK/gen/$f" ] || fail "generated stub $f missing"
 done
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs tests/adversarial_client.py (Debian's /usr/bin/python3 with python3-grpcio
 # and python3-protobuf) against tests/browser_test_server:
-#   1. generates the Python stubs for ipc/deferred_fetch.proto into $TEST_TMPDIR;
+#   1. generates the Python stubs for ipc/*.proto into $TEST_TMPDIR;
 #   2. starts the server with a FIFO as its stdin and reads its address line;
 #   3. runs the client, which writes what the browser must have recorded;
 #   4. closes the server's stdin, waits for its exit summary and has the client
@@ -11,7 +11,6 @@ set -u
 
 RUNFILES="${TEST_SRCDIR:?}/fetch_later"
 SERVER="$RUNFILES/tests/browser_test_server"
-PROTO_DIR="$RUNFILES/ipc"
 CLIENT="$RUNFILES/tests/adversarial_client.py"
 PYTHON=/usr/bin/python3
 WORK="${TEST_TMPDIR:?}/adversarial"
@@ -22,11 +21,12 @@ fail() {
   exit 1
 }
 
-/usr/bin/protoc -I"$PROTO_DIR" --python_out="$WORK/gen" \
-  --grpc_python_out="$WORK/gen" \
+/usr/bin/protoc -I"$RUNFILES" --python_out="$WORK/gen" --grpc_python_out="$WORK/gen" \
   --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
-  "$PROTO_DIR/deferred_fetch.proto" || fail "protoc"
-[ -f "$WORK/gen/deferred_fetch_pb2.py" ] && [ -f "$WORK/gen/deferred_fetch_pb2_grpc.py" ] ||
+  "$RUNFILES"/ipc/{fetch_types,page_step,renderer_host,browser_control}.proto ||
+  fail "protoc"
+cp "$RUNFILES/tests/ipc_stubs.py" "$WORK/gen/" || fail "ipc_stubs.py"
+[ -f "$WORK/gen/ipc/renderer_host_pb2.py" ] && [ -f "$WORK/gen/ipc/browser_control_pb2_grpc.py" ] ||
   fail "generated stubs missing"
 
 mkfifo "$WORK/server.stdin" || fail "mkfifo"

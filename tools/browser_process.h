@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
-#include "ipc/deferred_fetch.grpc.pb.h"
+#include "ipc/browser_control.grpc.pb.h"
 
 namespace fetch_later::tools {
 

@@ -103,27 +103,6 @@ net::testing::FaultMode ToFaultMode(scenario::SetNetwork::Mode mode) {
   }
 }
 
-ipc::BodyKind ToBodyKind(scenario::Body::Type type) {
-  switch (type) {
-    case scenario::Body::STRING:
-      return ipc::BODY_STRING;
-    case scenario::Body::BYTES:
-      return ipc::BODY_BYTES;
-    case scenario::Body::BLOB:
-      return ipc::BODY_BLOB;
-    case scenario::Body::FILE:
-      return ipc::BODY_FILE;
-    case scenario::Body::FORM_DATA:
-      return ipc::BODY_FORM_DATA;
-    case scenario::Body::URL_SEARCH_PARAMS:
-      return ipc::BODY_URL_SEARCH_PARAMS;
-    case scenario::Body::STREAM:
-      return ipc::BODY_STREAM;
-    default:
-      return ipc::BODY_NONE;
-  }
-}
-
 struct Frame {
   uint64_t navigable = 0;
   std::string document_token;
@@ -446,8 +425,8 @@ absl::Status Run::RunStep(int index, const Step& step) {
       call->set_url(s.url());
       if (!s.method().empty())
         call->set_method(s.method());
-      call->set_body_kind(ToBodyKind(s.body().type()));
-      call->set_body_size(s.body().size());
+      if (s.has_body())
+        *call->mutable_body() = s.body();
       for (const auto& [name, value] : s.headers()) {
         ipc::Header* h = call->add_headers();
         h->set_name(name);
@@ -463,21 +442,8 @@ absl::Status Run::RunStep(int index, const Step& step) {
         call->set_signal(s.signal());
         signals_[s.signal()] = (*frame)->document_token;
       }
-      if (s.has_retry_options()) {
-        const auto& r = s.retry_options();
-        ipc::RetryOptions* out = call->mutable_retry_options();
-        out->set_max_attempts(r.max_attempts());
-        if (r.has_initial_delay_ms())
-          out->set_initial_delay_ms(r.initial_delay_ms());
-        if (r.has_backoff_factor())
-          out->set_backoff_factor(r.backoff_factor());
-        if (r.has_max_age_ms())
-          out->set_max_age_ms(r.max_age_ms());
-        out->set_retry_after_unload(r.retry_after_unload());
-        out->set_retry_non_idempotent(r.retry_non_idempotent());
-        out->set_retry_only_if_server_unreached(
-            r.retry_only_if_server_unreached());
-      }
+      if (s.has_retry_options())
+        *call->mutable_retry_options() = s.retry_options();
       ipc::StepResult result;
       grpc::ClientContext context;
       absl::Status status =

@@ -64,7 +64,8 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
-#include "ipc/deferred_fetch.pb.h"
+#include "ipc/page_step.pb.h"
+#include "ipc/renderer_host.pb.h"
 #include "net/clock.h"
 #include "net/origin.h"
 #include "net/recording_network_stage.h"
@@ -89,12 +90,12 @@ constexpr char kHonestAfter[] = "https://honest.test/after";
 // Pages the control side navigates to (all parse).
 const std::vector<std::string>& Pages() {
   static const auto* v = new std::vector<std::string>{
-      "https://a.test/",          "https://a.test/page2",
-      "https://b.test/",          "https://sub.a.test/",
-      "https://c.test:8443/x",    "http://localhost:8080/",
-      "http://127.0.0.1/",        "https://xn--mnchen-3ya.de/",
-      "about:blank",              "data:text/html,x",
-      "http://insecure.test/",    "https://a.test/?q#f",
+      "https://a.test/",       "https://a.test/page2",
+      "https://b.test/",       "https://sub.a.test/",
+      "https://c.test:8443/x", "http://localhost:8080/",
+      "http://127.0.0.1/",     "https://xn--mnchen-3ya.de/",
+      "about:blank",           "data:text/html,x",
+      "http://insecure.test/", "https://a.test/?q#f",
   };
   return *v;
 }
@@ -171,55 +172,112 @@ const std::vector<std::string>& Urls() {
 
 const std::vector<std::string>& Methods() {
   static const auto* v = new std::vector<std::string>{
-      "GET",  "POST",    "PUT",    "DELETE", "HEAD",  "OPTIONS", "PATCH",
-      "get",  "CONNECT", "TRACE",  "TRACK",  "G ET",  "",        "G\x7f",
-      "POST\r\nX: y", "MKCOL", "QUERY"};
+      "GET",   "POST",  "PUT",          "DELETE", "HEAD",  "OPTIONS",
+      "PATCH", "get",   "CONNECT",      "TRACE",  "TRACK", "G ET",
+      "",      "G\x7f", "POST\r\nX: y", "MKCOL",  "QUERY"};
   return *v;
 }
 
 const std::vector<std::string>& HeaderNames() {
-  static const auto* v = new std::vector<std::string>{
-      "Content-Type", "Accept",         "X-Foo",     "Cookie",    "Host",
-      "Content-Length", "Sec-Fetch-Mode", "Proxy-Foo", "Referer",   "Origin",
-      "bad name",     "",               "X-\xff",    "Accept-Charset",
-      "Connection",   "Keep-Alive",     "X-HTTP-Method-Override", "Range",
-      "Transfer-Encoding", "TE"};
+  static const auto* v = new std::vector<std::string>{"Content-Type",
+                                                      "Accept",
+                                                      "X-Foo",
+                                                      "Cookie",
+                                                      "Host",
+                                                      "Content-Length",
+                                                      "Sec-Fetch-Mode",
+                                                      "Proxy-Foo",
+                                                      "Referer",
+                                                      "Origin",
+                                                      "bad name",
+                                                      "",
+                                                      "X-\xff",
+                                                      "Accept-Charset",
+                                                      "Connection",
+                                                      "Keep-Alive",
+                                                      "X-HTTP-Method-Override",
+                                                      "Range",
+                                                      "Transfer-Encoding",
+                                                      "TE"};
   return *v;
 }
 
 const std::vector<std::string>& HeaderValues() {
-  static const auto* v = new std::vector<std::string>{
-      "text/plain;charset=UTF-8", "application/octet-stream", "*/*", "1",
-      "a\r\nb: c", " x ", "", "\x00", "TRACE", "bytes=0-", "chunked",
-      "multipart/form-data; boundary=x", "\xc3\xa9"};
+  static const auto* v =
+      new std::vector<std::string>{"text/plain;charset=UTF-8",
+                                   "application/octet-stream",
+                                   "*/*",
+                                   "1",
+                                   "a\r\nb: c",
+                                   " x ",
+                                   "",
+                                   "\x00",
+                                   "TRACE",
+                                   "bytes=0-",
+                                   "chunked",
+                                   "multipart/form-data; boundary=x",
+                                   "\xc3\xa9"};
   return *v;
 }
 
 const std::vector<std::string>& ReferrerPolicies() {
-  static const auto* v = new std::vector<std::string>{
-      "", "no-referrer", "no-referrer-when-downgrade", "origin",
-      "origin-when-cross-origin", "same-origin", "strict-origin",
-      "strict-origin-when-cross-origin", "unsafe-url", "Unsafe-URL", "bogus"};
+  static const auto* v =
+      new std::vector<std::string>{"",
+                                   "no-referrer",
+                                   "no-referrer-when-downgrade",
+                                   "origin",
+                                   "origin-when-cross-origin",
+                                   "same-origin",
+                                   "strict-origin",
+                                   "strict-origin-when-cross-origin",
+                                   "unsafe-url",
+                                   "Unsafe-URL",
+                                   "bogus"};
   return *v;
 }
 
 uint64_t InterestingU64(FuzzInput& in) {
-  static const uint64_t kValues[] = {
-      0, 1, 2, 7, 16, 19, 255, 1024, 8191, 8192, 65535, 65536, 65537,
-      131072, 655360, 0x7fffffffULL, 0xffffffffULL, 0x100000000ULL,
-      0x7fffffffffffffffULL, 0xffffffffffffffffULL};
+  static const uint64_t kValues[] = {0,
+                                     1,
+                                     2,
+                                     7,
+                                     16,
+                                     19,
+                                     255,
+                                     1024,
+                                     8191,
+                                     8192,
+                                     65535,
+                                     65536,
+                                     65537,
+                                     131072,
+                                     655360,
+                                     0x7fffffffULL,
+                                     0xffffffffULL,
+                                     0x100000000ULL,
+                                     0x7fffffffffffffffULL,
+                                     0xffffffffffffffffULL};
   if (in.Bool())
     return kValues[in.Index(sizeof(kValues) / sizeof(kValues[0]))];
   return in.U64();
 }
 
 double InterestingDouble(FuzzInput& in) {
-  static const double kValues[] = {
-      0.0, -0.0, 1.0, -1.0, 0.5, 1000.0, 60000.0, 1e300, -1e300, 1e-300,
-      std::numeric_limits<double>::infinity(),
-      -std::numeric_limits<double>::infinity(),
-      std::numeric_limits<double>::quiet_NaN(), 9007199254740993.0,
-      18446744073709551616.0};
+  static const double kValues[] = {0.0,
+                                   -0.0,
+                                   1.0,
+                                   -1.0,
+                                   0.5,
+                                   1000.0,
+                                   60000.0,
+                                   1e300,
+                                   -1e300,
+                                   1e-300,
+                                   std::numeric_limits<double>::infinity(),
+                                   -std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::quiet_NaN(),
+                                   9007199254740993.0,
+                                   18446744073709551616.0};
   if (in.Bool())
     return kValues[in.Index(sizeof(kValues) / sizeof(kValues[0]))];
   uint64_t bits = in.U64();
@@ -231,7 +289,7 @@ double InterestingDouble(FuzzInput& in) {
 // A document the control side committed.
 struct KnownFrame {
   b::CommittedFrame frame;
-  int tab = -1;  // index into Harness::tabs_
+  int tab = -1;                                    // index into Harness::tabs_
   std::optional<b::NavigableId> container_parent;  // set for iframes
 };
 
@@ -274,13 +332,21 @@ class Harness {
       const uint8_t op = in_.Byte();
       std::string what;
       switch (op % 24) {
-        case 0: case 1: case 2: case 3: case 4: case 5: case 6:
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 5:
+        case 6:
           what = SendFetchLater();
           break;
-        case 7: case 8:
+        case 7:
+        case 8:
           what = SendQueryQuota();
           break;
-        case 9: case 10:
+        case 9:
+        case 10:
           what = SendAbort();
           break;
         case 11:
@@ -289,7 +355,8 @@ class Harness {
         case 12:
           what = NavigateTab();
           break;
-        case 13: case 14:
+        case 13:
+        case 14:
           what = CreateIframe();
           break;
         case 15:
@@ -361,22 +428,24 @@ class Harness {
         honest_.document_token,
         net::Origin::Create(*net::Url::Parse(kHonestPage)));
     if (!quota.ok() || *quota != b::kQuotaPerRequestOrigin - honest_bytes_)
-      Violated(absl::StrCat("honest quota not exact: ",
-                            quota.ok() ? absl::StrCat(*quota)
-                                       : quota.status().ToString()));
+      Violated(absl::StrCat(
+          "honest quota not exact: ",
+          quota.ok() ? absl::StrCat(*quota) : quota.status().ToString()));
     ipc::FetchLaterRequest m = HonestGet(kHonestAfter, 2);
     auto r = core_->FetchLater(*honest_host_, m);
     if (!r.ok() || r->outcome() != ipc::QUEUED ||
         static_cast<int64_t>(r->quota()) !=
             b::kQuotaPerRequestOrigin - honest_bytes_ ||
         r->requested() != m.url().size())
-      Violated("honest fetchLater after the attack not QUEUED with exact quota");
+      Violated(
+          "honest fetchLater after the attack not QUEUED with exact quota");
     RecordQueued(*honest_host_, m, *r, /*honest=*/true);
     CheckInvariants("honest fetchLater after the attack");
   }
 
   // ------------------------------------------------------------ lifecycle
-  void AddFrame(const b::CommittedFrame& f, int tab,
+  void AddFrame(const b::CommittedFrame& f,
+                int tab,
                 std::optional<b::NavigableId> parent = std::nullopt) {
     frames_.push_back(KnownFrame{f, tab, parent});
     tokens_.push_back(f.document_token);
@@ -465,7 +534,8 @@ class Harness {
       return "Restore (none)";
     const int t = static_cast<int>(in_.Index(tabs_.size()));
     auto f = core_->RestoreFromBfcache(tabs_[t]);
-    return absl::StrCat("RestoreFromBfcache tab ", t, f.ok() ? "" : " (failed)");
+    return absl::StrCat("RestoreFromBfcache tab ", t,
+                        f.ok() ? "" : " (failed)");
   }
 
   std::string CloseTab() {
@@ -604,9 +674,9 @@ class Harness {
         }
         case pb::FieldDescriptor::CPPTYPE_ENUM: {
           const pb::EnumDescriptor* ed = f->enum_type();
-          int v = in_.Byte() % 8 == 0 ? static_cast<int>(in_.U32())
-                                      : ed->value(in_.Index(ed->value_count()))
-                                            ->number();
+          int v = in_.Byte() % 8 == 0
+                      ? static_cast<int>(in_.U32())
+                      : ed->value(in_.Index(ed->value_count()))->number();
           rep ? r->AddEnumValue(&message, f, v)
               : r->SetEnumValue(&message, f, v);
           break;
@@ -643,7 +713,8 @@ class Harness {
   }
 
   // A renderer call's status: OK, or InvalidArgument which is a bad message.
-  void Answered(b::RendererHost& sender, const absl::Status& status,
+  void Answered(b::RendererHost& sender,
+                const absl::Status& status,
                 const char* call) {
     if (status.ok())
       return;
@@ -679,8 +750,10 @@ class Harness {
     return "FetchLater " + m.ShortDebugString().substr(0, 200);
   }
 
-  void RecordQueued(b::RendererHost& sender, const ipc::FetchLaterRequest& m,
-                    const ipc::FetchLaterResponse& r, bool honest) {
+  void RecordQueued(b::RendererHost& sender,
+                    const ipc::FetchLaterRequest& m,
+                    const ipc::FetchLaterResponse& r,
+                    bool honest) {
     std::optional<b::DeferredFetchId> id =
         sender.FindFetch(m.document_token(), m.client_id());
     if (!id) {
@@ -700,7 +773,8 @@ class Harness {
     t.origin = net::Origin::Create(*url).Serialize();
     t.bytes = static_cast<int64_t>(r.requested());
     t.honest = honest;
-    if (static_cast<int64_t>(LengthOf(m)) != t.bytes && url->Serialize() == m.url())
+    if (static_cast<int64_t>(LengthOf(m)) != t.bytes &&
+        url->Serialize() == m.url())
       Violated("QUEUED with a total request length other than the request's");
     t.pending = core_->frame_tree().IsPending(*id);
     tracked_[*id] = t;
@@ -718,8 +792,8 @@ class Harness {
     auto r = core_->QueryQuota(*sender, m);
     if (r.ok() && r->outcome() == ipc::QUOTA_EXCEEDED &&
         r->quota() > static_cast<uint64_t>(b::kQuotaPerRequestOrigin))
-      Violated(absl::StrCat("QueryQuota answered more than 64 KiB: ",
-                            r->quota()));
+      Violated(
+          absl::StrCat("QueryQuota answered more than 64 KiB: ", r->quota()));
     Answered(*sender, r.status(), "QueryQuota");
     return "QueryQuota " + m.ShortDebugString().substr(0, 200);
   }
@@ -765,7 +839,8 @@ class Harness {
     absl::StatusOr<ipc::StepResult> result;
     std::atomic<bool> done{false};
     std::thread driver([&] {
-      result = core_->RunPageStep(k.frame.document_token, step, absl::Seconds(20));
+      result =
+          core_->RunPageStep(k.frame.document_token, step, absl::Seconds(20));
       done = true;
     });
     uint64_t step_id = 0;
@@ -819,12 +894,15 @@ class Harness {
       auto again = net::Url::Parse(url);
       if (!again.ok() || !again->SchemeIsHttpOrHttps() ||
           !net::IsUrlPotentiallyTrustworthy(*again))
-        Fail("a URL handed to the network stage is not a potentially "
-             "trustworthy http(s) URL: " + url);
+        Fail(
+            "a URL handed to the network stage is not a potentially "
+            "trustworthy http(s) URL: " +
+            url);
       const b::DeferredFetchId id(r.id);
       auto it = tracked_.find(id);
       if (it == tracked_.end())
-        continue;  // sent at once at queueing time (not tracked); see RecordQueued
+        continue;  // sent at once at queueing time (not tracked); see
+                   // RecordQueued
       if (!seen_handed_.insert(r.id).second)
         continue;
       if (it->second.handed_over)
@@ -837,7 +915,8 @@ class Harness {
     std::set<uint64_t> ids;
     for (const auto& r : handed)
       if (!ids.insert(r.id).second)
-        Fail(absl::StrCat("record ", r.id, " handed to the network stage twice"));
+        Fail(absl::StrCat("record ", r.id,
+                          " handed to the network stage twice"));
     seen_handed_count_ = handed.size();
 
     // I4: pending records.
@@ -887,8 +966,8 @@ class Harness {
           pool = *reserved;
       }
       if (total > pool)
-        Fail(absl::StrCat("a quota group has ", total, " bytes pending, its pool is ",
-                          pool));
+        Fail(absl::StrCat("a quota group has ", total,
+                          " bytes pending, its pool is ", pool));
     }
     // I3: minimal reservations per top-level group (the iframes' containers
     // live in documents whose control document is the top-level one).

@@ -5,14 +5,15 @@
 set -u
 RUNFILES="${TEST_SRCDIR:?}/fetch_later"
 SERVER="$RUNFILES/tests/browser_test_server"
-PROTO_DIR="$RUNFILES/ipc"
 WORK="${TEST_TMPDIR:?}/replay"
 mkdir -p "$WORK/gen"
 fail() { echo "FAIL $*"; exit 1; }
 
-/usr/bin/protoc -I"$PROTO_DIR" --python_out="$WORK/gen" --grpc_python_out="$WORK/gen" \
+/usr/bin/protoc -I"$RUNFILES" --python_out="$WORK/gen" --grpc_python_out="$WORK/gen" \
   --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin \
-  "$PROTO_DIR/deferred_fetch.proto" || fail "protoc"
+  "$RUNFILES"/ipc/{fetch_types,page_step,renderer_host,browser_control}.proto ||
+  fail "protoc"
+cp "$RUNFILES/tests/ipc_stubs.py" "$WORK/gen/" || fail "ipc_stubs.py"
 
 mkfifo "$WORK/server.stdin" || fail "mkfifo"
 "$SERVER" <"$WORK/server.stdin" >"$WORK/server.out" 2>"$WORK/server.err" &

@@ -25,8 +25,7 @@ import sys
 
 import grpc
 
-import deferred_fetch_pb2 as pb
-import deferred_fetch_pb2_grpc as pb_grpc
+from ipc_stubs import pb, pb_grpc
 
 HONEST_PAGE = "https://honest.test/"
 HONEST_ORIGIN = "https://honest.test"

@@ -1157,8 +1157,8 @@ class Validator {
     if (absl::Status s = CheckFrame("frame", fetch.frame()); !s.ok())
       return s;
     if (fetch.has_body()) {
-      const Body& body = fetch.body();
-      if (!Body::Type_IsValid(body.type()))
+      const ipc::PageBody& body = fetch.body();
+      if (!ipc::PageBody::Type_IsValid(body.type()))
         return FieldErr("body.type",
                         absl::StrCat("unknown type ", body.type()));
       if (body.size() < 0)
@@ -1167,7 +1167,7 @@ class Validator {
         return FieldErr("body.size",
                         absl::StrCat(body.size(), " is over the 16 MiB limit"));
       }
-      if (body.type() == Body::NONE && body.size() != 0)
+      if (body.type() == ipc::PageBody::NONE && body.size() != 0)
         return FieldErr("body.size", "a NONE body has size 0");
     }
     if (!fetch.signal().empty())

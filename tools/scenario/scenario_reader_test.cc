@@ -186,7 +186,7 @@ TEST(ScenarioReaderTest, ContractExampleParsesAsJsonAndValidates) {
 
   const Step& fetch_step = scenario->steps(2);
   const FetchLater& fetch = fetch_step.fetch_later();
-  EXPECT_EQ(fetch.body().type(), Body::STRING);
+  EXPECT_EQ(fetch.body().type(), ipc::PageBody::STRING);
   EXPECT_EQ(fetch.body().size(), 1000);
   EXPECT_EQ(fetch.headers().at("X-Trace"), "1");
   EXPECT_TRUE(fetch.has_referrer());
