@@ -21,7 +21,7 @@
 // BrowserCore itself holds no lock; it is the FrameTree's DeferredFetchSink and
 // passes each change to the parts.
 //
-// Lock order (a lock may only be taken while holding locks above it):
+// Lock order (holding one of these, a thread may only take those below it):
 //   1. PageScriptRunner   (asks the registry, waits on a RendererHost)
 //   2. RendererHostRegistry
 //   3. RendererHost       (a leaf: pushes to its own queue only)

@@ -8,6 +8,17 @@
 
 namespace fetch_later::browser {
 
+namespace {
+
+// This renderer was cut off for `bad` (BrowserCore reported it): the answer
+// says so and nothing useful.
+grpc::Status CutOffStatus(const BadMessage& bad) {
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat("bad message: ", bad.detail));
+}
+
+}  // namespace
+
 RendererHost* DeferredFetchHostService::Authenticate(
     grpc::ServerContext* context,
     grpc::Status* status) {
@@ -24,17 +35,6 @@ RendererHost* DeferredFetchHostService::Authenticate(
   }
   return host;
 }
-
-namespace {
-
-// This renderer was cut off for `bad` (BrowserCore reported it): the answer
-// says so and nothing useful.
-grpc::Status CutOffStatus(const BadMessage& bad) {
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      absl::StrCat("bad message: ", bad.detail));
-}
-
-}  // namespace
 
 template <typename T>
 grpc::Status DeferredFetchHostService::Finish(BadMessageOr<T> result,

@@ -7,6 +7,7 @@
 #ifndef BROWSER_DEFERRED_FETCH_HOST_SERVICE_H_
 #define BROWSER_DEFERRED_FETCH_HOST_SERVICE_H_
 
+#include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "ipc/deferred_fetch.grpc.pb.h"
 
