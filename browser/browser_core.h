@@ -3,33 +3,60 @@
 // committed document to the renderer for its site (site-per-process), answers
 // renderers' fetchLater() calls after re-validating them, hands activated
 // deferred fetches to the network stage, and cuts off renderers that send bad
-// messages.
+// messages (bad_message.h).
 //
 // Created once by the browser's main (or a test); outlives the gRPC services
 // that call it. Thread-safe. The gRPC adapters (deferred_fetch_host_service.h,
 // browser_control_service.h) only translate protos and call this.
+//
+// It is a thin facade over one part per concern, each with its own lock:
+//   RendererHostRegistry  renderer hosts, launch and document tokens, the
+//                         bad-message records;
+//   PageScriptRunner      page steps, scripted documents and their next page
+//                         timers, lifecycle events, script reports;
+//   BrowserTimers         the frame tree's and the pages' timers in time
+//                         order, and the real-time timer thread;
+//   NetworkHandoff        processed deferred fetches to NetworkStage::Send,
+//                         fully active documents per key, initiator gone.
+// BrowserCore itself holds no lock; it is the FrameTree's DeferredFetchSink and
+// passes each change to the parts.
+//
+// Lock order (holding one of these, a thread may only take those below it):
+//   1. PageScriptRunner   (asks the registry, waits on a RendererHost)
+//   2. RendererHostRegistry
+//   3. RendererHost       (a leaf: pushes to its own queue only)
+//   NetworkHandoff, BrowserTimers, NetLog: leaves, never held while calling
+//   out.
+// FrameTree's lock is outside this order: the tree calls the sink (and so every
+// part) on the thread that changed it, with its lock released, and no part
+// holds its lock while calling the frame tree. So a part's lock must never be
+// held across a FrameTree call (the sink would take it again), nor across a
+// NetworkStage call or an Options callback.
 #ifndef BROWSER_BROWSER_CORE_H_
 #define BROWSER_BROWSER_CORE_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "browser/fetch_later_request_validator.h"
+#include "browser/bad_message.h"
+#include "browser/browser_timers.h"
 #include "browser/frame_tree.h"
 #include "browser/net_log.h"
+#include "browser/network_handoff.h"
+#include "browser/page_script_runner.h"
 #include "browser/renderer_host.h"
+#include "browser/renderer_host_registry.h"
 #include "ipc/browser_control.pb.h"
 #include "ipc/page_step.pb.h"
 #include "ipc/renderer_host.pb.h"
@@ -37,24 +64,6 @@
 #include "net/network_stage.h"
 
 namespace fetch_later::browser {
-
-// A document the browser just committed, and who hosts it.
-struct CommittedFrame {
-  NavigableId navigable;
-  DocumentId document;
-  std::string document_token;
-  std::string site;
-  RendererId renderer;
-  std::string renderer_token;
-};
-
-// Why a renderer was cut off (Chromium's ReportBadMessage).
-struct BadMessageRecord {
-  RendererId renderer;
-  std::string site;
-  std::string reason;
-  absl::Time at;
-};
 
 class BrowserCore : public DeferredFetchSink {
  public:
@@ -119,30 +128,39 @@ class BrowserCore : public DeferredFetchSink {
       const std::string& document_token);
 
   // ---- Renderer-facing: every input is untrusted. ----
+  // Each handler re-checks what the renderer says; a failed check is reported
+  // at once (ReportBadMessage: the renderer is cut off) and returned as the
+  // BadMessage, which the gRPC adapter turns into PERMISSION_DENIED.
+  //
   // The live renderer host whose launch token is `token`; null for an unknown
   // or revoked one.
   RendererHost* AuthenticateRenderer(absl::string_view token);
-  // fetchLater() steps 6 and 10-14. InvalidArgument means a bad message (the
-  // caller reports it); any other error is the browser's.
-  absl::StatusOr<ipc::FetchLaterResponse> FetchLater(
+  // fetchLater() steps 6 and 10-14.
+  BadMessageOr<ipc::FetchLaterResponse> FetchLater(
       RendererHost& renderer,
       const ipc::FetchLaterRequest& request);
-  absl::StatusOr<ipc::QueryQuotaResponse> QueryQuota(
+  BadMessageOr<ipc::QueryQuotaResponse> QueryQuota(
       RendererHost& renderer,
       const ipc::QueryQuotaRequest& request);
-  absl::StatusOr<ipc::AbortFetchLaterResponse> AbortFetchLater(
+  BadMessageOr<ipc::AbortFetchLaterResponse> AbortFetchLater(
       RendererHost& renderer,
       const ipc::AbortFetchLaterRequest& request);
-  // Records `reason`, revokes the renderer's token, ends its event stream and
-  // destroys its documents as a crash would (their pending deferred fetches are
-  // sent). Other renderers are untouched.
-  void ReportBadMessage(RendererHost& renderer, const std::string& reason);
+  // A renderer's answer to a RunPageStep. nullopt when taken; the reported
+  // bad message for a step this renderer was not given, or a next timer that
+  // is no page time.
+  std::optional<BadMessage> ReportStepResult(RendererHost& renderer,
+                                             const ipc::StepResult& result);
+  // Chromium's ReportBadMessage: records the bad message (`reason`, `detail`)
+  // and logs it (renderer.bad_message), revokes the renderer's token, ends its
+  // event stream and destroys its documents as a crash would (their pending
+  // deferred fetches are sent). Other renderers are untouched. Returns the
+  // BadMessage, for the handler to answer with. Call without locks.
+  BadMessage ReportBadMessage(RendererHost& renderer,
+                              BadMessageReason reason,
+                              std::string detail);
+  BadMessage ReportBadMessage(RendererHost& renderer, BadMessage bad);
   // The renderer's event stream ended: it disconnected, crashed or was killed.
   void OnRendererDisconnected(RendererHost& renderer);
-  // A renderer's answer to a RunPageStep. InvalidArgument (a bad message) for a
-  // step this renderer was not given.
-  absl::Status ReportStepResult(RendererHost& renderer,
-                                const ipc::StepResult& result);
 
   // ---- Page steps and process control (the driver's). ----
   // Hands `step` to the renderer hosting `document_token` (with the page clock
@@ -162,7 +180,8 @@ class BrowserCore : public DeferredFetchSink {
   // lifecycle events fired before frame-tree changes, and page timers run when
   // the clock moved (at most kMaxScriptReports are kept).
   std::vector<ipc::ScriptReport> TakeScriptReports();
-  static constexpr size_t kMaxScriptReports = 1000;
+  static constexpr size_t kMaxScriptReports =
+      PageScriptRunner::kMaxScriptReports;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
 
@@ -179,92 +198,25 @@ class BrowserCore : public DeferredFetchSink {
   void OnDocumentStateChanged(const DocumentStateChange& change) override;
 
  private:
-  struct HostedDocument {
-    RendererHost* host;  // Not owned.
-    std::string token;
-    // Immutable facts about the document the renderer-facing calls need,
-    // shared so a call takes them without copying.
-    std::shared_ptr<const ClientFacts> facts;
-  };
-
-  absl::StatusOr<CommittedFrame> Committed(NavigableId navigable,
-                                           DocumentId document);
-  // Destroys every document `renderer` hosts (crash semantics) and terminates
-  // it.
-  void CutOff(RendererHost& renderer, const std::string& reason);
-  // The document `token` names and its facts, if `renderer` hosts it.
-  std::optional<std::pair<DocumentId, std::shared_ptr<const ClientFacts>>>
-  HostedBy(RendererHost& renderer, const std::string& token);
-
-  // The page clock (what script timers count in): ms since the core started.
-  double PageTimeMs() const;
-  // The renderer host of the document `token` names; NotFound if none.
-  absl::StatusOr<RendererHost*> HostOfLocked(const std::string& token)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // HTML page lifecycle: fires `events` in each document of `documents` that
-  // runs script, in order, and waits for each (Options::script_task_timeout).
-  // Reports go to TakeScriptReports(). Call without locks, before the
-  // frame-tree change the events announce (or after, for pageshow).
-  void FireLifecycleEvents(const std::vector<DocumentId>& documents,
-                           const std::vector<ipc::LifecycleEvent>& events);
-  // The same for the documents of `navigable` ("unload" order).
+  // Revokes `renderer` (`termination_reason`, "" for a disconnect), then
+  // destroys every document it hosts (crash semantics). Once per renderer.
+  void CutOff(RendererHost& renderer, std::string termination_reason);
+  // HTML "unload a document" and friends: fires `events` in the scripted
+  // documents of `navigable` ("unload" order), before the frame-tree change.
   void FireLifecycleEventsUnder(NavigableId navigable,
                                 const std::vector<ipc::LifecycleEvent>& events);
-  // Runs the page timers of every scripted document that are due by the page
-  // clock's current time.
-  void RunDueScriptTimers();
-  // The earliest pending page timer of any document (page ms).
-  std::optional<double> NextScriptTimerMs();
-  void AddScriptReport(const std::string& token,
-                       std::string cause,
-                       const absl::StatusOr<ipc::StepResult>& result);
-
-  // The real-time timer thread: sleeps until the frame tree's (or a page
-  // timer's) next deadline or a wake-up.
-  void TimerLoop();
-  void WakeTimerThread();
   // Adds an event to Options::net_log, if there is one.
   void Log(const std::string& type, std::map<std::string, std::string> fields);
 
-  Options options_;
+  const Options options_;
+  // The parts, declared in the order they are built: each only uses those
+  // above it, and the frame tree (whose destruction still calls the sink)
+  // goes before the parts it calls.
+  RendererHostRegistry renderers_;
+  NetworkHandoff network_;
+  PageScriptRunner scripts_;
   std::unique_ptr<FrameTree> frame_tree_;
-
-  absl::Mutex timer_mu_;
-  bool timer_wakeup_ ABSL_GUARDED_BY(timer_mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(timer_mu_) = false;
-  std::thread timer_thread_;
-
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<RendererHost>> hosts_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, RendererHost*> hosts_by_site_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, RendererHost*> hosts_by_token_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<DocumentId, HostedDocument> documents_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, DocumentId> documents_by_token_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<DocumentId> fully_active_ ABSL_GUARDED_BY(mu_);
-  // Requests with retryOptions handed to the network while their document was
-  // alive: the stage is told when that document goes (OnInitiatorGone).
-  absl::flat_hash_map<DocumentId, std::vector<uint64_t>> retrying_while_alive_
-      ABSL_GUARDED_BY(mu_);
-  std::vector<BadMessageRecord> bad_messages_ ABSL_GUARDED_BY(mu_);
-  // Page steps handed to renderers and not yet answered.
-  struct PendingStep {
-    RendererHost* host;  // Not owned.
-    std::optional<ipc::StepResult> result;
-  };
-  absl::flat_hash_map<uint64_t, PendingStep> pending_steps_
-      ABSL_GUARDED_BY(mu_);
-  uint64_t next_step_id_ ABSL_GUARDED_BY(mu_) = 1;
-  // Documents that ran a script (by token) -> their next page timer (page ms).
-  absl::flat_hash_map<std::string, std::optional<double>> scripted_
-      ABSL_GUARDED_BY(mu_);
-  std::deque<ipc::ScriptReport> script_reports_ ABSL_GUARDED_BY(mu_);
-  // The page clock's origin.
-  absl::Time page_clock_start_;
-  uint64_t next_renderer_id_ ABSL_GUARDED_BY(mu_) = 1;
+  BrowserTimers timers_;
 };
 
 }  // namespace fetch_later::browser

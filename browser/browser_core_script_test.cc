@@ -10,6 +10,7 @@
 // (JavaScriptCore) is tested end to end in tests/.
 #include <atomic>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,20 @@ class FakeScriptRenderer {
     absl::MutexLock lock(&mu_);
     forged_next_timer_ = ms;
   }
-  std::vector<absl::Status> answers() {
+  // What the browser answered each ReportStepResult (a bad message or not).
+  std::vector<std::optional<BadMessage>> answers() {
     absl::MutexLock lock(&mu_);
+    return answers_;
+  }
+  // The same, once there are `count` (or after `timeout`): a step's waiter may
+  // return before the answering call does (a cut-off wakes it first).
+  std::vector<std::optional<BadMessage>> AwaitAnswers(size_t count,
+                                                      absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return answers_.size() >= count;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
     return answers_;
   }
 
@@ -150,7 +163,8 @@ class FakeScriptRenderer {
       if (forged_next_timer_)
         result.set_next_timer_ms(*forged_next_timer_);
     }
-    absl::Status answered = core_->ReportStepResult(*host_, result);
+    std::optional<BadMessage> answered =
+        core_->ReportStepResult(*host_, result);
     absl::MutexLock lock(&mu_);
     answers_.push_back(answered);
   }
@@ -163,7 +177,7 @@ class FakeScriptRenderer {
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
   std::vector<ipc::DocumentCommitted> committed_ ABSL_GUARDED_BY(mu_);
   std::optional<double> forged_next_timer_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Status> answers_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::optional<BadMessage>> answers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> urls_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, double> timers_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
@@ -240,6 +254,10 @@ class BrowserCoreScriptTest : public ::testing::Test {
   FakeScriptRenderer& Renderer(size_t i) {
     absl::MutexLock lock(&mu_);
     return *renderers_.at(i);
+  }
+  size_t RendererCount() {
+    absl::MutexLock lock(&mu_);
+    return renderers_.size();
   }
 
   net::FakeClock clock_;
@@ -366,36 +384,50 @@ TEST_F(BrowserCoreScriptTest, HungRendererCannotHoldUpTheFrameTree) {
 }
 
 // The browser's clock would stop at the time a renderer names: a time that is
-// not one is a bad message (the gRPC adapter then cuts the renderer off).
+// not one is a bad message, and the renderer is cut off at once. Each row runs
+// in a fresh renderer for the site (the one before was cut off).
 TEST_F(BrowserCoreScriptTest, ANonsenseTimerTimeIsABadMessage) {
-  CommittedFrame top = Navigate("https://a.test/");
-  Renderer(0).set_forged_next_timer(std::nan(""));
-  ipc::PageStep step;
-  step.mutable_run_script()->set_source("1");
-  EXPECT_FALSE(
-      core_->RunPageStep(top.document_token, step, absl::Milliseconds(300))
-          .ok());
-  Renderer(0).set_forged_next_timer(-5);
-  EXPECT_FALSE(
-      core_->RunPageStep(top.document_token, step, absl::Milliseconds(300))
-          .ok());
-  std::vector<absl::Status> answers = Renderer(0).answers();
-  ASSERT_EQ(answers.size(), 2u);
-  for (const absl::Status& answer : answers) {
-    EXPECT_EQ(answer.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(answer.message(),
-              "next_timer_ms: not a finite, non-negative page time");
+  const double kNotAPageTime[] = {std::nan(""), -5};
+  for (size_t i = 0; i < std::size(kNotAPageTime); ++i) {
+    SCOPED_TRACE(kNotAPageTime[i]);
+    CommittedFrame top = Navigate("https://a.test/");
+    ASSERT_EQ(RendererCount(), i + 1);
+    Renderer(i).set_forged_next_timer(kNotAPageTime[i]);
+    ipc::PageStep step;
+    step.mutable_run_script()->set_source("1");
+    absl::StatusOr<ipc::StepResult> result =
+        core_->RunPageStep(top.document_token, step, absl::Seconds(5));
+    EXPECT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+    std::vector<std::optional<BadMessage>> answers =
+        Renderer(i).AwaitAnswers(1, absl::Seconds(5));
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0],
+              (BadMessage{BadMessageReason::kStepResultBadNextTimer,
+                          "next_timer_ms: not a finite, non-negative page "
+                          "time"}));
+    const RendererHost* host = core_->renderers().at(i);
+    EXPECT_TRUE(host->terminated());
+    EXPECT_EQ(host->termination_reason(),
+              "STEP_RESULT_BAD_NEXT_TIMER: next_timer_ms: not a finite, "
+              "non-negative page time");
   }
-  // Nothing was armed: moving the clock asks the renderer nothing.
+  std::vector<BadMessageRecord> records = core_->bad_messages();
+  ASSERT_EQ(records.size(), 2u);
+  for (const BadMessageRecord& record : records)
+    EXPECT_EQ(record.reason, BadMessageReason::kStepResultBadNextTimer);
+  // Nothing was armed: moving the clock asks the renderers nothing.
   ASSERT_TRUE(core_->AdvanceClock(absl::Seconds(1)).ok());
-  EXPECT_EQ(Renderer(0).answers().size(), 2u);
+  EXPECT_EQ(Renderer(0).answers().size(), 1u);
+  EXPECT_EQ(Renderer(1).answers().size(), 1u);
 }
 
 // HTML "is a secure context", decided by the browser: the document's URL and
 // every ancestor's are potentially trustworthy. The renderer is told (so
 // fetchLater() is not exposed) and the browser holds every renderer to it:
-// fetchLater() or retryOptions from another document is a bad message, while
-// fetch() without retryOptions is allowed.
+// fetchLater() or retryOptions from another document is a bad message (the
+// renderer is cut off: the next call comes from the site's next renderer),
+// while fetch() without retryOptions is allowed.
 TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
   CommittedFrame insecure = Navigate("http://a.test/");
   Iframe(insecure, "https://b.test/");
@@ -405,8 +437,6 @@ TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
   ASSERT_EQ(Renderer(1).committed().size(), 1u);
   EXPECT_FALSE(Renderer(1).committed()[0].secure_context());  // ancestor
 
-  RendererHost* host = core_->AuthenticateRenderer(insecure.renderer_token);
-  ASSERT_NE(host, nullptr);
   auto message = [&](uint64_t client_id) {
     ipc::FetchLaterRequest m;
     m.set_document_token(insecure.document_token);
@@ -416,27 +446,50 @@ TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
     m.set_client_id(client_id);
     return m;
   };
-  absl::StatusOr<ipc::FetchLaterResponse> later =
+  RendererHost* host = core_->AuthenticateRenderer(insecure.renderer_token);
+  ASSERT_NE(host, nullptr);
+  BadMessageOr<ipc::FetchLaterResponse> later =
       core_->FetchLater(*host, message(1));
-  EXPECT_EQ(later.status().message(),
-            "document_token: fetchLater() from a non-secure context");
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.bad_message(),
+            (BadMessage{BadMessageReason::kFetchLaterNotSecureContext,
+                        "document_token: fetchLater() from a non-secure "
+                        "context"}));
+  EXPECT_TRUE(host->terminated());
+
+  insecure = Navigate("http://a.test/");
+  host = core_->AuthenticateRenderer(insecure.renderer_token);
+  ASSERT_NE(host, nullptr);
   ipc::FetchLaterRequest fetch = message(2);
   fetch.set_send_now(true);
   fetch.set_activate_after_ms(0);
   fetch.mutable_retry_options()->set_max_attempts(1);
-  EXPECT_EQ(core_->FetchLater(*host, fetch).status().message(),
-            "retry_options: [SecureContext], the document is not one");
-  fetch.clear_retry_options();
-  absl::StatusOr<ipc::FetchLaterResponse> sent =
+  BadMessageOr<ipc::FetchLaterResponse> retrying =
       core_->FetchLater(*host, fetch);
-  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_FALSE(retrying.ok());
+  EXPECT_EQ(
+      retrying.bad_message(),
+      (BadMessage{BadMessageReason::kFetchLaterRetryOptionsNotSecureContext,
+                  "retry_options: [SecureContext], the document is not one"}));
+  EXPECT_TRUE(host->terminated());
+  EXPECT_EQ(core_->bad_messages().size(), 2u);
+
+  insecure = Navigate("http://a.test/");
+  host = core_->AuthenticateRenderer(insecure.renderer_token);
+  ASSERT_NE(host, nullptr);
+  fetch.set_document_token(insecure.document_token);
+  fetch.clear_retry_options();
+  BadMessageOr<ipc::FetchLaterResponse> sent = core_->FetchLater(*host, fetch);
+  ASSERT_TRUE(sent.ok()) << sent.bad_message();
   EXPECT_EQ(sent->outcome(), ipc::QUEUED);
   EXPECT_EQ(network_.sent().size(), 1u);  // fetch(): sent before the answer
+  EXPECT_FALSE(host->terminated());
 
-  Navigate("https://a.test/");  // another site: a third renderer
+  Navigate("https://a.test/");  // another site: another renderer
   absl::SleepFor(absl::Milliseconds(100));
-  ASSERT_EQ(Renderer(2).committed().size(), 1u);
-  EXPECT_TRUE(Renderer(2).committed()[0].secure_context());
+  FakeScriptRenderer& secure = Renderer(RendererCount() - 1);
+  ASSERT_EQ(secure.committed().size(), 1u);
+  EXPECT_TRUE(secure.committed()[0].secure_context());
 }
 
 // A browser on the real clock (the shell's --real-time) runs page timers from

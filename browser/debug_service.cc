@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "browser/bad_message.h"
 #include "browser/deferred_fetch_quota.h"
 #include "browser/frame_tree_nodes.h"
 
@@ -241,7 +242,8 @@ ipc::debug::Snapshot BuildSnapshot(BrowserCore& core,
     ipc::debug::BadMessage* out = snapshot.add_bad_messages();
     out->set_renderer(bad.renderer.value());
     out->set_site(bad.site);
-    out->set_reason(bad.reason);
+    out->set_reason(std::string(BadMessageReasonName(bad.reason)));
+    out->set_detail(bad.detail);
     out->set_at_ms(Ms(bad.at));
   }
 

@@ -1,10 +1,23 @@
 #include "browser/deferred_fetch_host_service.h"
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace fetch_later::browser {
+
+namespace {
+
+// This renderer was cut off for `bad` (BrowserCore reported it): the answer
+// says so and nothing useful.
+grpc::Status CutOffStatus(const BadMessage& bad) {
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat("bad message: ", bad.detail));
+}
+
+}  // namespace
 
 RendererHost* DeferredFetchHostService::Authenticate(
     grpc::ServerContext* context,
@@ -24,23 +37,12 @@ RendererHost* DeferredFetchHostService::Authenticate(
 }
 
 template <typename T>
-grpc::Status DeferredFetchHostService::Finish(RendererHost& renderer,
-                                              absl::StatusOr<T> result,
+grpc::Status DeferredFetchHostService::Finish(BadMessageOr<T> result,
                                               T* response) {
-  if (result.ok()) {
-    *response = std::move(*result);
-    return grpc::Status::OK;
-  }
-  if (result.status().code() == absl::StatusCode::kInvalidArgument) {
-    // Chromium's ReportBadMessage: record, cut the renderer off, answer nothing
-    // useful.
-    const std::string reason(result.status().message());
-    core_->ReportBadMessage(renderer, reason);
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("bad message: ", reason));
-  }
-  return grpc::Status(grpc::StatusCode::INTERNAL,
-                      std::string(result.status().message()));
+  if (!result.ok())
+    return CutOffStatus(result.bad_message());
+  *response = *std::move(result);
+  return grpc::Status::OK;
 }
 
 grpc::Status DeferredFetchHostService::FetchLater(
@@ -51,7 +53,7 @@ grpc::Status DeferredFetchHostService::FetchLater(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  return Finish(*renderer, core_->FetchLater(*renderer, *request), response);
+  return Finish(core_->FetchLater(*renderer, *request), response);
 }
 
 grpc::Status DeferredFetchHostService::QueryQuota(
@@ -62,7 +64,7 @@ grpc::Status DeferredFetchHostService::QueryQuota(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  return Finish(*renderer, core_->QueryQuota(*renderer, *request), response);
+  return Finish(core_->QueryQuota(*renderer, *request), response);
 }
 
 grpc::Status DeferredFetchHostService::AbortFetchLater(
@@ -73,8 +75,7 @@ grpc::Status DeferredFetchHostService::AbortFetchLater(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  return Finish(*renderer, core_->AbortFetchLater(*renderer, *request),
-                response);
+  return Finish(core_->AbortFetchLater(*renderer, *request), response);
 }
 
 grpc::Status DeferredFetchHostService::ReportStepResult(
@@ -85,12 +86,9 @@ grpc::Status DeferredFetchHostService::ReportStepResult(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  absl::Status result = core_->ReportStepResult(*renderer, *request);
-  if (result.code() == absl::StatusCode::kInvalidArgument) {
-    const std::string reason(result.message());
-    core_->ReportBadMessage(*renderer, reason);
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("bad message: ", reason));
+  if (std::optional<BadMessage> bad =
+          core_->ReportStepResult(*renderer, *request)) {
+    return CutOffStatus(*bad);
   }
   return grpc::Status::OK;
 }

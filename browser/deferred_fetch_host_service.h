@@ -1,11 +1,13 @@
 // The gRPC adapter for the renderer-facing DeferredFetchHost interface:
-// authenticates the caller by its `renderer-token` metadata, translates protos,
-// calls BrowserCore, and turns an invalid message into a bad-message report
-// (the renderer is cut off). Owned by the browser's server (browser_server.h);
+// authenticates the caller by its `renderer-token` metadata, translates protos
+// and calls BrowserCore. BrowserCore decides what is a bad message and cuts
+// the renderer off itself; this only answers such a call PERMISSION_DENIED
+// ("bad message: <detail>"). Owned by the browser's server (browser_server.h);
 // `core` must outlive it.
 #ifndef BROWSER_DEFERRED_FETCH_HOST_SERVICE_H_
 #define BROWSER_DEFERRED_FETCH_HOST_SERVICE_H_
 
+#include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "ipc/renderer_host.grpc.pb.h"
 
@@ -39,11 +41,10 @@ class DeferredFetchHostService final : public ipc::DeferredFetchHost::Service {
   // The calling renderer, or null (and `status` set to UNAUTHENTICATED).
   RendererHost* Authenticate(grpc::ServerContext* context,
                              grpc::Status* status);
-  // Maps a BrowserCore result: InvalidArgument is a bad message.
+  // Maps a BrowserCore answer: the response, or PERMISSION_DENIED for a bad
+  // message (the renderer was cut off).
   template <typename T>
-  grpc::Status Finish(RendererHost& renderer,
-                      absl::StatusOr<T> result,
-                      T* response);
+  static grpc::Status Finish(BadMessageOr<T> result, T* response);
 
   BrowserCore* const core_;  // Not owned.
 };

@@ -11,8 +11,11 @@
 namespace fetch_later::browser {
 namespace {
 
-absl::Status Bad(absl::string_view field, absl::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+using Reason = BadMessageReason;
+
+// The failed check `reason`, its detail naming `field` and the `rule`.
+BadMessage Bad(Reason reason, absl::string_view field, absl::string_view rule) {
+  return BadMessage{reason, absl::StrCat(field, ": ", rule)};
 }
 
 bool TooLong(absl::string_view s) {
@@ -21,43 +24,53 @@ bool TooLong(absl::string_view s) {
 
 }  // namespace
 
-absl::StatusOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
-  if (TooLong(spec))
-    return Bad("url", "longer than MAX_FIELD_BYTES");
+BadMessageOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
+  if (TooLong(spec)) {
+    return Bad(Reason::kFetchLaterUrlTooLong, "url",
+               "longer than MAX_FIELD_BYTES");
+  }
   absl::StatusOr<net::Url> url = net::Url::Parse(spec);
   if (!url.ok())
-    return Bad("url", url.status().message());
+    return Bad(Reason::kFetchLaterUrlUnparsable, "url", url.status().message());
   // The Request constructor refuses credentials.
-  if (url->IncludesCredentials())
-    return Bad("url", "includes credentials");
+  if (url->IncludesCredentials()) {
+    return Bad(Reason::kFetchLaterUrlHasCredentials, "url",
+               "includes credentials");
+  }
   // fetchLater() step 7.
   if (!url->SchemeIsHttpOrHttps()) {
-    return Bad("url",
+    return Bad(Reason::kFetchLaterUrlNotHttpS, "url",
                absl::StrCat("scheme \"", url->scheme(), "\" is not HTTP(S)"));
   }
   // Step 8.
   if (!net::IsUrlPotentiallyTrustworthy(*url)) {
-    return Bad("url", "not potentially trustworthy");
+    return Bad(Reason::kFetchLaterUrlNotTrustworthy, "url",
+               "not potentially trustworthy");
   }
-  return url;
+  return *std::move(url);
 }
 
-absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
+BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     const ipc::FetchLaterRequest& m,
     const ClientFacts& client) {
   // Method: a normalised token, not forbidden.
   if (m.method().empty() || m.method().size() > ipc::MAX_METHOD_BYTES ||
       !net::IsHttpToken(m.method())) {
-    return Bad("method", "not a method token");
+    return Bad(Reason::kFetchLaterMethodNotToken, "method",
+               "not a method token");
   }
-  if (net::IsForbiddenMethod(m.method()))
-    return Bad("method", "forbidden method");
-  if (net::NormalizeMethod(m.method()) != m.method())
-    return Bad("method", "not normalised");
+  if (net::IsForbiddenMethod(m.method())) {
+    return Bad(Reason::kFetchLaterMethodForbidden, "method",
+               "forbidden method");
+  }
+  if (net::NormalizeMethod(m.method()) != m.method()) {
+    return Bad(Reason::kFetchLaterMethodNotNormalized, "method",
+               "not normalised");
+  }
 
-  absl::StatusOr<net::Url> url = ValidateFetchLaterUrl(m.url());
+  BadMessageOr<net::Url> url = ValidateFetchLaterUrl(m.url());
   if (!url.ok())
-    return url.status();
+    return url.bad_message();
 
   DeferredRequest request{m.method(), *url};
 
@@ -66,15 +79,22 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   std::optional<net::StrippedReferrer> explicit_referrer;
   const net::StrippedReferrer* referrer_source = nullptr;
   if (!m.referrer_url().empty()) {
-    if (m.no_referrer())
-      return Bad("referrer_url", "set together with no_referrer");
-    if (TooLong(m.referrer_url()))
-      return Bad("referrer_url", "longer than MAX_FIELD_BYTES");
+    if (m.no_referrer()) {
+      return Bad(Reason::kFetchLaterReferrerWithNoReferrer, "referrer_url",
+                 "set together with no_referrer");
+    }
+    if (TooLong(m.referrer_url())) {
+      return Bad(Reason::kFetchLaterReferrerTooLong, "referrer_url",
+                 "longer than MAX_FIELD_BYTES");
+    }
     absl::StatusOr<net::Url> referrer = net::Url::Parse(m.referrer_url());
-    if (!referrer.ok())
-      return Bad("referrer_url", referrer.status().message());
+    if (!referrer.ok()) {
+      return Bad(Reason::kFetchLaterReferrerUnparsable, "referrer_url",
+                 referrer.status().message());
+    }
     if (!net::Origin::Create(*referrer).IsSameOriginWith(client.origin)) {
-      return Bad("referrer_url", "not same origin with the document");
+      return Bad(Reason::kFetchLaterReferrerCrossOrigin, "referrer_url",
+                 "not same origin with the document");
     }
     request.referrer_url = referrer->Serialize();
     explicit_referrer = net::StripReferrerSource(*referrer);
@@ -85,8 +105,10 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   }
   absl::StatusOr<net::ReferrerPolicy> policy =
       net::ParseReferrerPolicy(m.referrer_policy());
-  if (!policy.ok())
-    return Bad("referrer_policy", policy.status().message());
+  if (!policy.ok()) {
+    return Bad(Reason::kFetchLaterReferrerPolicyInvalid, "referrer_policy",
+               policy.status().message());
+  }
   if (referrer_source) {
     // Fetch: "determine request's referrer", then the Referer header at fetch
     // time.
@@ -97,20 +119,27 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   }
 
   // Headers: valid, not forbidden (the Headers object drops those silently).
-  if (m.headers_size() > ipc::MAX_HEADERS)
-    return Bad("headers", "more than MAX_HEADERS");
+  if (m.headers_size() > ipc::MAX_HEADERS) {
+    return Bad(Reason::kFetchLaterTooManyHeaders, "headers",
+               "more than MAX_HEADERS");
+  }
   for (int i = 0; i < m.headers_size(); ++i) {
     const ipc::Header& h = m.headers(i);
     const std::string field = absl::StrCat("headers[", i, "]");
     if (TooLong(h.name()) || TooLong(h.value())) {
-      return Bad(field, "longer than MAX_FIELD_BYTES");
+      return Bad(Reason::kFetchLaterHeaderTooLong, field,
+                 "longer than MAX_FIELD_BYTES");
     }
-    if (!net::IsHttpToken(h.name()))
-      return Bad(field, "name is not a token");
-    if (!net::IsHeaderValue(h.value()))
-      return Bad(field, "value is not a header value");
+    if (!net::IsHttpToken(h.name())) {
+      return Bad(Reason::kFetchLaterHeaderNameNotToken, field,
+                 "name is not a token");
+    }
+    if (!net::IsHeaderValue(h.value())) {
+      return Bad(Reason::kFetchLaterHeaderValueInvalid, field,
+                 "value is not a header value");
+    }
     if (net::IsForbiddenRequestHeader(h.name(), h.value())) {
-      return Bad(field,
+      return Bad(Reason::kFetchLaterHeaderForbidden, field,
                  absl::StrCat("forbidden request-header \"", h.name(), "\""));
     }
     request.headers.emplace_back(h.name(), h.value());
@@ -120,10 +149,13 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   // refuses streams).
   if (m.has_body()) {
     if (m.method() == "GET" || m.method() == "HEAD") {
-      return Bad("body", "a GET or HEAD request cannot have a body");
+      return Bad(Reason::kFetchLaterBodyWithGetOrHead, "body",
+                 "a GET or HEAD request cannot have a body");
     }
-    if (TooLong(m.body()))
-      return Bad("body", "longer than MAX_FIELD_BYTES");
+    if (TooLong(m.body())) {
+      return Bad(Reason::kFetchLaterBodyTooLong, "body",
+                 "longer than MAX_FIELD_BYTES");
+    }
     request.body = m.body();
     request.body_length = m.body().size();
   }
@@ -133,7 +165,8 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   if (m.has_activate_after_ms()) {
     const double ms = m.activate_after_ms();
     if (!std::isfinite(ms) || ms < 0) {
-      return Bad("activate_after_ms", "negative or not finite");
+      return Bad(Reason::kFetchLaterActivateAfterInvalid, "activate_after_ms",
+                 "negative or not finite");
     }
     activate_after = absl::Milliseconds(std::min(ms, 1e15));
   }
@@ -141,7 +174,8 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   if (m.has_retry_options()) {
     const ipc::RetryOptions& r = m.retry_options();
     if (r.has_backoff_factor() && !std::isfinite(r.backoff_factor())) {
-      return Bad("retry_options.backoff_factor", "not finite");
+      return Bad(Reason::kFetchLaterRetryBackoffNotFinite,
+                 "retry_options.backoff_factor", "not finite");
     }
     net::RetryOptions options;
     options.max_attempts = r.max_attempts();
@@ -162,12 +196,13 @@ absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   // QueryQuota instead).
   const uint64_t length = TotalRequestLength(request);
   if (length != m.total_request_length()) {
-    return Bad("total_request_length",
+    return Bad(Reason::kFetchLaterTotalLengthMismatch, "total_request_length",
                absl::StrCat("says ", m.total_request_length(),
                             ", the request is ", length));
   }
   if (length > static_cast<uint64_t>(kQuotaPerRequestOrigin)) {
-    return Bad("total_request_length",
+    return Bad(Reason::kFetchLaterTotalLengthOverOriginQuota,
+               "total_request_length",
                "above 64 KiB (should have been QueryQuota)");
   }
   return ValidatedFetchLater{std::move(request), activate_after};

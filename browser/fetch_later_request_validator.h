@@ -1,16 +1,18 @@
 // The browser's re-check of a FetchLater message from an untrusted renderer.
 // The renderer's fetchLater() already ran the Request constructor and method
 // steps 1-9; an honest renderer never sends what this rejects, so every
-// rejection is a bad message, and its reason names the field and the rule
-// ("url: scheme \"ftp\" is not HTTP(S)").
+// rejection is a bad message: its BadMessageReason names the check, its
+// detail the field and the rule ("url: scheme \"ftp\" is not HTTP(S)"). These
+// functions only validate; the renderer-facing handler (BrowserCore) reports.
 #ifndef BROWSER_FETCH_LATER_REQUEST_VALIDATOR_H_
 #define BROWSER_FETCH_LATER_REQUEST_VALIDATOR_H_
 
 #include <cstdint>
 #include <optional>
 
-#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "browser/bad_message.h"
 #include "browser/deferred_request.h"
 #include "ipc/renderer_host.pb.h"
 #include "net/origin.h"
@@ -36,14 +38,17 @@ struct ValidatedFetchLater {
 };
 
 // On success the request's `referer_header` is the value the browser computed
-// from the referrer policy.
-absl::StatusOr<ValidatedFetchLater> ValidateFetchLaterRequest(
+// from the referrer policy. Checks in order: method, URL, referrer, headers,
+// body, activateAfter, retryOptions, total request length; the first failure
+// is returned.
+BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     const ipc::FetchLaterRequest& message,
     const ClientFacts& client);
 
 // The checks fetchLater() steps 7-8 make on a URL: parses, no credentials,
-// HTTP(S), and potentially trustworthy. Shared with QueryQuota.
-absl::StatusOr<net::Url> ValidateFetchLaterUrl(absl::string_view url);
+// HTTP(S), and potentially trustworthy. Shared with QueryQuota (the reasons
+// are kFetchLaterUrl* for both).
+BadMessageOr<net::Url> ValidateFetchLaterUrl(absl::string_view url);
 
 }  // namespace fetch_later::browser
 

@@ -10,12 +10,14 @@
 // "check quota, then queue" is atomic and two concurrent callers can never
 // together exceed a quota.
 //
+// clang-format off
 //   FrameTree tree(&sink, &clock);
 //   NavigableId tab = tree.CreateTopLevelTraversable();
 //   DocumentId top = *tree.Navigate(tab, {.url = Url("https://a.test/")});
 //   auto result = tree.QueueDeferredFetch(top, request,
-//   /*activate_after=*/std::nullopt); tree.CloseTopLevelTraversable(tab);  //
-//   sends every pending deferred fetch via `sink`
+//                                         /*activate_after=*/std::nullopt);
+//   tree.CloseTopLevelTraversable(tab);  // pending fetches go to `sink`
+// clang-format on
 #ifndef BROWSER_FRAME_TREE_H_
 #define BROWSER_FRAME_TREE_H_
 

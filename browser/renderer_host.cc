@@ -98,13 +98,14 @@ std::optional<ipc::RendererEvent> RendererHost::PopEvent(
   return event;
 }
 
-void RendererHost::Terminate(std::string reason) {
+bool RendererHost::Terminate(std::string reason) {
   absl::MutexLock lock(&mu_);
   if (terminated_)
-    return;
+    return false;
   terminated_ = true;
   termination_reason_ = std::move(reason);
   events_.clear();
+  return true;
 }
 
 bool RendererHost::terminated() const {

@@ -1,8 +1,8 @@
 // RendererHost: the browser's record of one renderer process (one per site),
-// like Chromium's RenderProcessHost. Created by BrowserCore when a document of
-// a new site commits; owned by BrowserCore; lives until the browser shuts down
-// (a terminated host stays, revoked, so its bad-message record can be
-// inspected).
+// like Chromium's RenderProcessHost. Created by RendererHostRegistry when a
+// document of a new site commits; owned by the registry (BrowserCore's); lives
+// until the browser shuts down (a terminated host stays, revoked, so its
+// bad-message record can be inspected).
 //
 // It holds the renderer's launch token, the documents it may speak for (by the
 // unguessable tokens the browser issued), the ids its fetchLater() calls used,
@@ -64,8 +64,9 @@ class RendererHost {
   std::optional<ipc::RendererEvent> PopEvent(absl::Duration timeout);
 
   // Cut off: the token stops working and the event stream ends. Idempotent; the
-  // first reason is kept ("" for an ordinary disconnect).
-  void Terminate(std::string reason);
+  // first reason is kept ("" for an ordinary disconnect). Returns whether this
+  // call terminated the host (false: it already was).
+  bool Terminate(std::string reason);
   bool terminated() const;
   std::string termination_reason() const;
   int document_count() const;

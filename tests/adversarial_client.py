@@ -7,10 +7,11 @@ page on https://honest.test/, attacker pages on https://evil.test/), then:
 
   - the honest side queues a deferred fetch exactly as an honest renderer
     builds it (GET, total_request_length = len(url));
-  - the attacker sends forged messages (the honest document with its own
-    renderer token, a mismatched length, an http: URL), each from a fresh
-    attacker renderer, and must get PERMISSION_DENIED, then UNAUTHENTICATED
-    for anything else it says;
+  - the attacker sends forged messages (FetchLater for the honest document
+    with its own renderer token, a mismatched length, an http: URL;
+    QueryQuota for the honest document; ReportStepResult for a step never
+    given), each from a fresh attacker renderer, and must get
+    PERMISSION_DENIED, then UNAUTHENTICATED for anything else it says;
   - unknown and missing tokens get UNAUTHENTICATED;
   - undecodable bytes, sent with a raw serializer, are refused by gRPC before
     the handler (the status is pinned below) and cut nobody off;
@@ -18,9 +19,10 @@ page on https://honest.test/, attacker pages on https://evil.test/), then:
     exactly its own requests.
 
 Every check prints one line ("ok ..." or "FAIL ..."). It writes what the
-browser must have recorded (bad messages, sent URLs) to --expect, which the
-shell script compares with the server's exit summary (--verify). Exit status 0
-only if every check held.
+browser must have recorded (bad messages: the exact reason, the
+browser/bad_message.h BadMessageReason name, and the detail; sent URLs) to
+--expect, which the shell script compares with the server's exit summary
+(--verify). Exit status 0 only if every check held.
 """
 
 import argparse
@@ -118,7 +120,8 @@ def main():
 
     addresses = json.loads(args.addresses)
     browser = Browser(addresses["control"], addresses["renderer"])
-    expected_reasons = []  # one per PERMISSION_DENIED answer, in order
+    # One {"reason", "detail"} per PERMISSION_DENIED answer, in order.
+    expected_reasons = []
     expected_sent = []
 
     honest_tab, honest = browser.open_page(HONEST_PAGE)
@@ -168,34 +171,50 @@ def main():
         expected_sent.append(pending)
         return attacker
 
+    # (what, method, message builder, reason, detail): the reason is the
+    # BadMessageReason the browser must record, the detail what it answers.
     forgeries = [
         ("honest document with the attacker's renderer token",
+         browser.host.FetchLater,
          lambda a: honest_get(honest.document_token,
                               "https://honest.test/stolen", 1),
-         DOCUMENT_NOT_HOSTED),
+         "FETCH_LATER_DOCUMENT_NOT_HOSTED", DOCUMENT_NOT_HOSTED),
         ("total_request_length that does not match",
+         browser.host.FetchLater,
          lambda a: pb.FetchLaterRequest(
              document_token=a.document_token, method="GET",
              url="https://evil.test/x", total_request_length=1, client_id=7),
+         "FETCH_LATER_TOTAL_LENGTH_MISMATCH",
          "total_request_length: says 1, the request is 19"),
         ("http URL (not potentially trustworthy)",
+         browser.host.FetchLater,
          lambda a: honest_get(a.document_token, "http://example.com/", 7),
+         "FETCH_LATER_URL_NOT_TRUSTWORTHY",
          "url: not potentially trustworthy"),
+        ("QueryQuota for the honest document",
+         browser.host.QueryQuota,
+         lambda a: pb.QueryQuotaRequest(document_token=honest.document_token,
+                                        url=HONEST_ORIGIN),
+         "QUERY_QUOTA_DOCUMENT_NOT_HOSTED", DOCUMENT_NOT_HOSTED),
+        ("ReportStepResult for a step never given",
+         browser.host.ReportStepResult,
+         lambda a: pb.StepResult(step_id=1, outcome=pb.JS_OK),
+         "STEP_RESULT_UNKNOWN_STEP",
+         "step_id: not a step given to this renderer"),
     ]
     previous_tokens = []
-    for n, (what, build, reason) in enumerate(forgeries):
+    for n, (what, method, build, reason, detail) in enumerate(forgeries):
         a = fresh_attacker(n)
         check(a.renderer_token not in previous_tokens,
               f"attacker {n} has a new renderer token")
         previous_tokens.append(a.renderer_token)
-        code, details, _ = call(browser.host.FetchLater, build(a),
-                                a.renderer_token)
+        code, details, _ = call(method, build(a), a.renderer_token)
         check(code == grpc.StatusCode.PERMISSION_DENIED,
               f"forged: {what} -> PERMISSION_DENIED", f"{code} {details}")
-        check(details == "bad message: " + reason,
-              f"forged: {what} -> reason names the field",
+        check(details == "bad message: " + detail,
+              f"forged: {what} -> the detail names the field",
               repr(details))
-        expected_reasons.append(reason)
+        expected_reasons.append({"reason": reason, "detail": detail})
         code, _, _ = call(browser.host.FetchLater,
                           honest_get(a.document_token,
                                      "https://evil.test/after", 8),
@@ -336,8 +355,13 @@ def verify(summary_path, expect_path):
           str(records))
     check(all(r["site"] == ATTACKER_SITE for r in records),
           "every bad message names https://evil.test")
-    check([r["reason"] for r in records] == expected["reasons"],
-          "bad message reasons in order", str(records))
+    check([r["reason"] for r in records] ==
+          [e["reason"] for e in expected["reasons"]],
+          "bad message reasons (BadMessageReason names) in order",
+          str(records))
+    check([r["detail"] for r in records] ==
+          [e["detail"] for e in expected["reasons"]],
+          "bad message details in order", str(records))
     check(sorted(summary["sent"]) == sorted(expected["sent"]),
           "sent URLs: the attackers' pending fetches (cut off), the "
           "survivor's (shutdown), the honest ones (tab closed), no aborted one",

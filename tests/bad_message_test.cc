@@ -4,9 +4,11 @@
 // renderer process would), next to an honest renderer driven through
 // RendererConnection. For every message no honest renderer could send, the
 // browser must (Chromium's ReportBadMessage):
-//   - answer PERMISSION_DENIED "bad message: <reason>", the reason naming the
+//   - answer PERMISSION_DENIED "bad message: <detail>", the detail naming the
 //     field and the rule;
-//   - record exactly one BadMessageRecord naming the attacker's site;
+//   - record exactly one BadMessageRecord naming the attacker's site and the
+//     exact BadMessageReason of the check (every reason is reached by a row,
+//     or kReachedElsewhere says where and why not);
 //   - revoke the attacker's token (every later call: UNAUTHENTICATED) and end
 //     its event stream;
 //   - destroy the attacker's documents as a crash would, which sends the
@@ -19,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +37,7 @@
 namespace fetch_later::testing {
 namespace {
 
+using ::fetch_later::browser::BadMessageReason;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
@@ -117,6 +121,11 @@ class RawRenderer {
     auto context = Context();
     return stub_->AbortFetchLater(context.get(), m, &ignored);
   }
+  grpc::Status ReportStepResult(const ipc::StepResult& m) {
+    ipc::Empty ignored;
+    auto context = Context();
+    return stub_->ReportStepResult(context.get(), m, &ignored);
+  }
   // Opens the event stream and returns how it ended (reading whatever it got).
   grpc::Status WatchEventsUntilEnd() {
     auto context = Context();
@@ -153,6 +162,10 @@ class RawRenderer {
 struct Tokens {
   std::string attacker_document;
   std::string honest_document;
+  // Opens an http: page (another renderer) with an iframe of the attacker's
+  // site, hosted by the attacker's renderer and not a secure context; returns
+  // the iframe's document token.
+  std::function<std::string()> attacker_insecure_document;
 };
 
 // One message no honest renderer sends.
@@ -160,14 +173,16 @@ struct ForgedCase {
   const char* name;  // the row's name (a gtest identifier)
   // Sends the forged call and returns its status.
   std::function<grpc::Status(RawRenderer&, const Tokens&)> send;
-  // The bad-message reason: the field name and the rule, as a prefix (the
-  // whole reason where it is fixed).
-  std::string reason;
+  // The check that fails: exactly this reason is recorded.
+  BadMessageReason reason;
+  // The bad message's detail, the field name and the rule, as a prefix (the
+  // whole detail where it is fixed).
+  std::string detail;
 };
 
 // gtest prints the row by its name.
 void PrintTo(const ForgedCase& c, std::ostream* os) {
-  *os << c.name << " (" << c.reason << ")";
+  *os << c.name << " (" << c.reason << ": " << c.detail << ")";
 }
 
 // Rows that forge a FetchLaterRequest: start from the honest GET of
@@ -175,7 +190,8 @@ void PrintTo(const ForgedCase& c, std::ostream* os) {
 ForgedCase Forge(
     const char* name,
     std::function<void(ipc::FetchLaterRequest&, const Tokens&)> forge,
-    std::string reason) {
+    BadMessageReason reason,
+    std::string detail) {
   return ForgedCase{name,
                     [forge](RawRenderer& attacker, const Tokens& tokens) {
                       ipc::FetchLaterRequest m =
@@ -184,59 +200,83 @@ ForgedCase Forge(
                       forge(m, tokens);
                       return attacker.FetchLater(m);
                     },
-                    std::move(reason)};
+                    reason, std::move(detail)};
 }
 
 // As Forge, then sets a matching total_request_length, so only the rule under
 // test is broken.
 ForgedCase ForgeConsistent(const char* name,
                            std::function<void(ipc::FetchLaterRequest&)> forge,
-                           std::string reason) {
+                           BadMessageReason reason,
+                           std::string detail) {
   return Forge(
       name,
       [forge](ipc::FetchLaterRequest& m, const Tokens&) {
         forge(m);
         m.set_total_request_length(LengthOf(m));
       },
-      std::move(reason));
+      reason, std::move(detail));
 }
 
 ForgedCase ForgeHeader(const char* name,
                        std::string header_name,
                        std::string header_value,
-                       std::string reason) {
+                       BadMessageReason reason,
+                       std::string detail) {
   return ForgeConsistent(
       name,
       [header_name, header_value](ipc::FetchLaterRequest& m) {
         AddHeader(m, header_name, header_value);
       },
-      std::move(reason));
+      reason, std::move(detail));
 }
 
-ForgedCase ForgeUrl(const char* name, std::string url, std::string reason) {
+ForgedCase ForgeUrl(const char* name,
+                    std::string url,
+                    BadMessageReason reason,
+                    std::string detail) {
   return ForgeConsistent(
-      name, [url](ipc::FetchLaterRequest& m) { m.set_url(url); },
-      std::move(reason));
+      name, [url](ipc::FetchLaterRequest& m) { m.set_url(url); }, reason,
+      std::move(detail));
 }
 
 ForgedCase ForgeMethod(const char* name,
                        std::string method,
-                       std::string reason) {
+                       BadMessageReason reason,
+                       std::string detail) {
   return ForgeConsistent(
       name, [method](ipc::FetchLaterRequest& m) { m.set_method(method); },
-      std::move(reason));
+      reason, std::move(detail));
 }
 
 ForgedCase ForgeActivateAfter(const char* name, double ms) {
   return ForgeConsistent(
       name, [ms](ipc::FetchLaterRequest& m) { m.set_activate_after_ms(ms); },
+      BadMessageReason::kFetchLaterActivateAfterInvalid,
       "activate_after_ms: negative or not finite");
+}
+
+// Rows that forge a FetchLaterRequest, consistent, from the attacker's
+// document that is not a secure context (an iframe in an http: page).
+ForgedCase ForgeInsecure(const char* name,
+                         std::function<void(ipc::FetchLaterRequest&)> forge,
+                         BadMessageReason reason,
+                         std::string detail) {
+  return Forge(
+      name,
+      [forge](ipc::FetchLaterRequest& m, const Tokens& tokens) {
+        m.set_document_token(tokens.attacker_insecure_document());
+        forge(m);
+        m.set_total_request_length(LengthOf(m));
+      },
+      reason, std::move(detail));
 }
 
 ForgedCase Query(
     const char* name,
     std::function<void(ipc::QueryQuotaRequest&, const Tokens&)> forge,
-    std::string reason) {
+    BadMessageReason reason,
+    std::string detail) {
   return ForgedCase{name,
                     [forge](RawRenderer& attacker, const Tokens& tokens) {
                       ipc::QueryQuotaRequest m;
@@ -245,10 +285,12 @@ ForgedCase Query(
                       forge(m, tokens);
                       return attacker.QueryQuota(m);
                     },
-                    std::move(reason)};
+                    reason, std::move(detail)};
 }
 
 const std::string kForgedUrlLength = std::to_string(sizeof(kForgedUrl) - 1);
+
+using Reason = BadMessageReason;
 
 std::vector<ForgedCase> ForgedCases() {
   const std::string long_url =
@@ -260,25 +302,26 @@ std::vector<ForgedCase> ForgedCases() {
           [](ipc::FetchLaterRequest& m, const Tokens& t) {
             m.set_document_token(t.honest_document);
           },
-          kDocumentNotHosted),
+          Reason::kFetchLaterDocumentNotHosted, kDocumentNotHosted),
       Forge(
           "UnknownDocument",
           [](ipc::FetchLaterRequest& m, const Tokens&) {
             m.set_document_token(kUnknownDocument);
           },
-          kDocumentNotHosted),
+          Reason::kFetchLaterDocumentNotHosted, kDocumentNotHosted),
       Forge(
           "EmptyDocumentToken",
           [](ipc::FetchLaterRequest& m, const Tokens&) {
             m.set_document_token("");
           },
-          kDocumentNotHosted),
+          Reason::kFetchLaterDocumentNotHosted, kDocumentNotHosted),
       // ---- The renderer's count must be the browser's.
       Forge(
           "LengthOverstated",
           [](ipc::FetchLaterRequest& m, const Tokens&) {
             m.set_total_request_length(LengthOf(m) + 1);
           },
+          Reason::kFetchLaterTotalLengthMismatch,
           absl::StrCat("total_request_length: says 20, the request is ",
                        kForgedUrlLength)),
       // Understating is how a liar would steal quota.
@@ -287,6 +330,7 @@ std::vector<ForgedCase> ForgedCases() {
           [](ipc::FetchLaterRequest& m, const Tokens&) {
             m.set_total_request_length(0);
           },
+          Reason::kFetchLaterTotalLengthMismatch,
           absl::StrCat("total_request_length: says 0, the request is ",
                        kForgedUrlLength)),
       ForgeConsistent(
@@ -295,54 +339,77 @@ std::vector<ForgedCase> ForgedCases() {
             m.set_method("POST");
             m.set_body(std::string(65536, 'b'));  // exactly MAX_FIELD_BYTES
           },
+          Reason::kFetchLaterTotalLengthOverOriginQuota,
           "total_request_length: above 64 KiB (should have been QueryQuota)"),
       // ---- URL (fetchLater() steps 7-8, the Request constructor).
       ForgeUrl("HttpUrlNotPotentiallyTrustworthy", "http://example.com/",
+               Reason::kFetchLaterUrlNotTrustworthy,
                "url: not potentially trustworthy"),
-      ForgeUrl("FtpUrl", "ftp://evil.test/x",
+      ForgeUrl("FtpUrl", "ftp://evil.test/x", Reason::kFetchLaterUrlNotHttpS,
                "url: scheme \"ftp\" is not HTTP(S)"),
-      ForgeUrl("DataUrl", "data:text/plain,hi",
+      ForgeUrl("DataUrl", "data:text/plain,hi", Reason::kFetchLaterUrlNotHttpS,
                "url: scheme \"data\" is not HTTP(S)"),
       ForgeUrl("JavascriptUrl", "javascript:alert(1)",
+               Reason::kFetchLaterUrlNotHttpS,
                "url: scheme \"javascript\" is not HTTP(S)"),
       ForgeUrl("UrlWithCredentials", "https://user:pass@evil.test/x",
+               Reason::kFetchLaterUrlHasCredentials,
                "url: includes credentials"),
-      ForgeUrl("UrlThatDoesNotParse", "https://[evil.test/x", "url: "),
-      ForgeUrl("UrlOverMaxFieldBytes", long_url,
+      ForgeUrl("UrlThatDoesNotParse", "https://[evil.test/x",
+               Reason::kFetchLaterUrlUnparsable, "url: "),
+      ForgeUrl("UrlOverMaxFieldBytes", long_url, Reason::kFetchLaterUrlTooLong,
                "url: longer than MAX_FIELD_BYTES"),
       // ---- Method.
-      ForgeMethod("ForbiddenMethodTrace", "TRACE", "method: forbidden method"),
-      ForgeMethod("ForbiddenMethodLowercaseTrack", "track",
+      ForgeMethod("ForbiddenMethodTrace", "TRACE",
+                  Reason::kFetchLaterMethodForbidden,
                   "method: forbidden method"),
-      ForgeMethod("MethodNotNormalised", "post", "method: not normalised"),
-      ForgeMethod("EmptyMethod", "", "method: not a method token"),
-      ForgeMethod("MethodWithSpace", "GE T", "method: not a method token"),
+      ForgeMethod("ForbiddenMethodLowercaseTrack", "track",
+                  Reason::kFetchLaterMethodForbidden,
+                  "method: forbidden method"),
+      ForgeMethod("MethodNotNormalised", "post",
+                  Reason::kFetchLaterMethodNotNormalized,
+                  "method: not normalised"),
+      ForgeMethod("EmptyMethod", "", Reason::kFetchLaterMethodNotToken,
+                  "method: not a method token"),
+      ForgeMethod("MethodWithSpace", "GE T", Reason::kFetchLaterMethodNotToken,
+                  "method: not a method token"),
       ForgeMethod("MethodOverMaxMethodBytes", std::string(33, 'M'),
+                  Reason::kFetchLaterMethodNotToken,
                   "method: not a method token"),
       // ---- Headers.
       ForgeHeader("HeaderNameWithSpace", "X Bad", "1",
+                  Reason::kFetchLaterHeaderNameNotToken,
                   "headers[0]: name is not a token"),
       ForgeHeader("HeaderValueCrlfInjection", "X-Note", "a\r\nCookie: stolen=1",
+                  Reason::kFetchLaterHeaderValueInvalid,
                   "headers[0]: value is not a header value"),
       ForgeHeader("HeaderValueNul", "X-Note", std::string("a\0b", 3),
+                  Reason::kFetchLaterHeaderValueInvalid,
                   "headers[0]: value is not a header value"),
       // The Headers object normalises values; an honest renderer never sends
       // surrounding whitespace.
       ForgeHeader("HeaderValueNotNormalised", "X-Note", " a",
+                  Reason::kFetchLaterHeaderValueInvalid,
                   "headers[0]: value is not a header value"),
       ForgeHeader("ForbiddenHeaderCookie", "Cookie", "session=1",
+                  Reason::kFetchLaterHeaderForbidden,
                   "headers[0]: forbidden request-header \"Cookie\""),
       ForgeHeader("ForbiddenHeaderHost", "Host", "honest.test",
+                  Reason::kFetchLaterHeaderForbidden,
                   "headers[0]: forbidden request-header \"Host\""),
       ForgeHeader("ForbiddenHeaderSecFetchMode", "Sec-Fetch-Mode", "navigate",
+                  Reason::kFetchLaterHeaderForbidden,
                   "headers[0]: forbidden request-header \"Sec-Fetch-Mode\""),
       ForgeHeader("ForbiddenHeaderReferer", "Referer", "https://honest.test/",
+                  Reason::kFetchLaterHeaderForbidden,
                   "headers[0]: forbidden request-header \"Referer\""),
       ForgeHeader(
           "ForbiddenHeaderProxyPrefix", "Proxy-Authorization", "x",
+          Reason::kFetchLaterHeaderForbidden,
           "headers[0]: forbidden request-header \"Proxy-Authorization\""),
       ForgeHeader(
           "ForbiddenMethodOverrideHeader", "X-HTTP-Method-Override", "TRACE",
+          Reason::kFetchLaterHeaderForbidden,
           "headers[0]: forbidden request-header \"X-HTTP-Method-Override\""),
       ForgeConsistent(
           "SecondHeaderForbidden",
@@ -350,9 +417,10 @@ std::vector<ForgedCase> ForgedCases() {
             AddHeader(m, "X-Ok", "1");
             AddHeader(m, "cookie", "a=b");
           },
+          Reason::kFetchLaterHeaderForbidden,
           "headers[1]: forbidden request-header \"cookie\""),
       ForgeHeader("HeaderValueOverMaxFieldBytes", "X-Big",
-                  std::string(65537, 'v'),
+                  std::string(65537, 'v'), Reason::kFetchLaterHeaderTooLong,
                   "headers[0]: longer than MAX_FIELD_BYTES"),
       ForgeConsistent(
           "MoreThanMaxHeaders",
@@ -360,10 +428,11 @@ std::vector<ForgedCase> ForgedCases() {
             for (int i = 0; i < ipc::MAX_HEADERS + 1; ++i)
               AddHeader(m, "X-H", "v");
           },
-          "headers: more than MAX_HEADERS"),
+          Reason::kFetchLaterTooManyHeaders, "headers: more than MAX_HEADERS"),
       // ---- Body.
       ForgeConsistent(
           "GetWithBody", [](ipc::FetchLaterRequest& m) { m.set_body("x=1"); },
+          Reason::kFetchLaterBodyWithGetOrHead,
           "body: a GET or HEAD request cannot have a body"),
       ForgeConsistent(
           "HeadWithEmptyBody",
@@ -371,6 +440,7 @@ std::vector<ForgedCase> ForgedCases() {
             m.set_method("HEAD");
             m.set_body("");
           },
+          Reason::kFetchLaterBodyWithGetOrHead,
           "body: a GET or HEAD request cannot have a body"),
       ForgeConsistent(
           "BodyOverMaxFieldBytes",
@@ -378,7 +448,7 @@ std::vector<ForgedCase> ForgedCases() {
             m.set_method("POST");
             m.set_body(std::string(65537, 'b'));
           },
-          "body: longer than MAX_FIELD_BYTES"),
+          Reason::kFetchLaterBodyTooLong, "body: longer than MAX_FIELD_BYTES"),
       // ---- activateAfter (fetchLater() step 5 throws RangeError).
       ForgeActivateAfter("NegativeActivateAfter", -1),
       ForgeActivateAfter("NaNActivateAfter",
@@ -391,6 +461,7 @@ std::vector<ForgedCase> ForgedCases() {
           [](ipc::FetchLaterRequest& m) {
             m.set_referrer_url("https://honest.test/");
           },
+          Reason::kFetchLaterReferrerCrossOrigin,
           "referrer_url: not same origin with the document"),
       ForgeConsistent(
           "ReferrerUrlWithNoReferrer",
@@ -398,18 +469,29 @@ std::vector<ForgedCase> ForgedCases() {
             m.set_referrer_url("https://evil.test/");
             m.set_no_referrer(true);
           },
+          Reason::kFetchLaterReferrerWithNoReferrer,
           "referrer_url: set together with no_referrer"),
       ForgeConsistent(
           "ReferrerUrlOverMaxFieldBytes",
           [](ipc::FetchLaterRequest& m) {
             m.set_referrer_url("https://evil.test/?" + std::string(65537, 'r'));
           },
+          Reason::kFetchLaterReferrerTooLong,
           "referrer_url: longer than MAX_FIELD_BYTES"),
+      // The Request constructor parses the referrer against the document's
+      // URL; what it sends is the serialisation, which always parses.
+      ForgeConsistent(
+          "ReferrerUrlThatDoesNotParse",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_referrer_url("https://[evil.test/");
+          },
+          Reason::kFetchLaterReferrerUnparsable, "referrer_url: "),
       ForgeConsistent(
           "InvalidReferrerPolicy",
           [](ipc::FetchLaterRequest& m) {
             m.set_referrer_policy("always-send-cookies");
           },
+          Reason::kFetchLaterReferrerPolicyInvalid,
           "referrer_policy: 'always-send-cookies' is not a valid "
           "enum value of type ReferrerPolicy"),
       // ---- retryOptions.
@@ -420,11 +502,28 @@ std::vector<ForgedCase> ForgedCases() {
             m.mutable_retry_options()->set_backoff_factor(
                 std::numeric_limits<double>::quiet_NaN());
           },
+          Reason::kFetchLaterRetryBackoffNotFinite,
           "retry_options.backoff_factor: not finite"),
+      // ---- [SecureContext] (Fetch: fetchLater() and RequestInit's
+      // retryOptions are exposed in secure contexts only).
+      ForgeInsecure(
+          "FetchLaterFromNonSecureContext", [](ipc::FetchLaterRequest&) {},
+          Reason::kFetchLaterNotSecureContext,
+          "document_token: fetchLater() from a non-secure context"),
+      ForgeInsecure(
+          "FetchWithRetryOptionsFromNonSecureContext",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_send_now(true);
+            m.set_activate_after_ms(0);
+            m.mutable_retry_options()->set_max_attempts(1);
+          },
+          Reason::kFetchLaterRetryOptionsNotSecureContext,
+          "retry_options: [SecureContext], the document is not one"),
       // ---- fetch(): sent at once, so only with a 0 ms activateAfter.
       ForgeConsistent(
           "SendNowWithoutActivateAfter",
           [](ipc::FetchLaterRequest& m) { m.set_send_now(true); },
+          Reason::kFetchLaterSendNowActivateAfterNotZero,
           "send_now: a fetch() must have activate_after_ms 0"),
       ForgeConsistent(
           "SendNowWithActivateAfter",
@@ -432,6 +531,7 @@ std::vector<ForgedCase> ForgedCases() {
             m.set_send_now(true);
             m.set_activate_after_ms(60000);
           },
+          Reason::kFetchLaterSendNowActivateAfterNotZero,
           "send_now: a fetch() must have activate_after_ms 0"),
       // ---- Ids: unique within the document while pending.
       ForgeConsistent(
@@ -439,6 +539,7 @@ std::vector<ForgedCase> ForgedCases() {
           [](ipc::FetchLaterRequest& m) {
             m.set_client_id(kAttackerRawClientId);
           },
+          Reason::kFetchLaterClientIdReused,
           "client_id: already used in this document"),
       // ---- QueryQuota.
       Query(
@@ -446,25 +547,26 @@ std::vector<ForgedCase> ForgedCases() {
           [](ipc::QueryQuotaRequest& m, const Tokens&) {
             m.set_url("http://example.com/");
           },
+          Reason::kFetchLaterUrlNotTrustworthy,
           "url: not potentially trustworthy"),
       Query(
           "QueryQuotaFtpUrl",
           [](ipc::QueryQuotaRequest& m, const Tokens&) {
             m.set_url("ftp://evil.test/");
           },
-          "url: scheme \"ftp\" is not HTTP(S)"),
+          Reason::kFetchLaterUrlNotHttpS, "url: scheme \"ftp\" is not HTTP(S)"),
       Query(
           "QueryQuotaUrlOverMaxFieldBytes",
           [](ipc::QueryQuotaRequest& m, const Tokens&) {
             m.set_url("https://evil.test/?" + std::string(65537, 'q'));
           },
-          "url: longer than MAX_FIELD_BYTES"),
+          Reason::kFetchLaterUrlTooLong, "url: longer than MAX_FIELD_BYTES"),
       Query(
           "QueryQuotaHonestRenderersDocument",
           [](ipc::QueryQuotaRequest& m, const Tokens& t) {
             m.set_document_token(t.honest_document);
           },
-          kDocumentNotHosted),
+          Reason::kQueryQuotaDocumentNotHosted, kDocumentNotHosted),
       // ---- AbortFetchLater: aborting someone else's fetch.
       ForgedCase{"AbortHonestRenderersFetch",
                  [](RawRenderer& attacker, const Tokens& t) {
@@ -473,8 +575,50 @@ std::vector<ForgedCase> ForgedCases() {
                    m.set_client_id(1);  // RendererConnection's first id
                    return attacker.AbortFetchLater(m);
                  },
-                 kDocumentNotHosted},
+                 Reason::kAbortFetchLaterDocumentNotHosted, kDocumentNotHosted},
+      // ---- ReportStepResult: an answer to a step nobody asked for (no page
+      // step was ever run in this browser).
+      ForgedCase{"StepResultForAStepNeverGiven",
+                 [](RawRenderer& attacker, const Tokens&) {
+                   ipc::StepResult m;
+                   m.set_step_id(1);
+                   m.set_outcome(ipc::JS_OK);
+                   return attacker.ReportStepResult(m);
+                 },
+                 Reason::kStepResultUnknownStep,
+                 "step_id: not a step given to this renderer"},
   };
+}
+
+// Reasons no ForgedCases() row reaches, each with where it is reached and why
+// not here.
+struct ReachedElsewhere {
+  BadMessageReason reason;
+  const char* why;
+};
+constexpr ReachedElsewhere kReachedElsewhere[] = {
+    {Reason::kStepResultBadNextTimer,
+     "needs a step the browser is waiting on, which the attacker's own "
+     "RendererConnection would answer first; reached in "
+     "browser/browser_core_script_test.cc ANonsenseTimerTimeIsABadMessage "
+     "(a fake renderer answers) and by tests/fuzz/renderer_host_fuzzer.cc"},
+};
+
+// Every reason the browser can report is reached by a row above (or named in
+// kReachedElsewhere): a new check needs a new row.
+TEST(ForgedCasesTest, EveryBadMessageReasonIsReached) {
+  std::set<BadMessageReason> reached;
+  for (const ForgedCase& c : ForgedCases())
+    reached.insert(c.reason);
+  for (const ReachedElsewhere& elsewhere : kReachedElsewhere) {
+    EXPECT_FALSE(reached.count(elsewhere.reason))
+        << elsewhere.reason << " has a row now: drop it from kReachedElsewhere";
+    reached.insert(elsewhere.reason);
+  }
+  for (int i = 1; i <= static_cast<int>(BadMessageReason::kMaxValue); ++i) {
+    const auto reason = static_cast<BadMessageReason>(i);
+    EXPECT_TRUE(reached.count(reason)) << reason << " is reached by no row";
+  }
 }
 
 // Two tabs: an honest page and an attacker's page on another site, each with
@@ -489,7 +633,8 @@ class TrustBoundaryTest : public IpcTest {
     attacker_tab_ = tab_;
     ASSERT_NE(honest_.renderer_token(), attacker_.renderer_token());
     ASSERT_EQ(attacker_.site(), kAttackerSite);
-    tokens_ = {attacker_.document_token(), honest_.document_token()};
+    tokens_ = {attacker_.document_token(), honest_.document_token(),
+               [this] { return AttackerInsecureDocument(); }};
 
     ASSERT_TRUE(
         FetchLater(honest_, renderer::RequestInfo(kHonestPending)).ok());
@@ -538,24 +683,37 @@ class TrustBoundaryTest : public IpcTest {
     return nullptr;
   }
 
+  // See Tokens::attacker_insecure_document.
+  std::string AttackerInsecureDocument() {
+    const uint64_t tab = CreateTab();
+    ipc::Frame page = Navigate(tab, "http://honest.test/");
+    ipc::Frame frame = Iframe(page, "https://evil.test/in-an-http-page");
+    EXPECT_EQ(frame.renderer_token(), attacker_.renderer_token());
+    return frame.document_token();
+  }
+
   // Everything a cut-off must have done to the attacker, and nothing more.
   void ExpectAttackerCutOff(const grpc::Status& status,
-                            const std::string& reason) {
+                            BadMessageReason reason,
+                            const std::string& detail) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << status.error_message();
-    EXPECT_THAT(status.error_message(), StartsWith("bad message: " + reason));
+    EXPECT_THAT(status.error_message(), StartsWith("bad message: " + detail));
 
-    // Exactly one record, naming the attacker's site and the field.
+    // Exactly one record, naming the attacker's site, the check and the field.
     std::vector<browser::BadMessageRecord> records = core_->bad_messages();
     ASSERT_EQ(records.size(), 1u);
     const browser::RendererHost* host = HostFor(attacker_.renderer_token());
     ASSERT_NE(host, nullptr);
     EXPECT_EQ(records[0].renderer, host->id());
     EXPECT_EQ(records[0].site, kAttackerSite);
-    EXPECT_THAT(records[0].reason, StartsWith(reason));
-    EXPECT_EQ(status.error_message(), "bad message: " + records[0].reason);
+    EXPECT_EQ(records[0].reason, reason);
+    EXPECT_THAT(records[0].detail, StartsWith(detail));
+    EXPECT_EQ(status.error_message(), "bad message: " + records[0].detail);
     EXPECT_TRUE(host->terminated());
-    EXPECT_EQ(host->termination_reason(), records[0].reason);
+    EXPECT_EQ(host->termination_reason(),
+              absl::StrCat(browser::BadMessageReasonName(reason), ": ",
+                           records[0].detail));
 
     // Crash semantics: the attacker's documents are gone and their pending
     // fetches were sent (before the bad call was answered), without
@@ -638,7 +796,7 @@ class ForgedMessageTest : public TrustBoundaryTest,
 TEST_P(ForgedMessageTest, IsABadMessageThatCutsOffOnlyTheSender) {
   const ForgedCase& c = GetParam();
   grpc::Status status = c.send(*attacker_raw_, tokens_);
-  ExpectAttackerCutOff(status, c.reason);
+  ExpectAttackerCutOff(status, c.reason, c.detail);
   ExpectHonestRendererUnharmed();
 }
 
@@ -743,6 +901,7 @@ TEST_F(TrustBoundaryTest, MessageOverMaxMessageBytesIsDroppedByGrpc) {
   under.set_total_request_length(LengthOf(under));
   ASSERT_LT(under.ByteSizeLong(), static_cast<size_t>(ipc::MAX_MESSAGE_BYTES));
   ExpectAttackerCutOff(attacker_raw_->FetchLater(under),
+                       BadMessageReason::kFetchLaterHeaderTooLong,
                        "headers[0]: longer than MAX_FIELD_BYTES");
   ExpectHonestRendererUnharmed();
 }
@@ -754,7 +913,9 @@ TEST_F(TrustBoundaryTest, MessageOverMaxMessageBytesIsDroppedByGrpc) {
 TEST_F(TrustBoundaryTest, CutOffSiteGetsAFreshRendererOnNextNavigation) {
   ipc::FetchLaterRequest forged =
       HonestGet(honest_.document_token(), kForgedUrl, 1);
-  ExpectAttackerCutOff(attacker_raw_->FetchLater(forged), kDocumentNotHosted);
+  ExpectAttackerCutOff(attacker_raw_->FetchLater(forged),
+                       BadMessageReason::kFetchLaterDocumentNotHosted,
+                       kDocumentNotHosted);
   ipc::Frame again = Navigate(attacker_tab_, "https://evil.test/again");
   EXPECT_NE(again.renderer_token(), attacker_.renderer_token());
   EXPECT_EQ(again.site(), kAttackerSite);
@@ -777,7 +938,9 @@ TEST_F(TrustBoundaryTest, CutOffSiteGetsAFreshRendererOnNextNavigation) {
                                       "https://evil.test/old-doc", 2))
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(core_->bad_messages().size(), 2u);
+  ASSERT_EQ(core_->bad_messages().size(), 2u);
+  EXPECT_EQ(core_->bad_messages()[1].reason,
+            BadMessageReason::kFetchLaterDocumentNotHosted);
 }
 
 // An attacker framed inside the honest page: cutting it off crashes its
@@ -811,6 +974,8 @@ TEST_F(IpcTest, AttackerIframeInHonestPageCrashesOnlyItsOwnDocument) {
             absl::StrCat("bad message: ", kDocumentNotHosted));
   ASSERT_EQ(core_->bad_messages().size(), 1u);
   EXPECT_EQ(core_->bad_messages()[0].site, kAttackerSite);
+  EXPECT_EQ(core_->bad_messages()[0].reason,
+            BadMessageReason::kFetchLaterDocumentNotHosted);
   EXPECT_THAT(SentUrls(), ElementsAre("https://evil.test/child"));
   EXPECT_EQ(quota(kHonestOrigin), origin_quota);
   EXPECT_EQ(quota(""), top_quota);
@@ -857,8 +1022,10 @@ TEST_F(TrustBoundaryTest, ConcurrentBadMessagesSendPendingFetchesOnce) {
   EXPECT_GE(denied, 1);
   std::vector<browser::BadMessageRecord> records = core_->bad_messages();
   EXPECT_EQ(records.size(), static_cast<size_t>(denied));
-  for (const browser::BadMessageRecord& record : records)
+  for (const browser::BadMessageRecord& record : records) {
     EXPECT_EQ(record.site, kAttackerSite);
+    EXPECT_EQ(record.reason, BadMessageReason::kFetchLaterTotalLengthMismatch);
+  }
   EXPECT_THAT(SentUrls(),
               UnorderedElementsAre(kAttackerPending, kAttackerPendingRaw));
   EXPECT_EQ(Quota(honest_, kHonestOrigin), honest_origin_quota_);

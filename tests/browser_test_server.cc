@@ -5,7 +5,8 @@
 // Protocol, one JSON object per stdout line:
 //   on start:  {"control": "unix:/tmp/dfX/control.sock",
 //               "renderer": "unix:/tmp/dfX/renderer.sock"}
-//   on exit:   {"bad_messages": [{"site": ..., "reason": ...}, ...],
+//   on exit:   {"bad_messages": [{"site": ..., "reason": "FETCH_LATER_...",
+//                                 "detail": ...}, ...],
 //               "sent": ["https://...", ...]}
 // It serves until its stdin is closed or it receives SIGTERM/SIGINT. The exit
 // summary is printed after the browser shut down, so "sent" includes what the
@@ -23,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
 #include "net/clock.h"
@@ -81,7 +83,10 @@ int main() {
     absl::StrAppend(
         &summary, i ? ", " : "",
         "{\"site\": ", fetch_later::net::JsonString(records[i].site),
-        ", \"reason\": ", fetch_later::net::JsonString(records[i].reason), "}");
+        ", \"reason\": ",
+        fetch_later::net::JsonString(std::string(
+            fetch_later::browser::BadMessageReasonName(records[i].reason))),
+        ", \"detail\": ", fetch_later::net::JsonString(records[i].detail), "}");
   }
   summary += "], \"sent\": [";
   std::vector<fetch_later::net::OutgoingRequest> sent = network.sent();

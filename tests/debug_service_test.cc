@@ -552,9 +552,13 @@ TEST_F(DebugServiceTest, BadMessageIsInSnapshotAndEvents) {
   ASSERT_EQ(s.bad_messages_size(), 1);
   EXPECT_EQ(s.bad_messages(0).site(), "https://a.test");
   EXPECT_FALSE(s.bad_messages(0).reason().empty());
+  EXPECT_EQ(s.bad_messages(0).reason(), "FETCH_LATER_TOTAL_LENGTH_MISMATCH");
+  EXPECT_EQ(s.bad_messages(0).detail(),
+            "total_request_length: says 1, the request is 24");
   ASSERT_EQ(s.renderers_size(), 1);
   EXPECT_TRUE(s.renderers(0).terminated());
-  EXPECT_EQ(s.renderers(0).termination_reason(), s.bad_messages(0).reason());
+  EXPECT_EQ(s.renderers(0).termination_reason(),
+            s.bad_messages(0).reason() + ": " + s.bad_messages(0).detail());
   // The crashed frame has no document.
   ASSERT_EQ(s.tabs_size(), 1);
   EXPECT_FALSE(s.tabs(0).top().has_active_document());
@@ -563,6 +567,14 @@ TEST_F(DebugServiceTest, BadMessageIsInSnapshotAndEvents) {
       Types(all, {"record.", "quota.", "attempt.", "request.", "document."});
   EXPECT_EQ(renderer_events, (std::vector<std::string>{"renderer.bad_message",
                                                        "renderer.killed"}));
+  // The event names the check (its stable name) and what the renderer sent.
+  for (const ipc::debug::Event& event : all) {
+    if (event.type() != "renderer.bad_message")
+      continue;
+    EXPECT_EQ(event.fields().at("reason"), "FETCH_LATER_TOTAL_LENGTH_MISMATCH");
+    EXPECT_EQ(event.fields().at("detail"), s.bad_messages(0).detail());
+    EXPECT_EQ(event.fields().at("site"), "https://a.test");
+  }
 }
 
 // NetLog by itself: backlog bound, watcher queue, JSON escaping.

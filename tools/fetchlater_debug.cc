@@ -167,10 +167,10 @@ void PrintTree(const debug::Snapshot& s) {
   }
   if (s.bad_messages_size() > 0) {
     std::printf("\nbad messages\n");
-    Table t({"RENDERER", "SITE", "AT", "REASON"});
+    Table t({"RENDERER", "SITE", "AT", "REASON", "DETAIL"});
     for (const auto& b : s.bad_messages()) {
       t.Add({absl::StrCat(b.renderer()), b.site(),
-             Relative(b.at_ms(), s.now_ms()), b.reason()});
+             Relative(b.at_ms(), s.now_ms()), b.reason(), b.detail()});
     }
     t.Print("  ");
   }

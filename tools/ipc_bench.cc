@@ -69,6 +69,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "browser/deferred_fetch_host_service.h"
 #include "browser/renderer_host.h"
@@ -500,7 +501,7 @@ absl::Status LatencyBlock(Bench& bench,
         const auto start = Clock::now();
         browser::RendererHost* host =
             bench.core().AuthenticateRenderer(client.frame.renderer_token);
-        absl::StatusOr<ipc::FetchLaterResponse> response =
+        browser::BadMessageOr<ipc::FetchLaterResponse> response =
             bench.core().FetchLater(*host, messages[i]);
         out->push_back(MicrosSince(start));
         if (!response.ok() || response->outcome() != ipc::QUEUED)

@@ -1,8 +1,8 @@
 // libFuzzer target: the renderer-facing host interface (DeferredFetchHost) of
 // the trusted browser, run in-process against BrowserCore on a FakeClock with a
-// RecordingNetworkStage, exactly as the gRPC adapter calls it (an
-// InvalidArgument answer is a bad message: ReportBadMessage cuts the renderer
-// off, browser/deferred_fetch_host_service.cc).
+// RecordingNetworkStage, exactly as the gRPC adapter calls it (BrowserCore
+// reports a bad message itself, cutting the renderer off, and answers the
+// BadMessage; browser/deferred_fetch_host_service.cc only translates it).
 //
 // The input is a sequence of operations. Renderer messages (FetchLaterRequest,
 // QueryQuotaRequest, AbortFetchLaterRequest, StepResult) are built with
@@ -32,8 +32,9 @@
 //     potentially trustworthy (http only for localhost/loopback); it is a
 //     record this harness saw QUEUED, handed over once, and only records that
 //     were handed over or aborted stop being pending;
-//  I6 a renderer call answers OK or InvalidArgument (any other error is the
-//     browser's own failure, reachable by a renderer);
+//  I6 a renderer call answers a response or a BadMessage; a BadMessage has a
+//     named reason, was recorded (one new record, naming the sender, the
+//     same reason and detail) and the sender is cut off;
 //  I7 the honest renderer is never cut off, its fetch stays pending, and at
 //     the end its next fetchLater() is QUEUED with its quota exact to the byte.
 // The pending totals are computed from this harness's own bookkeeping (every
@@ -57,6 +58,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "browser/deferred_fetch_quota.h"
 #include "browser/frame_tree.h"
@@ -712,20 +714,41 @@ class Harness {
     return total;
   }
 
-  // A renderer call's status: OK, or InvalidArgument which is a bad message.
-  void Answered(b::RendererHost& sender,
-                const absl::Status& status,
+  // I6: a renderer call answered a response (`bad` null) or a bad message,
+  // which the core must have reported: recorded once and the sender cut off.
+  void Answered(b::RendererHost& sender, const b::BadMessage* bad,
                 const char* call) {
-    if (status.ok())
+    const std::vector<b::BadMessageRecord> records = core_->bad_messages();
+    if (bad == nullptr) {
+      if (records.size() != bad_message_count_)
+        Violated(absl::StrCat(call, " answered a response but recorded a "
+                                    "bad message"));
       return;
-    if (status.code() != absl::StatusCode::kInvalidArgument)
-      Violated(absl::StrCat(call, " answered a renderer with a browser error: ",
-                            status.ToString()));
+    }
     if (&sender == honest_host_)
       Violated("the honest renderer sent a bad message");
-    core_->ReportBadMessage(sender, std::string(status.message()));
+    if (b::BadMessageReasonName(bad->reason) == "UNKNOWN_BAD_MESSAGE_REASON")
+      Violated(absl::StrCat(call, " answered a bad message without a reason"));
+    if (records.size() != bad_message_count_ + 1)
+      Violated(absl::StrCat(call, " answered a bad message recorded ",
+                            records.size() - bad_message_count_, " times"));
+    const b::BadMessageRecord& record = records.back();
+    if (record.renderer != sender.id() || record.reason != bad->reason ||
+        record.detail != bad->detail)
+      Violated(absl::StrCat(call, " recorded another bad message than it "
+                                  "answered: ", bad->ToString()));
+    bad_message_count_ = records.size();
     if (!sender.terminated())
       Violated("a renderer that sent a bad message was not cut off");
+  }
+  template <typename T>
+  void Answered(b::RendererHost& sender, const b::BadMessageOr<T>& answer,
+                const char* call) {
+    Answered(sender, answer.ok() ? nullptr : &answer.bad_message(), call);
+  }
+  void Answered(b::RendererHost& sender,
+                const std::optional<b::BadMessage>& answer, const char* call) {
+    Answered(sender, answer ? &*answer : nullptr, call);
   }
 
   std::string SendFetchLater() {
@@ -746,7 +769,7 @@ class Harness {
     auto r = core_->FetchLater(*sender, m);
     if (r.ok() && r->outcome() == ipc::QUEUED)
       RecordQueued(*sender, m, *r, /*honest=*/false);
-    Answered(*sender, r.status(), "FetchLater");
+    Answered(*sender, r, "FetchLater");
     return "FetchLater " + m.ShortDebugString().substr(0, 200);
   }
 
@@ -792,9 +815,9 @@ class Harness {
     auto r = core_->QueryQuota(*sender, m);
     if (r.ok() && r->outcome() == ipc::QUOTA_EXCEEDED &&
         r->quota() > static_cast<uint64_t>(b::kQuotaPerRequestOrigin))
-      Violated(
-          absl::StrCat("QueryQuota answered more than 64 KiB: ", r->quota()));
-    Answered(*sender, r.status(), "QueryQuota");
+      Violated(absl::StrCat("QueryQuota answered more than 64 KiB: ",
+                            r->quota()));
+    Answered(*sender, r, "QueryQuota");
     return "QueryQuota " + m.ShortDebugString().substr(0, 200);
   }
 
@@ -821,7 +844,7 @@ class Harness {
         Violated("an abort was pending for a record no longer pending");
       t.aborted = true;
     }
-    Answered(*sender, r.status(), "AbortFetchLater");
+    Answered(*sender, r, "AbortFetchLater");
     return "Abort " + m.ShortDebugString();
   }
 
@@ -864,18 +887,20 @@ class Harness {
     b::RendererHost* sender = in_.Byte() % 4 == 0 ? PickSender(&other) : host;
     bool accepted = false;
     if (sender != nullptr) {
-      absl::Status s = core_->ReportStepResult(*sender, m);
-      accepted = s.ok() && sender == host && m.step_id() == step_id;
+      std::optional<b::BadMessage> s = core_->ReportStepResult(*sender, m);
+      accepted = !s && sender == host && m.step_id() == step_id;
       Answered(*sender, s, "ReportStepResult");
     }
     if (!accepted && step_id != 0 && !host->terminated()) {
       ipc::StepResult honest;
       honest.set_step_id(step_id);
       honest.set_outcome(ipc::JS_OK);
-      absl::Status s = core_->ReportStepResult(*host, honest);
-      // It may have been answered already by the fuzzed message.
-      if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument)
-        Violated("ReportStepResult: " + s.ToString());
+      std::optional<b::BadMessage> s = core_->ReportStepResult(*host, honest);
+      // The step may have been answered already by the fuzzed message, or
+      // have ended (its renderer cut off) meanwhile: then it is unknown.
+      if (s && s->reason != b::BadMessageReason::kStepResultUnknownStep)
+        Violated("ReportStepResult: " + s->ToString());
+      bad_message_count_ = core_->bad_messages().size();
     }
     driver.join();
     return "PageStep " + m.ShortDebugString().substr(0, 200);
@@ -996,6 +1021,8 @@ class Harness {
   b::CommittedFrame honest_;
   b::RendererHost* honest_host_ = nullptr;
   int64_t honest_bytes_ = 0;
+  // The bad messages recorded so far (I6: each answer adds exactly one).
+  size_t bad_message_count_ = 0;
 
   std::vector<b::NavigableId> tabs_;
   std::vector<KnownFrame> frames_;

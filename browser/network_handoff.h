@@ -1,0 +1,54 @@
+// NetworkHandoff: where the frame tree's deferred fetches leave the browser's
+// document world for the network stage. It hands each processed deferred fetch
+// to NetworkStage::Send() (Fetch: "process a deferred fetch" step 3), keeps the
+// stage's retry gate informed of how many documents are fully active per
+// network isolation key, and tells the stage when the document that started a
+// retrying request goes away (OnInitiatorGone).
+//
+// Created and owned by BrowserCore; lives as long as it. Called from the frame
+// tree's sink (BrowserCore), on whichever thread changed the tree.
+// Thread-safe: one lock guards its two sets and is never held while calling
+// the network stage. See browser_core.h for the lock order.
+#ifndef BROWSER_NETWORK_HANDOFF_H_
+#define BROWSER_NETWORK_HANDOFF_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "browser/frame_tree.h"
+#include "net/network_stage.h"
+
+namespace fetch_later::browser {
+
+class NetworkHandoff {
+ public:
+  // `network_stage` (not owned) must outlive this; null: nothing is sent.
+  explicit NetworkHandoff(net::NetworkStage* network_stage)
+      : network_stage_(network_stage) {}
+  NetworkHandoff(const NetworkHandoff&) = delete;  // Not copyable.
+  NetworkHandoff& operator=(const NetworkHandoff&) = delete;
+
+  // Fetch: "process a deferred fetch" step 3: hands the request to the network.
+  void OnDeferredFetchProcessed(const ProcessedDeferredFetch& fetch);
+  // Counts the document in or out of its key's fully active documents, and
+  // ends its retrying requests' initiator when it is destroyed.
+  void OnDocumentStateChanged(const DocumentStateChange& change);
+
+ private:
+  net::NetworkStage* const network_stage_;  // Not owned; may be null.
+
+  absl::Mutex mu_;
+  absl::flat_hash_set<DocumentId> fully_active_ ABSL_GUARDED_BY(mu_);
+  // Requests with retryOptions handed to the network while their document was
+  // alive: the stage is told when that document goes (OnInitiatorGone).
+  absl::flat_hash_map<DocumentId, std::vector<uint64_t>> retrying_while_alive_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace fetch_later::browser
+
+#endif  // BROWSER_NETWORK_HANDOFF_H_
