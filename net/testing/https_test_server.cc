@@ -58,6 +58,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "net/http_token.h"
 #include "net/json_string.h"
 #include "net/testing/boringssl_error.h"
 #include "net/testing/https_test_server.h"
@@ -102,16 +103,6 @@ enum class ReadResult {
   kBadRequest,  // malformed: answer with error_status() and error_reason()
 };
 
-bool IsTokenChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-             absl::string_view::npos;
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
 // Reads HTTP/1.1 requests from a blocking TLS connection. Not thread-safe; one
 // per connection.
 class RequestReader {
@@ -136,7 +127,7 @@ class RequestReader {
     header_bytes_ = line.size();
 
     std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
-    if (parts.size() != 3 || !IsToken(parts[0]) || parts[1].empty()) {
+    if (parts.size() != 3 || !IsHttpToken(parts[0]) || parts[1].empty()) {
       return Bad(400, "malformed request line");
     }
     req->method = std::string(parts[0]);
@@ -294,7 +285,7 @@ class RequestReader {
       }
       const size_t colon = line.find(':');
       if (colon == std::string::npos ||
-          !IsToken(absl::string_view(line).substr(0, colon))) {
+          !IsHttpToken(absl::string_view(line).substr(0, colon))) {
         return Bad(
             400, absl::StrCat(trailers ? "trailer" : "header", " line \"", line,
                               "\" is not name \":\" value"));

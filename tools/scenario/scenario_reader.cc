@@ -14,7 +14,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +24,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "net/http_token.h"
 #include "net/url.h"
 
 namespace fetch_later::scenario {
@@ -889,20 +889,6 @@ absl::StatusOr<Scenario> ParseTextproto(absl::string_view text) {
 // ---------------------------------------------------------------------------------------------
 // Validation.
 
-// RFC 9110 "token".
-bool IsHttpToken(absl::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
-        absl::string_view("!#$%&'*+-.^_`|~").find(c) ==
-            absl::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 class Validator {
  public:
   absl::Status Run(const Scenario& scenario) {
@@ -985,7 +971,7 @@ class Validator {
     // Sorted, so that the first bad name reported does not depend on hashing.
     std::map<std::string, std::string> sorted(headers.begin(), headers.end());
     for (const auto& [name, value] : sorted) {
-      if (!IsHttpToken(name)) {
+      if (!net::IsHttpToken(name)) {
         return FieldErr("responseHeaders",
                         absl::StrCat("header name ", QuoteForMessage(name),
                                      " is not an HTTP token"));
