@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "net/fetch_header_rules.h"
+#include "net/total_request_length.h"
 
 namespace fetch_later::renderer {
 namespace {
@@ -956,19 +957,15 @@ JsResult<Request> ConstructRequest(const RequestInfo& input,
   return *std::move(request);
 }
 
-// Fetch: "total request length".
+// Fetch: "total request length". Only a referrer that is a URL has a
+// serialisation; a stream body (null length) counts 0.
 uint64_t TotalRequestLength(const Request& request) {
-  // Step 1.
-  uint64_t length = request.url().Serialize(/*exclude_fragment=*/true).size();
-  // Step 2: only a referrer that is a URL has a serialisation.
-  if (request.referrer().kind == RequestReferrer::Kind::kUrl)
-    length += request.referrer().url->Serialize().size();
-  // Step 3.
-  for (const auto& [name, value] : request.header_list())
-    length += name.size() + value.size();
-  // Step 4.
-  length += request.body_length().value_or(0);
-  return length;
+  return net::TotalRequestLength(
+      request.url().Serialize(/*exclude_fragment=*/true),
+      request.referrer().kind == RequestReferrer::Kind::kUrl
+          ? request.referrer().url->Serialize()
+          : "",
+      request.header_list(), request.body_length().value_or(0));
 }
 
 std::optional<net::Url> DetermineReferrerForRequest(
