@@ -37,7 +37,12 @@
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 #include "net/testing/https_test_server.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/renderer_connection.h"
+#include "renderer/request.h"
 #include "tools/browser_process.h"
 
 namespace fetch_later::testing {

@@ -17,7 +17,10 @@
 #include "ipc/deferred_fetch.grpc.pb.h"
 #include "net/clock.h"
 #include "net/recording_network_stage.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/renderer_connection.h"
+#include "renderer/request.h"
 
 namespace fetch_later::testing {
 
