@@ -20,11 +20,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "net/http1_request_parser.h"
 
 namespace fetch_later::browser {
 namespace {
@@ -372,6 +372,8 @@ std::string Error(int code, absl::string_view reason) {
                   absl::StrCat(code, " ", reason, "\n"));
 }
 
+// What the page needs of a request: its method, path, `token` query
+// parameter and Host headers.
 struct Request {
   std::string method;
   std::string path;
@@ -395,20 +397,14 @@ std::string PercentDecode(absl::string_view in) {
   return out;
 }
 
-// Parses the request line and headers (up to the blank line).
-std::optional<Request> ParseRequest(absl::string_view head) {
-  std::vector<absl::string_view> lines = absl::StrSplit(head, "\r\n");
-  if (lines.empty())
-    return std::nullopt;
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
-  if (parts.size() != 3 || !absl::StartsWith(parts[2], "HTTP/1."))
-    return std::nullopt;
-  Request request;
-  request.method = std::string(parts[0]);
-  absl::string_view target = parts[1];
+// The page's view of a parsed request head; nullopt for a target that is not
+// origin-form ("/path?query").
+std::optional<Request> ToRequest(const net::Http1Request& head) {
+  absl::string_view target = head.target;
   if (!absl::StartsWith(target, "/"))
     return std::nullopt;
+  Request request;
+  request.method = head.method;
   size_t question = target.find('?');
   request.path = std::string(target.substr(0, question));
   if (question != absl::string_view::npos) {
@@ -418,15 +414,9 @@ std::optional<Request> ParseRequest(absl::string_view head) {
         request.token = PercentDecode(param.substr(6));
     }
   }
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t colon = lines[i].find(':');
-    if (colon == absl::string_view::npos)
-      continue;
-    if (absl::EqualsIgnoreCase(
-            absl::StripAsciiWhitespace(lines[i].substr(0, colon)), "host")) {
-      request.hosts.push_back(
-          std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1))));
-    }
+  for (const auto& [name, value] : head.headers) {
+    if (absl::EqualsIgnoreCase(name, "host"))
+      request.hosts.push_back(value);
   }
   return request;
 }
@@ -633,12 +623,14 @@ void InternalsPageServer::Serve(int fd) {
     return;
   }
 
-  // Read the request head.
-  std::string head;
+  // Read the request head (the page takes no bodies: whatever follows it is
+  // dropped when the connection closes).
+  net::Http1RequestParser::Options parser_options;
+  parser_options.max_header_bytes = kMaxRequestBytes;
+  net::Http1RequestParser parser(parser_options);
   const absl::Time deadline = absl::Now() + kRequestTimeout;
-  size_t end = std::string::npos;
-  while ((end = head.find("\r\n\r\n")) == std::string::npos) {
-    if (stopping_ || head.size() > kMaxRequestBytes)
+  while (!parser.head_complete()) {
+    if (stopping_)
       return;
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration())
@@ -659,9 +651,12 @@ void InternalsPageServer::Serve(int fd) {
         continue;
       return;
     }
-    head.append(buffer, static_cast<size_t>(n));
+    if (!parser.Feed(absl::string_view(buffer, static_cast<size_t>(n))).ok()) {
+      SendAll(fd, Error(400, "Bad Request"));
+      return;
+    }
   }
-  std::optional<Request> request = ParseRequest(head.substr(0, end));
+  std::optional<Request> request = ToRequest(parser.request());
   if (!request) {
     SendAll(fd, Error(400, "Bad Request"));
     return;
