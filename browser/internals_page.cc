@@ -20,11 +20,15 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "browser/internals_page/index_html.h"
+#include "browser/internals_page/page_js.h"
+#include "browser/internals_page/style_css.h"
 #include "google/protobuf/util/json_util.h"
+#include "net/http1_request_parser.h"
 
 namespace fetch_later::browser {
 namespace {
@@ -43,285 +47,15 @@ constexpr absl::Duration kEventPoll = absl::Milliseconds(200);
 // browser's EventSource from timing out).
 constexpr absl::Duration kKeepAlive = absl::Seconds(15);
 
-// The page. Self-contained (no external resources); its inline <style> and
-// <script> carry the response's CSP nonce.
-constexpr char kPageHtml[] = R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<title>fetchLater() internals</title>
-<style nonce="{{NONCE}}">
-body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #202124; background: #f1f3f4; }
-header { background: #1a73e8; color: #fff; padding: 8px 16px; display: flex; gap: 18px; align-items: baseline; }
-header h1 { font-size: 18px; margin: 0; }
-#status.error { color: #ffd7d4; font-weight: 600; }
-main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; padding: 12px; }
-section { background: #fff; border: 1px solid #dadce0; border-radius: 6px; padding: 8px 12px; margin-bottom: 12px; }
-section h2 { font-size: 14px; margin: 0 0 6px; }
-.tab-title { font-weight: 600; margin-top: 4px; }
-ul.frame-tree, ul.frame-children { list-style: none; margin: 2px 0; padding-left: 16px; border-left: 1px dashed #bdc1c6; }
-.frame-line { display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; padding: 2px 0; }
-.frame-kind { color: #80868b; font-size: 11px; text-transform: uppercase; }
-.frame-origin { font-weight: 600; color: #174ea6; }
-.frame-url, .frame-allow, td.url { font-family: ui-monospace, monospace; font-size: 12px; color: #3c4043; word-break: break-all; }
-.badge { border: 1px solid #dadce0; border-radius: 9px; padding: 0 7px; font-size: 11px; white-space: nowrap; }
-.frame-state.active { background: #e6f4ea; border-color: #81c995; }
-.frame-state.bfcache { background: #fef7e0; border-color: #fdd663; }
-.renderer-site { background: #f1f3f4; }
-.reservation-badge { background: #e8f0fe; border-color: #8ab4f8; font-weight: 600; }
-.reservation-badge.r8192 { background: #fce8e6; border-color: #f28b82; }
-.pending-count { background: #fad2cf; border-color: #ee675c; }
-.policy-error, .sad { color: #c5221f; }
-.bfcached { color: #5f6368; margin-left: 12px; }
-.quota-group { margin: 6px 0 10px; }
-.quota-title { font-weight: 600; }
-.quota-bar { display: flex; height: 18px; min-width: 2px; background: #e8eaed; border: 1px solid #9aa0a6; border-radius: 3px; overflow: hidden; margin: 3px 0; }
-.seg { height: 100%; }
-.seg-reserved { background: #f29900; }
-.seg-pending { background: #d93025; }
-.seg-available { background: #34a853; }
-.quota-numbers { font-family: ui-monospace, monospace; font-size: 12px; }
-.legend span { display: inline-block; margin-right: 12px; font-size: 11px; }
-.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
-table { border-collapse: collapse; width: 100%; font-size: 12px; }
-th, td { text-align: left; padding: 2px 4px; border-bottom: 1px solid #e8eaed; vertical-align: top; }
-th { color: #5f6368; font-weight: 600; }
-.empty { color: #80868b; font-style: italic; }
-#events { list-style: none; margin: 0; padding: 0; max-height: 70vh; overflow-y: auto; font-size: 12px; }
-#events li { border-bottom: 1px solid #e8eaed; padding: 2px 0; }
-.event-seq, .event-time { color: #80868b; margin-right: 6px; font-family: ui-monospace, monospace; }
-.event-type { font-weight: 600; margin-right: 6px; }
-.event-field { font-family: ui-monospace, monospace; margin-right: 8px; color: #3c4043; word-break: break-all; }
-</style>
-</head>
-<body>
-<header>
-<h1>fetchLater() internals</h1>
-<span id="clock"></span>
-<span id="status">loading&hellip;</span>
-<span id="event-status"></span>
-</header>
-<main>
-<div>
-<section id="frames-section"><h2>Frame tree</h2><div id="frame-tree"><p class="empty">no data yet</p></div></section>
-<section id="quota-section"><h2>Deferred-fetch quota groups</h2>
-<div class="legend"><span><i class="seg-reserved"></i>reserved by iframes</span><span><i class="seg-pending"></i>pending deferred fetches</span><span><i class="seg-available"></i>available</span></div>
-<div id="quota-groups"></div></section>
-<section id="pending-section"><h2>Pending deferred fetches</h2>
-<table id="pending-table"><thead><tr><th>id</th><th>document</th><th>method</th><th>URL</th><th>bytes</th><th>activate at</th><th>retry</th></tr></thead><tbody></tbody></table></section>
-<section id="network-section"><h2>Network</h2>
-<table id="requests-table"><thead><tr><th>request</th><th>state</th><th>retries</th><th>next retry</th><th>last error</th><th>note</th></tr></thead><tbody></tbody></table>
-<table id="attempts-table"><thead><tr><th>request</th><th>attempt</th><th>method</th><th>URL</th><th>status</th><th>error</th><th>reused</th><th>retry decision</th><th>ms</th></tr></thead><tbody></tbody></table>
-<table id="pools-table"><thead><tr><th>connection pool</th><th>open</th></tr></thead><tbody></tbody></table></section>
-</div>
-<div>
-<section id="renderers-section"><h2>Renderers</h2>
-<table id="renderers-table"><thead><tr><th>id</th><th>site</th><th>documents</th><th>state</th></tr></thead><tbody></tbody></table></section>
-<section id="bad-messages-section"><h2>Bad messages</h2>
-<table id="bad-messages-table"><thead><tr><th>renderer</th><th>site</th><th>reason</th><th>at (ms)</th></tr></thead><tbody></tbody></table></section>
-<section id="events-section"><h2>Live events (newest first, last 200) <span id="event-count"></span></h2><ol id="events"></ol></section>
-</div>
-</main>
-<script nonce="{{NONCE}}">
-'use strict';
-// Every string from the browser (URLs, origins, reasons) may come from a web
-// page or a renderer: it is only ever set as textContent, never parsed as HTML.
-const token = new URLSearchParams(location.search).get('token') || '';
-const query = '?token=' + encodeURIComponent(token);
-const MAX_POOL = 655360;  // 640 KiB: the widest bar
-const MAX_EVENTS = 200;
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
+// The page: internals_page/index.html with style.css and page.js inlined, so it
+// loads no external resources; its <style> and <script> carry the response's
+// CSP nonce ("{{NONCE}}" in the template).
+const std::string& PageTemplate() {
+  static const std::string* const page = new std::string(absl::StrReplaceAll(
+      internals_page::kIndexHtml, {{"{{STYLE}}", internals_page::kStyleCss},
+                                   {"{{SCRIPT}}", internals_page::kPageJs}}));
+  return *page;
 }
-function num(v) { return v === undefined || v === null ? 0 : Number(v); }
-function kib(n) { const k = n / 1024; return (Number.isInteger(k) ? k : k.toFixed(2)) + ' KiB'; }
-function bytes(n) { return n + ' B (' + kib(n) + ')'; }
-function row(tbody, cells, cls) {
-  const tr = el('tr', cls);
-  for (const c of cells) {
-    if (c instanceof Node) { const td = el('td'); td.append(c); tr.append(td); }
-    else tr.append(el('td', null, c));
-  }
-  tbody.append(tr);
-}
-function fillTable(id, items, cellsOf, emptyText) {
-  const tbody = document.querySelector('#' + id + ' tbody');
-  tbody.replaceChildren();
-  if (!items || items.length === 0) {
-    const tr = el('tr'); const td = el('td', 'empty', emptyText);
-    td.colSpan = 9; tr.append(td); tbody.append(tr); return;
-  }
-  for (const item of items) row(tbody, cellsOf(item));
-}
-
-function describeDocument(doc) {
-  return doc ? doc.origin + ' #' + doc.id : '';
-}
-
-function renderFrame(frame, isTop, ctx) {
-  const li = el('li', 'frame');
-  li.dataset.navigable = frame.navigable_id;
-  const line = el('div', 'frame-line');
-  line.append(el('span', 'frame-kind', isTop ? 'top' : 'iframe'));
-  const doc = frame.active_document;
-  if (doc && doc.id && doc.id !== '0') {
-    ctx.docs[doc.id] = doc;
-    line.append(el('span', 'frame-origin', doc.origin),
-                el('span', 'frame-url', doc.url),
-                el('span', 'badge frame-state ' + doc.state,
-                   doc.state + (doc.fully_active ? '' : ', not fully active') + (doc.hidden ? ', hidden' : '')),
-                el('span', 'badge renderer-site', 'renderer ' + doc.renderer_site));
-  } else {
-    line.append(el('span', 'frame-origin sad', '(no document: renderer gone)'));
-  }
-  if (!isTop) {
-    const r = num(frame.reserved_quota);
-    line.append(el('span', 'badge reservation-badge r' + r,
-                   r ? kib(r) + ' reserved (' + r + ' B)' : 'no reservation'));
-    if (frame.allow) line.append(el('span', 'frame-allow', 'allow="' + frame.allow + '"'));
-    if (frame.sandbox !== undefined) line.append(el('span', 'frame-allow', 'sandbox="' + frame.sandbox + '"'));
-  }
-  const docs = [];
-  if (doc) docs.push(doc);
-  for (const d of frame.bfcached_documents || []) { ctx.docs[d.id] = d; docs.push(d); }
-  let pending = 0;
-  for (const d of docs) for (const p of d.pending || []) { pending++; ctx.pending.push([d, p]); }
-  if (pending) line.append(el('span', 'badge pending-count', pending + ' pending'));
-  if (doc && doc.policy_error) line.append(el('span', 'policy-error', 'policy ignored: ' + doc.policy_error));
-  li.append(line);
-  for (const d of frame.bfcached_documents || []) {
-    li.append(el('div', 'bfcached', 'in bfcache: ' + d.origin + ' ' + d.url + ' (#' + d.id + ')'));
-  }
-  if (frame.children && frame.children.length) {
-    const ul = el('ul', 'frame-children');
-    for (const c of frame.children) ul.append(renderFrame(c, false, ctx));
-    li.append(ul);
-  }
-  return li;
-}
-
-function renderGroup(g, ctx) {
-  const pool = num(g.pool_bytes), reserved = num(g.reserved_bytes),
-        pending = num(g.pending_bytes), available = num(g.available_bytes);
-  const div = el('div', 'quota-group');
-  div.dataset.controlDocument = g.control_document;
-  const control = ctx.docs[g.control_document];
-  div.append(el('div', 'quota-title',
-                (g.top_level ? 'top-level' : 'framed') + ' group: control document ' +
-                (control ? describeDocument(control) : '#' + g.control_document)));
-  const bar = el('div', 'quota-bar');
-  bar.style.width = (pool ? Math.max(2, (100 * pool) / MAX_POOL) : 0) + '%';
-  for (const [cls, v, what] of [['seg-reserved', reserved, 'reserved'],
-                                ['seg-pending', pending, 'pending'],
-                                ['seg-available', available, 'available']]) {
-    const s = el('div', 'seg ' + cls);
-    s.style.width = (pool ? Math.min(100, (100 * v) / pool) : 0) + '%';
-    if (v > 0) s.style.minWidth = '3px';  // a few bytes stay visible
-    s.title = what + ': ' + bytes(v);
-    bar.append(s);
-  }
-  div.append(bar);
-  div.append(el('div', 'quota-numbers',
-                'pool ' + bytes(pool) + ' | reserved ' + bytes(reserved) + ' | pending ' +
-                bytes(pending) + ' | available ' + bytes(available) +
-                (g.minimal_reservations ? ' | minimal reservations ' + g.minimal_reservations : '')));
-  if (g.origins && g.origins.length) {
-    const t = el('table', 'origin-use');
-    const tb = el('tbody');
-    for (const o of g.origins) row(tb, [o.origin, bytes(num(o.pending_bytes)) + ' of 64 KiB per origin']);
-    t.append(tb);
-    div.append(t);
-  }
-  return div;
-}
-
-function render(s) {
-  const now = num(s.now_ms);
-  document.getElementById('clock').textContent =
-      'browser clock ' + now + ' ms (' + new Date(now).toISOString() + ')';
-  const ctx = {docs: {}, pending: []};
-  const tree = document.getElementById('frame-tree');
-  const groups = document.getElementById('quota-groups');
-  const trees = [], groupDivs = [];
-  (s.tabs || []).forEach((tab, i) => {
-    trees.push(el('div', 'tab-title', 'Tab ' + (i + 1)));
-    const ul = el('ul', 'frame-tree');
-    if (tab.top) ul.append(renderFrame(tab.top, true, ctx));
-    trees.push(ul);
-  });
-  (s.tabs || []).forEach((tab, i) => {
-    for (const g of tab.quota_groups || []) groupDivs.push(renderGroup(g, ctx));
-  });
-  tree.replaceChildren(...(trees.length ? trees : [el('p', 'empty', 'no tabs')]));
-  groups.replaceChildren(...(groupDivs.length ? groupDivs : [el('p', 'empty', 'no quota groups')]));
-  fillTable('pending-table', ctx.pending, ([d, p]) => [
-    p.id, describeDocument(d), p.method, el('span', 'url', p.url),
-    bytes(num(p.total_request_length)),
-    p.activate_at_ms !== undefined ? p.activate_at_ms + ' ms' : '-',
-    p.has_retry_options ? 'yes' : 'no'], 'no pending deferred fetches');
-  fillTable('renderers-table', s.renderers, (r) => [
-    r.id, r.site, r.documents, r.terminated ? 'terminated: ' + r.termination_reason : 'live'], 'no renderers');
-  fillTable('bad-messages-table', s.bad_messages, (b) => [b.renderer, b.site, b.reason, b.at_ms], 'no bad messages');
-  fillTable('requests-table', s.requests, (r) => [
-    r.request_id, r.state, r.retries_started, r.next_retry_ms !== undefined ? r.next_retry_ms : '-',
-    r.last_error, r.note], 'no requests in flight');
-  fillTable('attempts-table', (s.attempts || []).slice().reverse(), (a) => [
-    a.request_id, a.retry_attempt, a.method, el('span', 'url', a.url),
-    a.http_status !== undefined ? a.http_status : '-', a.error, a.connection_reused ? 'yes' : 'no',
-    a.retry_decision, num(a.finished_ms) - num(a.started_ms)], 'no network attempts');
-  fillTable('pools-table', s.pools, (p) => [p.key, p.open_connections], 'no connection pools');
-}
-
-const statusEl = document.getElementById('status');
-async function refresh() {
-  try {
-    const response = await fetch('/snapshot.json' + query, {cache: 'no-store'});
-    if (!response.ok) throw new Error('HTTP ' + response.status);
-    render(await response.json());
-    statusEl.textContent = 'snapshot ' + new Date().toLocaleTimeString();
-    statusEl.className = '';
-  } catch (e) {
-    statusEl.textContent = 'snapshot failed: ' + e.message;
-    statusEl.className = 'error';
-  } finally {
-    setTimeout(refresh, 1000);
-  }
-}
-refresh();
-
-const eventList = document.getElementById('events');
-const eventStatus = document.getElementById('event-status');
-let lastSequence = 0, eventTotal = 0;
-function addEvent(ev) {
-  const seq = num(ev.sequence);
-  if (seq <= lastSequence) return;  // replayed backlog after a reconnect
-  lastSequence = seq;
-  eventTotal++;
-  const li = el('li', 'event');
-  li.dataset.sequence = seq;
-  li.append(el('span', 'event-seq', '#' + seq), el('span', 'event-time', num(ev.clock_ms) + ' ms'),
-            el('span', 'event-type', ev.type));
-  const fields = ev.fields || {};
-  for (const k of Object.keys(fields).sort()) li.append(el('span', 'event-field', k + '=' + fields[k]));
-  eventList.prepend(li);
-  while (eventList.children.length > MAX_EVENTS) eventList.lastChild.remove();
-  document.getElementById('event-count').textContent = '(' + eventTotal + ' received)';
-}
-const source = new EventSource('/events' + query);
-source.onopen = () => { eventStatus.textContent = 'events: live'; };
-source.onerror = () => { eventStatus.textContent = 'events: reconnecting'; };
-source.onmessage = (m) => {
-  try { addEvent(JSON.parse(m.data)); } catch (e) { eventStatus.textContent = 'events: bad data'; }
-};
-</script>
-</body>
-</html>
-)html";
 
 std::string RandomHex(size_t bytes) {
   std::vector<unsigned char> buffer(bytes);
@@ -372,6 +106,8 @@ std::string Error(int code, absl::string_view reason) {
                   absl::StrCat(code, " ", reason, "\n"));
 }
 
+// What the page needs of a request: its method, path, `token` query
+// parameter and Host headers.
 struct Request {
   std::string method;
   std::string path;
@@ -395,20 +131,14 @@ std::string PercentDecode(absl::string_view in) {
   return out;
 }
 
-// Parses the request line and headers (up to the blank line).
-std::optional<Request> ParseRequest(absl::string_view head) {
-  std::vector<absl::string_view> lines = absl::StrSplit(head, "\r\n");
-  if (lines.empty())
-    return std::nullopt;
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
-  if (parts.size() != 3 || !absl::StartsWith(parts[2], "HTTP/1."))
-    return std::nullopt;
-  Request request;
-  request.method = std::string(parts[0]);
-  absl::string_view target = parts[1];
+// The page's view of a parsed request head; nullopt for a target that is not
+// origin-form ("/path?query").
+std::optional<Request> ToRequest(const net::Http1Request& head) {
+  absl::string_view target = head.target;
   if (!absl::StartsWith(target, "/"))
     return std::nullopt;
+  Request request;
+  request.method = head.method;
   size_t question = target.find('?');
   request.path = std::string(target.substr(0, question));
   if (question != absl::string_view::npos) {
@@ -418,15 +148,9 @@ std::optional<Request> ParseRequest(absl::string_view head) {
         request.token = PercentDecode(param.substr(6));
     }
   }
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t colon = lines[i].find(':');
-    if (colon == absl::string_view::npos)
-      continue;
-    if (absl::EqualsIgnoreCase(
-            absl::StripAsciiWhitespace(lines[i].substr(0, colon)), "host")) {
-      request.hosts.push_back(
-          std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1))));
-    }
+  for (const auto& [name, value] : head.headers) {
+    if (absl::EqualsIgnoreCase(name, "host"))
+      request.hosts.push_back(value);
   }
   return request;
 }
@@ -633,12 +357,14 @@ void InternalsPageServer::Serve(int fd) {
     return;
   }
 
-  // Read the request head.
-  std::string head;
+  // Read the request head (the page takes no bodies: whatever follows it is
+  // dropped when the connection closes).
+  net::Http1RequestParser::Options parser_options;
+  parser_options.max_header_bytes = kMaxRequestBytes;
+  net::Http1RequestParser parser(parser_options);
   const absl::Time deadline = absl::Now() + kRequestTimeout;
-  size_t end = std::string::npos;
-  while ((end = head.find("\r\n\r\n")) == std::string::npos) {
-    if (stopping_ || head.size() > kMaxRequestBytes)
+  while (!parser.head_complete()) {
+    if (stopping_)
       return;
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration())
@@ -659,9 +385,12 @@ void InternalsPageServer::Serve(int fd) {
         continue;
       return;
     }
-    head.append(buffer, static_cast<size_t>(n));
+    if (!parser.Feed(absl::string_view(buffer, static_cast<size_t>(n))).ok()) {
+      SendAll(fd, Error(400, "Bad Request"));
+      return;
+    }
   }
-  std::optional<Request> request = ParseRequest(head.substr(0, end));
+  std::optional<Request> request = ToRequest(parser.request());
   if (!request) {
     SendAll(fd, Error(400, "Bad Request"));
     return;
@@ -689,9 +418,8 @@ void InternalsPageServer::Serve(int fd) {
 
   if (request->path == "/") {
     const std::string nonce = RandomHex(16);
-    std::string page = kPageHtml;
-    for (size_t at; (at = page.find("{{NONCE}}")) != std::string::npos;)
-      page.replace(at, 9, nonce);
+    const std::string page =
+        absl::StrReplaceAll(PageTemplate(), {{"{{NONCE}}", nonce}});
     SendAll(fd, Response(
                     200, "OK", "text/html; charset=utf-8", page,
                     absl::StrCat("Content-Security-Policy: default-src 'none'; "

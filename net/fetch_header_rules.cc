@@ -10,31 +10,6 @@
 namespace fetch_later::net {
 namespace {
 
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c)))
-    return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsHttpWhitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -97,16 +72,6 @@ std::vector<std::string> GetDecodeAndSplit(absl::string_view input) {
 }
 
 }  // namespace
-
-bool IsHttpToken(absl::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s) {
-    if (!IsTokenChar(c))
-      return false;
-  }
-  return true;
-}
 
 bool IsHeaderValue(absl::string_view s) {
   if (!s.empty() &&

@@ -8,11 +8,9 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "net/http_token.h"  // Fetch: a method and a header name are tokens.
 
 namespace fetch_later::net {
-
-// RFC 9110 token (Fetch: a "method" and a "header name" are tokens).
-bool IsHttpToken(absl::string_view s);
 
 // Fetch: "header value": no leading/trailing HTTP whitespace, no 0x00, 0x0A,
 // 0x0D.

@@ -53,13 +53,7 @@ TEST(FetchHeaderRulesTest, ForbiddenRequestHeaders) {
   }
 }
 
-TEST(FetchHeaderRulesTest, TokensValuesAndMethods) {
-  EXPECT_TRUE(IsHttpToken("X-Trace"));
-  EXPECT_TRUE(IsHttpToken("!#$%&'*+-.^_`|~09azAZ"));
-  EXPECT_FALSE(IsHttpToken(""));
-  EXPECT_FALSE(IsHttpToken("X Trace"));
-  EXPECT_FALSE(IsHttpToken("X:Trace"));
-  EXPECT_FALSE(IsHttpToken("Ü"));
+TEST(FetchHeaderRulesTest, ValuesAndMethods) {
   EXPECT_TRUE(IsHeaderValue(""));
   EXPECT_TRUE(IsHeaderValue("a b"));
   EXPECT_FALSE(IsHeaderValue(" a"));

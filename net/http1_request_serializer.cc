@@ -1,25 +1,12 @@
 #include "net/http1_request_serializer.h"
 
-#include <algorithm>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "net/http_token.h"
 
 namespace fetch_later::net {
 namespace {
-
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c)))
-    return true;
-  return absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-         absl::string_view::npos;
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
 
 bool HasCrLfNul(absl::string_view s) {
   return s.find_first_of(absl::string_view("\r\n\0", 3)) !=
@@ -49,7 +36,7 @@ absl::StatusOr<std::string> SerializeRequest(
     const std::vector<std::pair<std::string, std::string>>& headers,
     absl::string_view body,
     absl::string_view host_header) {
-  if (!IsToken(method)) {
+  if (!IsHttpToken(method)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request method \"", absl::CEscape(method), "\" is not a token"));
   }
@@ -70,7 +57,7 @@ absl::StatusOr<std::string> SerializeRequest(
       "\r\nConnection: keep-alive\r\nUser-Agent: ", kUserAgent, "\r\n");
   for (size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
-    if (!IsToken(name)) {
+    if (!IsHttpToken(name)) {
       return absl::InvalidArgumentError(
           absl::StrCat("header ", i, " name \"", absl::CEscape(name),
                        "\" is not a token (CR/LF/NUL?)"));

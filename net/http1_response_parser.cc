@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "net/fetch_header_rules.h"
+#include "net/http_token.h"
 
 namespace fetch_later::net {
 namespace {

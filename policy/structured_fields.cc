@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "net/http_token.h"
 
 namespace fetch_later::policy::sf {
 
@@ -23,31 +24,6 @@ bool IsDigit(char c) {
 }
 bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-// RFC 9110 "tchar".
-bool IsTchar(char c) {
-  if (IsAlpha(c) || IsDigit(c))
-    return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
 }
 bool IsBase64Char(char c) {
   return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/' || c == '=';
@@ -375,7 +351,7 @@ class Parser {
     std::string output;
     while (!AtEnd()) {
       char c = input_[pos_];
-      if (!IsTchar(c) && c != ':' && c != '/')
+      if (!net::IsHttpTokenChar(c) && c != ':' && c != '/')
         break;
       output.push_back(c);
       ++pos_;

@@ -1,4 +1,4 @@
-// Tests for fetchLater() method steps 1-9 (renderer/request.h
+// Tests for fetchLater() method steps 1-9 (renderer/fetch_later.h
 // ValidateFetchLater) and FetchLaterResult: the WPT argument tables and the
 // order of the checks.
 
@@ -12,6 +12,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/url.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/request.h"
 
 namespace fetch_later::renderer {

@@ -18,7 +18,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "ipc/page_step.pb.h"
 #include "ipc/renderer_host.pb.h"
-#include "renderer/request.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/js_error.h"
 #include "renderer/script/document_script.h"
 
 namespace fetch_later::renderer {

@@ -1,7 +1,7 @@
 // RendererConnection: the renderer process's end of the browser connection, the
 // part of Blink that a fetchLater() call reaches after the binding. It runs
-// fetchLater()'s steps 1-9 locally (request.h), asks the browser over gRPC to
-// run steps 10-14 (the browser is the only authority on quota), adds the
+// fetchLater()'s steps 1-9 locally (fetch_later.h), asks the browser over gRPC
+// to run steps 10-14 (the browser is the only authority on quota), adds the
 // step-15 abort step to the signal, and keeps each FetchLaterResult's
 // `activated` flag current from the browser's event stream.
 //
@@ -33,6 +33,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "ipc/renderer_host.grpc.pb.h"
+#include "renderer/abort_signal.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/page_runner.h"
 #include "renderer/request.h"
 

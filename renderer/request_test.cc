@@ -1,6 +1,6 @@
-// Tests for the Fetch API object model (renderer/request.h): Headers, body
-// extraction, the Request constructor, referrers, "total request length" and
-// AbortSignal.
+// Tests for the Request object model (renderer/request.h): the Request
+// constructor (methods, URLs, enums, bodies and the headers they add, no-cors,
+// Request input), referrers, "total request length" and the Request's signal.
 
 #include "renderer/request.h"
 
@@ -10,9 +10,12 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "net/fetch_header_rules.h"
 #include "net/referrer.h"
 #include "net/url.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/headers.h"
+#include "renderer/js_error.h"
 
 namespace fetch_later::renderer {
 namespace {
@@ -47,149 +50,6 @@ RequestInit Post(BodyInit body) {
   init.method = "POST";
   init.body = std::move(body);
   return init;
-}
-
-// ---------------------------------------------------------------------------
-// Headers.
-
-TEST(HeadersTest, NameAndValueGrammar) {
-  struct Case {
-    const char* source;
-    const char* name;
-    const char* value;
-    bool ok;
-  };
-  const Case kCases[] = {
-      {"Fetch: header name is a token", "X-Custom_1.~!", "v", true},
-      {"Fetch: a space is not a tchar", "bad name", "v", false},
-      {"Fetch: ':' is not a tchar", "a:b", "v", false},
-      {"Fetch: empty name", "", "v", false},
-      {"Fetch: non-ASCII is not a tchar", "caf\xC3\xA9", "v", false},
-      {"Fetch: LF inside the value", "X-A", "a\nb", false},
-      {"Fetch: CR inside the value", "X-A", "a\rb", false},
-      {"Fetch: normalize strips outer CR/LF/tab/space", "X-A", "\r\n\t v \n",
-       true},
-      {"Fetch: empty value", "X-A", "", true},
-  };
-  for (const Case& c : kCases) {
-    Headers headers(Headers::Guard::kRequest);
-    JsStatus status = headers.Append(c.name, c.value);
-    EXPECT_EQ(status.ok(), c.ok) << c.source;
-    if (!status.ok()) {
-      EXPECT_EQ(status.error().type, JsErrorType::kTypeError) << c.source;
-    }
-  }
-  // Fetch: a NUL byte in the value.
-  Headers headers(Headers::Guard::kRequest);
-  JsStatus nul = headers.Append("X-A", absl::string_view("a\0b", 3));
-  ASSERT_FALSE(nul.ok());
-  EXPECT_EQ(nul.error().type, JsErrorType::kTypeError);
-}
-
-TEST(HeadersTest, ValuesAreNormalised) {
-  Headers headers(Headers::Guard::kRequest);
-  ASSERT_TRUE(headers.Append("Content-Type", " \ttext/plain \r\n").ok());
-  EXPECT_THAT(headers.list(), ElementsAre(Pair("Content-Type", "text/plain")));
-}
-
-TEST(HeadersTest, ForbiddenRequestHeadersAreIgnored) {
-  struct Case {
-    const char* source;
-    const char* name;
-    const char* value;
-    bool forbidden;
-  };
-  const Case kCases[] = {
-      {"Fetch forbidden list", "Accept-Charset", "utf-8", true},
-      {"Fetch forbidden list", "accept-encoding", "gzip", true},
-      {"Fetch forbidden list", "Access-Control-Request-Headers", "x", true},
-      {"Fetch forbidden list", "Access-Control-Request-Method", "PUT", true},
-      {"Fetch forbidden list", "Connection", "close", true},
-      {"Fetch forbidden list", "CONTENT-LENGTH", "5", true},
-      {"Fetch forbidden list", "Cookie", "a=b", true},
-      {"Fetch forbidden list", "Cookie2", "a=b", true},
-      {"Fetch forbidden list", "Date", "x", true},
-      {"Fetch forbidden list", "DNT", "1", true},
-      {"Fetch forbidden list", "Expect", "100-continue", true},
-      {"Fetch forbidden list", "Host", "b.test", true},
-      {"Fetch forbidden list", "Keep-Alive", "timeout=5", true},
-      {"Fetch forbidden list", "Origin", "https://b.test", true},
-      {"Fetch forbidden list", "Referer", "https://b.test/", true},
-      {"Fetch forbidden list", "Set-Cookie", "a=b", true},
-      {"Fetch forbidden list", "TE", "trailers", true},
-      {"Fetch forbidden list", "Trailer", "x", true},
-      {"Fetch forbidden list", "Transfer-Encoding", "chunked", true},
-      {"Fetch forbidden list", "Upgrade", "websocket", true},
-      {"Fetch forbidden list", "Via", "1.1 x", true},
-      {"Fetch: proxy- prefix", "Proxy-Authorization", "x", true},
-      {"Fetch: sec- prefix", "Sec-Fetch-Mode", "cors", true},
-      {"Fetch: sec- prefix, any case", "sEc-Custom", "x", true},
-      {"Fetch: X-HTTP-Method naming a forbidden method", "X-HTTP-Method",
-       "TRACE", true},
-      {"Fetch: X-HTTP-Method-Override, list with a forbidden method",
-       "X-HTTP-Method-Override", "GET, connect", true},
-      {"Fetch: X-Method-Override, case-insensitive method", "X-Method-Override",
-       " track ", true},
-      {"Fetch: X-HTTP-Method-Override naming an allowed method",
-       "X-HTTP-Method-Override", "PATCH", false},
-      {"Fetch: a quoted method is not the method", "X-HTTP-Method-Override",
-       "\"TRACE\"", false},
-      {"not forbidden: Proxy without dash", "Proxy", "x", false},
-      {"not forbidden: Content-Type", "Content-Type", "text/plain", false},
-      {"not forbidden: Accept", "Accept", "*/*", false},
-  };
-  for (const Case& c : kCases) {
-    EXPECT_EQ(net::IsForbiddenRequestHeader(c.name, c.value), c.forbidden)
-        << c.source << ": " << c.name;
-    Headers headers(Headers::Guard::kRequest);
-    ASSERT_TRUE(headers.Append(c.name, c.value).ok()) << c.source;
-    ASSERT_TRUE(headers.Set(c.name, c.value).ok()) << c.source;
-    EXPECT_EQ(headers.list().empty(), c.forbidden)
-        << c.source << ": " << c.name;
-    // Guard "none" (new Headers()) keeps them.
-    Headers unguarded;
-    ASSERT_TRUE(unguarded.Append(c.name, c.value).ok());
-    EXPECT_EQ(unguarded.list().size(), 1u) << c.source;
-  }
-}
-
-TEST(HeadersTest, AppendGetSetDeleteCombine) {
-  Headers headers(Headers::Guard::kRequest);
-  ASSERT_TRUE(headers.Append("X-A", "1").ok());
-  ASSERT_TRUE(headers.Append("X-B", "b").ok());
-  // Header list "append" reuses the casing of the name already in the list.
-  ASSERT_TRUE(headers.Append("x-a", "2").ok());
-  EXPECT_THAT(headers.list(), ElementsAre(Pair("X-A", "1"), Pair("X-B", "b"),
-                                          Pair("X-A", "2")));
-  // Header list "get" combines with ", ".
-  JsResult<std::optional<std::string>> got = headers.Get("x-A");
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(*got, std::optional<std::string>("1, 2"));
-  EXPECT_EQ(*headers.Get("X-C"), std::nullopt);
-  EXPECT_TRUE(*headers.Has("x-b"));
-  EXPECT_FALSE(headers.Get("bad name").ok());
-  EXPECT_FALSE(headers.Has("bad name").ok());
-
-  // "set" replaces the first and removes the rest, keeping the position.
-  ASSERT_TRUE(headers.Set("x-a", "3").ok());
-  EXPECT_THAT(headers.list(), ElementsAre(Pair("X-A", "3"), Pair("X-B", "b")));
-  ASSERT_TRUE(headers.Set("X-New", "n").ok());
-  EXPECT_THAT(headers.list(), ElementsAre(Pair("X-A", "3"), Pair("X-B", "b"),
-                                          Pair("X-New", "n")));
-
-  ASSERT_TRUE(headers.Delete("X-B").ok());
-  EXPECT_THAT(headers.list(),
-              ElementsAre(Pair("X-A", "3"), Pair("X-New", "n")));
-  EXPECT_FALSE(headers.Delete("bad name").ok());
-  // Deleting a forbidden name is ignored.
-  ASSERT_TRUE(headers.Delete("Cookie").ok());
-}
-
-TEST(HeadersTest, ImmutableGuardThrows) {
-  Headers headers(Headers::Guard::kImmutable);
-  JsStatus status = headers.Append("X-A", "1");
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().type, JsErrorType::kTypeError);
 }
 
 // ---------------------------------------------------------------------------
@@ -479,53 +339,6 @@ TEST(RequestTest, FormDataWithRandomBoundary) {
           boundary + "--\r\n");
   // Two FormData bodies get different boundaries.
   EXPECT_NE(GenerateMultipartBoundary(), GenerateMultipartBoundary());
-}
-
-// HTML: "multipart/form-data encoding algorithm" details.
-TEST(MultipartTest, NewlinesEscapesAndDefaultType) {
-  std::string encoded = EncodeMultipartFormData(
-      {FormDataEntry::String("a\nb", "x\ny\rz\r\nw"),
-       FormDataEntry::File("f\"", "\r\n", "q\"r\n.bin", ""),
-       FormDataEntry::File("blob", "", "blob", "")},
-      "B");
-  EXPECT_EQ(encoded,
-            "--B\r\n"
-            "Content-Disposition: form-data; name=\"a%0D%0Ab\"\r\n"
-            "\r\n"
-            "x\r\ny\r\nz\r\nw\r\n"
-            "--B\r\n"
-            "Content-Disposition: form-data; name=\"f%22\"; "
-            "filename=\"q%22r%0A.bin\"\r\n"
-            "Content-Type: application/octet-stream\r\n"
-            "\r\n"
-            "\r\n\r\n"
-            "--B\r\n"
-            "Content-Disposition: form-data; name=\"blob\"; "
-            "filename=\"blob\"\r\n"
-            "Content-Type: application/octet-stream\r\n"
-            "\r\n"
-            "\r\n"
-            "--B--\r\n");
-  EXPECT_EQ(EncodeMultipartFormData({}, "B"), "--B--\r\n");
-}
-
-// URL: "application/x-www-form-urlencoded serializer".
-TEST(UrlEncodedTest, Serializer) {
-  struct Case {
-    const char* source;
-    std::vector<std::pair<std::string, std::string>> list;
-    const char* expected;
-  };
-  const Case kCases[] = {
-      {"brief example", {{"a", "b"}, {"c", "d e"}}, "a=b&c=d+e"},
-      {"unreserved bytes", {{"*-._", "AZaz09"}}, "*-._=AZaz09"},
-      {"reserved bytes", {{"a&b=c", "~!'()+"}}, "a%26b%3Dc=%7E%21%27%28%29%2B"},
-      {"UTF-8 percent-encoded", {{"k", "caf\xC3\xA9"}}, "k=caf%C3%A9"},
-      {"empty name and value", {{"", ""}}, "="},
-      {"empty list", {}, ""},
-  };
-  for (const Case& c : kCases)
-    EXPECT_EQ(SerializeUrlEncoded(c.list), c.expected) << c.source;
 }
 
 TEST(RequestTest, AuthorContentTypeIsNotOverwritten) {
@@ -826,32 +639,9 @@ TEST(TotalRequestLengthTest, HeadersCountNameAndValueBytes) {
 }
 
 // ---------------------------------------------------------------------------
-// AbortSignal.
+// The Request's signal: a dependent signal of the one its init named.
 
-TEST(AbortSignalTest, DefaultReasonAndAlgorithmOrder) {
-  AbortController controller;
-  std::vector<int> order;
-  controller.signal()->AddAlgorithm([&] { order.push_back(1); });
-  controller.signal()->AddAlgorithm([&] { order.push_back(2); });
-  EXPECT_FALSE(controller.signal()->aborted());
-  EXPECT_EQ(controller.signal()->reason(), std::nullopt);
-  controller.Abort();
-  EXPECT_TRUE(controller.signal()->aborted());
-  ASSERT_TRUE(controller.signal()->reason().has_value());
-  EXPECT_EQ(controller.signal()->reason()->type, JsErrorType::kAbortError);
-  EXPECT_EQ(controller.signal()->reason()->name(), "AbortError");
-  EXPECT_TRUE(controller.signal()->reason()->is_dom_exception());
-  EXPECT_EQ(controller.signal()->reason()->message,
-            "signal is aborted without reason");
-  EXPECT_EQ(order, std::vector<int>({1, 2}));
-  // A second abort and a late algorithm do nothing.
-  controller.Abort(MakeTypeError("late"));
-  controller.signal()->AddAlgorithm([&] { order.push_back(3); });
-  EXPECT_EQ(order, std::vector<int>({1, 2}));
-  EXPECT_EQ(controller.signal()->reason()->type, JsErrorType::kAbortError);
-}
-
-TEST(AbortSignalTest, RequestSignalFollowsInitSignal) {
+TEST(RequestSignalTest, RequestSignalFollowsInitSignal) {
   AbortController controller;
   RequestInit init;
   init.signal = controller.signal();
@@ -867,7 +657,7 @@ TEST(AbortSignalTest, RequestSignalFollowsInitSignal) {
   EXPECT_EQ(order, std::vector<std::string>({"source", "request"}));
 }
 
-TEST(AbortSignalTest, DependentOfDependentIsFlattened) {
+TEST(RequestSignalTest, DependentOfDependentIsFlattened) {
   AbortController controller;
   RequestInit init;
   init.signal = controller.signal();
@@ -882,7 +672,7 @@ TEST(AbortSignalTest, DependentOfDependentIsFlattened) {
   EXPECT_TRUE(ran);
 }
 
-TEST(AbortSignalTest, AlreadyAbortedSignalGivesAbortedRequest) {
+TEST(RequestSignalTest, AlreadyAbortedSignalGivesAbortedRequest) {
   AbortController controller;
   controller.Abort(MakeRangeError("why"));
   RequestInit init;

@@ -38,7 +38,13 @@
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 #include "net/testing/https_test_server.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/renderer_connection.h"
+#include "renderer/request.h"
+#include "tests/ipc_test_fixture.h"
 #include "tools/browser_process.h"
 
 namespace fetch_later::testing {
@@ -50,7 +56,6 @@ using net::testing::TestCertificateAuthority;
 using renderer::AbortController;
 using renderer::BodyInit;
 using renderer::DeferredRequestInit;
-using renderer::RequestInfo;
 using renderer::RetryOptionsInit;
 
 constexpr absl::Duration kIo = absl::Seconds(10);
@@ -116,8 +121,8 @@ std::vector<std::string> Types(const std::vector<ipc::debug::Event>& events,
 }
 
 // An in-process browser (fake clock, the real HTTPS stage against a local
-// collector) serving its renderer, control and debug sockets.
-class DebugServiceTest : public ::testing::Test {
+// collector, an event log) serving its renderer, control and debug sockets.
+class DebugServiceTest : public IpcTest {
  protected:
   void SetUp() override {
     auto ca = TestCertificateAuthority::Create();
@@ -139,90 +144,24 @@ class DebugServiceTest : public ::testing::Test {
     ASSERT_TRUE(stage.ok()) << stage.status();
     stage_ = std::move(*stage);
 
-    browser::BrowserCore::Options options;
-    options.network_stage = stage_.get();
-    options.clock = &clock_;
-    options.fake_clock = &clock_;
-    options.net_log = net_log_.get();
-    core_ = std::make_unique<browser::BrowserCore>(options);
-    debug_service_ = std::make_unique<browser::DebugService>(
-        core_.get(), stage_.get(), net_log_.get());
-    auto server = browser::BrowserServer::Start(core_.get(), "/tmp",
-                                                debug_service_.get());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    control_ = ipc::BrowserControl::NewStub(grpc::CreateChannel(
-        server_->control_address(), grpc::InsecureChannelCredentials()));
+    IpcTest::SetUp();
     debug_ = ipc::debug::DebugService::NewStub(grpc::CreateChannel(
         server_->debug_address(), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
-    renderers_.clear();
-    server_.reset();
-    debug_service_.reset();
-    core_.reset();
+    IpcTest::TearDown();
     stage_.reset();
     net_log_.reset();
     collector_.reset();
   }
 
-  ipc::Frame Open(const std::string& url) {
-    grpc::ClientContext c1;
-    ipc::CreateTabResponse tab;
-    EXPECT_TRUE(control_->CreateTab(&c1, {}, &tab).ok());
-    tab_ = tab.navigable_id();
-    ipc::NavigateRequest request;
-    request.set_navigable_id(tab_);
-    request.set_url(url);
-    ipc::Frame frame;
-    grpc::ClientContext c2;
-    grpc::Status status = control_->Navigate(&c2, request, &frame);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return frame;
-  }
-
-  ipc::Frame Iframe(const ipc::Frame& parent,
-                    const std::string& src,
-                    const std::string& allow = "") {
-    ipc::CreateIframeRequest request;
-    request.set_parent_document_token(parent.document_token());
-    request.set_src(src);
-    request.set_allow(allow);
-    ipc::Frame frame;
-    grpc::ClientContext context;
-    grpc::Status status = control_->CreateIframe(&context, request, &frame);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return frame;
-  }
-
-  void CloseTab() {
-    ipc::NavigableRequest request;
-    request.set_navigable_id(tab_);
-    ipc::Empty empty;
-    grpc::ClientContext context;
-    ASSERT_TRUE(control_->CloseTab(&context, request, &empty).ok());
-  }
-
-  renderer::RendererConnection& RendererFor(const ipc::Frame& frame) {
-    auto& connection = renderers_[frame.renderer_token()];
-    if (connection == nullptr) {
-      auto made = renderer::RendererConnection::Connect(
-          server_->renderer_address(), frame.renderer_token());
-      EXPECT_TRUE(made.ok()) << made.status();
-      connection = std::move(*made);
-    }
-    EXPECT_TRUE(connection->WaitForDocument(frame.document_token(), kIo));
-    return *connection;
-  }
-
-  renderer::JsResult<renderer::FetchLaterResult> FetchLater(
-      const ipc::Frame& frame,
-      const std::string& url,
-      const DeferredRequestInit& init = {},
-      const std::optional<RetryOptionsInit>& retry = {}) {
-    return RendererFor(frame).FetchLater(frame.document_token(),
-                                         RequestInfo(url), init, retry);
+  net::NetworkStage* NetworkStageForTest() override { return stage_.get(); }
+  browser::NetLog* NetLogForTest() override { return net_log_.get(); }
+  std::unique_ptr<browser::DebugService> CreateDebugServiceForTest(
+      browser::BrowserCore* core) override {
+    return std::make_unique<browser::DebugService>(core, stage_.get(),
+                                                   net_log_.get());
   }
 
   uint64_t DocumentId(const ipc::Frame& frame) {
@@ -239,19 +178,11 @@ class DebugServiceTest : public ::testing::Test {
     return snapshot;
   }
 
-  net::FakeClock clock_;
   std::unique_ptr<TestCertificateAuthority> ca_;
   std::unique_ptr<HttpsTestServer> collector_;
   std::unique_ptr<browser::NetLog> net_log_;
   std::unique_ptr<net::HttpsNetworkStage> stage_;
-  std::unique_ptr<browser::BrowserCore> core_;
-  std::unique_ptr<browser::DebugService> debug_service_;
-  std::unique_ptr<browser::BrowserServer> server_;
-  std::unique_ptr<ipc::BrowserControl::Stub> control_;
   std::unique_ptr<ipc::debug::DebugService::Stub> debug_;
-  std::map<std::string, std::unique_ptr<renderer::RendererConnection>>
-      renderers_;
-  uint64_t tab_ = 0;
 };
 
 // Security: the socket is the owner's only, in the owner's 0700 directory, and
@@ -282,7 +213,7 @@ TEST_F(DebugServiceTest, SocketIsOwnerOnlyAndServiceHasNoMutatingMethods) {
 // c.test iframe (8 KiB) and a same-origin a.test iframe (no reservation, the
 // top's control document); pending records in each group.
 TEST_F(DebugServiceTest, SnapshotOfKnownTreeHasExactQuotaNumbers) {
-  const ipc::Frame top = Open("https://a.test/");
+  const ipc::Frame top = OpenPage("https://a.test/");
   const ipc::Frame b = Iframe(top, "https://b.test/frame", "deferred-fetch");
   const ipc::Frame c = Iframe(top, "https://c.test/frame");
   const ipc::Frame same = Iframe(top, "https://a.test/same");
@@ -407,7 +338,7 @@ TEST_F(DebugServiceTest, SnapshotOfKnownTreeHasExactQuotaNumbers) {
 TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
   EventCollector events(debug_.get());
   // Phase 1: quota and abort, then the tab closes and the beacon is sent.
-  const ipc::Frame top = Open("https://a.test/");
+  const ipc::Frame top = OpenPage("https://a.test/");
   const ipc::Frame c = Iframe(top, "https://c.test/frame");  // 8 KiB minimal
   ASSERT_TRUE(FetchLater(top, "https://collector.test/beacon").ok());
   DeferredRequestInit big;
@@ -423,20 +354,20 @@ TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
       FetchLater(top, "https://collector.test/aborted", abortable).ok());
   controller.Abort();
   ASSERT_TRUE(events.WaitFor("record.aborted"));
-  CloseTab();
+  ASSERT_TRUE(CloseTab(tab_).ok());
   ASSERT_EQ(collector_->WaitForRequests(1, kIo), 1u);
   ASSERT_TRUE(events.WaitFor("request.sent"));
 
   // Phase 2: a refused attempt, retried after unload once a.test is back.
   collector_->SetMode(FaultMode::kRefuse);
-  const ipc::Frame again = Open("https://a.test/again");
+  const ipc::Frame again = OpenPage("https://a.test/again");
   RetryOptionsInit retry;
   retry.max_attempts = 2;
   retry.initial_delay_ms = 1000;
   retry.retry_after_unload = true;
   ASSERT_TRUE(
       FetchLater(again, "https://collector.test/retry", {}, retry).ok());
-  CloseTab();
+  ASSERT_TRUE(CloseTab(tab_).ok());
   ASSERT_TRUE(events.WaitFor("attempt.retry_scheduled"));
   ASSERT_TRUE(stage_->WaitForIdle(kIo));
   collector_->SetMode(FaultMode::kOk);
@@ -464,7 +395,7 @@ TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
     EXPECT_EQ(s.attempts(1).url(), "https://collector.test/retry");
     ASSERT_GE(s.pools_size(), 1);
   }
-  Open("https://a.test/third");
+  OpenPage("https://a.test/third");
   ASSERT_EQ(collector_->WaitForRequests(2, kIo), 2u);
   ASSERT_TRUE(events.WaitFor("request.sent", 2));
 
@@ -513,8 +444,9 @@ TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
   // Numbered 1, 2, 3, ... with time never going back.
   for (size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].sequence(), i + 1);
-    if (i > 0)
+    if (i > 0) {
       EXPECT_GE(all[i].monotonic_us(), all[i - 1].monotonic_us());
+    }
   }
   EXPECT_EQ(e[11].clock_ms(), 0);
   EXPECT_EQ(e[12].clock_ms(), 1000);  // on the browser's (fake) clock
@@ -532,7 +464,7 @@ TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
 // A bad message: reported with its reason, and the renderer is killed.
 TEST_F(DebugServiceTest, BadMessageIsInSnapshotAndEvents) {
   EventCollector events(debug_.get());
-  const ipc::Frame top = Open("https://a.test/");
+  const ipc::Frame top = OpenPage("https://a.test/");
   RendererFor(top);
   auto channel = grpc::CreateChannel(server_->renderer_address(),
                                      grpc::InsecureChannelCredentials());

@@ -6,6 +6,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "renderer/abort_signal.h"
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
+#include "renderer/request.h"
 #include "tests/ipc_test_fixture.h"
 
 namespace fetch_later::testing {

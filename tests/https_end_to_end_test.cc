@@ -13,6 +13,9 @@
 #include "gtest/gtest.h"
 #include "net/https_network_stage.h"
 #include "net/testing/https_test_server.h"
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
+#include "renderer/request.h"
 #include "tests/ipc_test_fixture.h"
 
 namespace fetch_later::testing {

@@ -339,6 +339,10 @@ TEST_F(InternalsPageTest, ServesThePageWithTheToken) {
   EXPECT_FALSE(absl::StrContains(body, "src=\"http"));
   EXPECT_FALSE(absl::StrContains(body, "href=\"http"));
   EXPECT_FALSE(absl::StrContains(body, "{{NONCE}}"));
+  // internals_page/style.css and page.js are inlined in index.html.
+  EXPECT_FALSE(absl::StrContains(body, "{{")) << "a template placeholder";
+  EXPECT_TRUE(absl::StrContains(body, "\n.quota-bar {"));
+  EXPECT_TRUE(absl::StrContains(body, "\nfunction renderFrame(frame, isTop"));
 }
 
 TEST_F(InternalsPageTest, ServesTheSnapshotAsJson) {

@@ -2,6 +2,12 @@
 // its real gRPC interfaces on real Unix sockets, driven through the
 // BrowserControl stub, with renderer connections made the way a renderer
 // process makes them. For cross-component tests.
+//
+// A test fixture deriving from IpcTest may give the browser a real network
+// stage (NetworkStageForTest), an event log (NetLogForTest) and a debug
+// service on debug.sock (CreateDebugServiceForTest); it sets up what those
+// need before calling IpcTest::SetUp() and tears it down after
+// IpcTest::TearDown().
 #ifndef TESTS_IPC_TEST_FIXTURE_H_
 #define TESTS_IPC_TEST_FIXTURE_H_
 
@@ -12,13 +18,18 @@
 
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
+#include "browser/debug_service.h"
+#include "browser/net_log.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ipc/browser_control.grpc.pb.h"
 #include "ipc/renderer_host.grpc.pb.h"
 #include "net/clock.h"
 #include "net/recording_network_stage.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/renderer_connection.h"
+#include "renderer/request.h"
 
 namespace fetch_later::testing {
 
@@ -29,8 +40,11 @@ class IpcTest : public ::testing::Test {
     options.network_stage = NetworkStageForTest();
     options.clock = &clock_;
     options.fake_clock = &clock_;
+    options.net_log = NetLogForTest();
     core_ = std::make_unique<browser::BrowserCore>(options);
-    auto server = browser::BrowserServer::Start(core_.get());
+    debug_service_ = CreateDebugServiceForTest(core_.get());
+    auto server = browser::BrowserServer::Start(core_.get(), "/tmp",
+                                                debug_service_.get());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     control_ = ipc::BrowserControl::NewStub(grpc::CreateChannel(
@@ -40,10 +54,19 @@ class IpcTest : public ::testing::Test {
   // The stage the browser hands activated fetches to; the recording one unless
   // a test installs a real one.
   virtual net::NetworkStage* NetworkStageForTest() { return &network_; }
+  // Where the browser records its events; none unless a test installs a log.
+  virtual browser::NetLog* NetLogForTest() { return nullptr; }
+  // The debug service the server exposes on debug.sock, made for `core`
+  // (which outlives it); none unless a test makes one.
+  virtual std::unique_ptr<browser::DebugService> CreateDebugServiceForTest(
+      browser::BrowserCore* core) {
+    return nullptr;
+  }
 
   void TearDown() override {
     renderers_.clear();
     server_.reset();
+    debug_service_.reset();
     core_.reset();
   }
 
@@ -147,8 +170,10 @@ class IpcTest : public ::testing::Test {
   renderer::JsResult<renderer::FetchLaterResult> FetchLater(
       const ipc::Frame& frame,
       const std::optional<renderer::RequestInfo>& input,
-      const renderer::DeferredRequestInit& init = {}) {
-    return RendererFor(frame).FetchLater(frame.document_token(), input, init);
+      const renderer::DeferredRequestInit& init = {},
+      const std::optional<renderer::RetryOptionsInit>& retry = {}) {
+    return RendererFor(frame).FetchLater(frame.document_token(), input, init,
+                                         retry);
   }
 
   std::vector<std::string> SentUrls() {
@@ -161,6 +186,7 @@ class IpcTest : public ::testing::Test {
   net::FakeClock clock_;
   net::RecordingNetworkStage network_;
   std::unique_ptr<browser::BrowserCore> core_;
+  std::unique_ptr<browser::DebugService> debug_service_;
   std::unique_ptr<browser::BrowserServer> server_;
   std::unique_ptr<ipc::BrowserControl::Stub> control_;
   std::map<std::string, std::unique_ptr<renderer::RendererConnection>>

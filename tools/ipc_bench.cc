@@ -81,6 +81,8 @@
 #include "net/recording_network_stage.h"
 #include "net/referrer.h"
 #include "net/url.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/renderer_connection.h"
 #include "renderer/request.h"
 #include "tools/bench_tsv.h"

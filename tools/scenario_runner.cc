@@ -103,6 +103,32 @@ net::testing::FaultMode ToFaultMode(scenario::SetNetwork::Mode mode) {
   }
 }
 
+// The page step that makes `s`'s fetchLater() call in the renderer.
+ipc::PageFetchLater ToPageFetchLater(const scenario::FetchLater& s) {
+  ipc::PageFetchLater call;
+  call.set_url(s.url());
+  if (!s.method().empty())
+    call.set_method(s.method());
+  if (s.has_body())
+    *call.mutable_body() = s.body();
+  for (const auto& [name, value] : s.headers()) {
+    ipc::Header* h = call.add_headers();
+    h->set_name(name);
+    h->set_value(value);
+  }
+  if (s.has_referrer())
+    call.set_referrer(s.referrer());
+  if (!s.referrer_policy().empty())
+    call.set_referrer_policy(s.referrer_policy());
+  if (s.has_activate_after_ms())
+    call.set_activate_after_ms(s.activate_after_ms());
+  if (!s.signal().empty())
+    call.set_signal(s.signal());
+  if (s.has_retry_options())
+    *call.mutable_retry_options() = s.retry_options();
+  return call;
+}
+
 struct Frame {
   uint64_t navigable = 0;
   std::string document_token;
@@ -129,6 +155,26 @@ class Run {
   // Runs one step; a returned error is a failure of that step (the run goes
   // on).
   absl::Status RunStep(int index, const Step& step);
+  // RunStep's handlers, one per step kind; `index` is the step's.
+  absl::Status RunScriptStep(int index, const scenario::RunScript& step);
+  absl::Status LoadScriptStep(int index, const scenario::LoadScript& step);
+  absl::Status NavigateStep(const scenario::Navigate& step);
+  absl::Status CreateIframeStep(const scenario::CreateIframe& step);
+  absl::Status FetchLaterStep(int index, const scenario::FetchLater& step);
+  absl::Status AbortStep(int index, const scenario::Abort& step);
+  absl::Status NavigateIframeStep(const scenario::NavigateIframe& step);
+  absl::Status RemoveIframeStep(int index, const scenario::RemoveIframe& step);
+  absl::Status SetVisibilityStep(const scenario::SetVisibility& step);
+  absl::Status EnterBfcacheStep(int index);
+  absl::Status RestoreFromBfcacheStep(int index);
+  absl::Status AdvanceTimeStep(int index, const scenario::AdvanceTime& step);
+  // Moves the browser's virtual clock by `ms` and lets what its timers
+  // released reach the network.
+  absl::Status AdvanceVirtualClock(int64_t ms);
+  absl::Status SetNetworkStep(int index, const scenario::SetNetwork& step);
+  absl::Status CrashRendererStep(int index,
+                                 const scenario::CrashRenderer& step);
+  absl::Status CloseTabStep(int index);
   absl::Status Commit(const std::string& id,
                       const std::string& parent,
                       const ipc::Frame& frame,
@@ -343,265 +389,286 @@ void Run::TakeScriptReports(int index, const Step& step) {
   }
 }
 
+// One handler per step kind: the `action` oneof's case picks it.
 absl::Status Run::RunStep(int index, const Step& step) {
   switch (step.action_case()) {
-    case Step::kRunScript: {
-      std::string name = "scenario";
-      if (!options_.scenario_path.empty()) {
-        name = options_.scenario_path.substr(options_.scenario_path.rfind('/') +
-                                             1);
-      }
-      return RunScript(index, step.run_script().frame(),
-                       step.run_script().source(),
-                       absl::StrCat(name, "#step", index));
-    }
-    case Step::kLoadScript: {
-      absl::StatusOr<std::string> source =
-          ReadScriptFile(step.load_script().path());
-      if (!source.ok())
-        return source.status();
-      return RunScript(index, step.load_script().frame(), *source,
-                       step.load_script().path());
-    }
-    case Step::kNavigate: {
-      const auto& s = step.navigate();
-      if (s.frame() == "top" && tab_ == 0) {
-        grpc::ClientContext context;
-        ipc::CreateTabResponse tab;
-        absl::Status created =
-            FromGrpc(control().CreateTab(&context, {}, &tab));
-        if (!created.ok())
-          return created;
-        tab_ = tab.navigable_id();
-      }
-      uint64_t navigable = tab_;
-      std::string parent;
-      if (s.frame() != "top") {
-        auto frame = FindFrame(s.frame());
-        if (!frame.ok())
-          return frame.status();
-        navigable = (*frame)->navigable;
-        parent = (*frame)->parent;
-      }
-      ipc::NavigateRequest request;
-      request.set_navigable_id(navigable);
-      request.set_url(s.url());
-      request.set_permissions_policy(
-          HeaderValue(s.response_headers(), "Permissions-Policy"));
-      return NavigateFrame(s.frame(), parent, request);
-    }
-    case Step::kCreateIframe: {
-      const auto& s = step.create_iframe();
-      auto parent = FindFrame(s.parent());
-      if (!parent.ok())
-        return parent.status();
-      ipc::CreateIframeRequest request;
-      request.set_parent_document_token((*parent)->document_token);
-      request.set_src(s.src());
-      request.set_allow(s.allow());
-      if (s.has_sandbox())
-        request.set_sandbox(s.sandbox());
-      if (!s.redirect_to().empty())
-        request.add_redirects(s.redirect_to());
-      request.set_permissions_policy(
-          HeaderValue(s.response_headers(), "Permissions-Policy"));
-      ipc::Frame frame;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().CreateIframe(&context, request, &frame));
-      if (!status.ok())
-        return status;
-      return Commit(s.id(), s.parent(), frame,
-                    s.redirect_to().empty() ? s.src() : s.redirect_to());
-    }
-    case Step::kFetchLater: {
-      const auto& s = step.fetch_later();
-      auto frame = FindFrame(s.frame());
-      if (!frame.ok())
-        return frame.status();
-      ipc::RunPageStepRequest request;
-      request.set_document_token((*frame)->document_token);
-      ipc::PageFetchLater* call = request.mutable_step()->mutable_fetch_later();
-      call->set_url(s.url());
-      if (!s.method().empty())
-        call->set_method(s.method());
-      if (s.has_body())
-        *call->mutable_body() = s.body();
-      for (const auto& [name, value] : s.headers()) {
-        ipc::Header* h = call->add_headers();
-        h->set_name(name);
-        h->set_value(value);
-      }
-      if (s.has_referrer())
-        call->set_referrer(s.referrer());
-      if (!s.referrer_policy().empty())
-        call->set_referrer_policy(s.referrer_policy());
-      if (s.has_activate_after_ms())
-        call->set_activate_after_ms(s.activate_after_ms());
-      if (!s.signal().empty()) {
-        call->set_signal(s.signal());
-        signals_[s.signal()] = (*frame)->document_token;
-      }
-      if (s.has_retry_options())
-        *call->mutable_retry_options() = s.retry_options();
-      ipc::StepResult result;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().RunPageStep(&context, request, &result));
-      if (!status.ok())
-        return status;
-      StepResult r{index};
-      CopyOutcome(result, r);
-      Say(absl::StrCat("  step ", index, " fetchLater in ", s.frame(), " ",
-                       s.url(), " -> ", r.outcome,
-                       r.quota
-                           ? absl::StrCat(" (quota ", *r.quota, ", requested ",
+    case Step::kRunScript:
+      return RunScriptStep(index, step.run_script());
+    case Step::kLoadScript:
+      return LoadScriptStep(index, step.load_script());
+    case Step::kNavigate:
+      return NavigateStep(step.navigate());
+    case Step::kCreateIframe:
+      return CreateIframeStep(step.create_iframe());
+    case Step::kFetchLater:
+      return FetchLaterStep(index, step.fetch_later());
+    case Step::kAbort:
+      return AbortStep(index, step.abort());
+    case Step::kNavigateIframe:
+      return NavigateIframeStep(step.navigate_iframe());
+    case Step::kRemoveIframe:
+      return RemoveIframeStep(index, step.remove_iframe());
+    case Step::kSetVisibility:
+      return SetVisibilityStep(step.set_visibility());
+    case Step::kEnterBfcache:
+      return EnterBfcacheStep(index);
+    case Step::kRestoreFromBfcache:
+      return RestoreFromBfcacheStep(index);
+    case Step::kAdvanceTime:
+      return AdvanceTimeStep(index, step.advance_time());
+    case Step::kSetNetwork:
+      return SetNetworkStep(index, step.set_network());
+    case Step::kCrashRenderer:
+      return CrashRendererStep(index, step.crash_renderer());
+    case Step::kCloseTab:
+      return CloseTabStep(index);
+    case Step::ACTION_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("a step with no action");
+}
+
+absl::Status Run::RunScriptStep(int index, const scenario::RunScript& step) {
+  std::string name = "scenario";
+  if (!options_.scenario_path.empty()) {
+    name = options_.scenario_path.substr(options_.scenario_path.rfind('/') + 1);
+  }
+  return RunScript(index, step.frame(), step.source(),
+                   absl::StrCat(name, "#step", index));
+}
+
+absl::Status Run::LoadScriptStep(int index, const scenario::LoadScript& step) {
+  absl::StatusOr<std::string> source = ReadScriptFile(step.path());
+  if (!source.ok())
+    return source.status();
+  return RunScript(index, step.frame(), *source, step.path());
+}
+
+absl::Status Run::NavigateStep(const scenario::Navigate& step) {
+  if (step.frame() == "top" && tab_ == 0) {
+    grpc::ClientContext context;
+    ipc::CreateTabResponse tab;
+    absl::Status created = FromGrpc(control().CreateTab(&context, {}, &tab));
+    if (!created.ok())
+      return created;
+    tab_ = tab.navigable_id();
+  }
+  uint64_t navigable = tab_;
+  std::string parent;
+  if (step.frame() != "top") {
+    auto frame = FindFrame(step.frame());
+    if (!frame.ok())
+      return frame.status();
+    navigable = (*frame)->navigable;
+    parent = (*frame)->parent;
+  }
+  ipc::NavigateRequest request;
+  request.set_navigable_id(navigable);
+  request.set_url(step.url());
+  request.set_permissions_policy(
+      HeaderValue(step.response_headers(), "Permissions-Policy"));
+  return NavigateFrame(step.frame(), parent, request);
+}
+
+absl::Status Run::CreateIframeStep(const scenario::CreateIframe& step) {
+  auto parent = FindFrame(step.parent());
+  if (!parent.ok())
+    return parent.status();
+  ipc::CreateIframeRequest request;
+  request.set_parent_document_token((*parent)->document_token);
+  request.set_src(step.src());
+  request.set_allow(step.allow());
+  if (step.has_sandbox())
+    request.set_sandbox(step.sandbox());
+  if (!step.redirect_to().empty())
+    request.add_redirects(step.redirect_to());
+  request.set_permissions_policy(
+      HeaderValue(step.response_headers(), "Permissions-Policy"));
+  ipc::Frame frame;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().CreateIframe(&context, request, &frame));
+  if (!status.ok())
+    return status;
+  return Commit(step.id(), step.parent(), frame,
+                step.redirect_to().empty() ? step.src() : step.redirect_to());
+}
+
+absl::Status Run::FetchLaterStep(int index, const scenario::FetchLater& step) {
+  auto frame = FindFrame(step.frame());
+  if (!frame.ok())
+    return frame.status();
+  ipc::RunPageStepRequest request;
+  request.set_document_token((*frame)->document_token);
+  *request.mutable_step()->mutable_fetch_later() = ToPageFetchLater(step);
+  if (!step.signal().empty())
+    signals_[step.signal()] = (*frame)->document_token;
+  ipc::StepResult result;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().RunPageStep(&context, request, &result));
+  if (!status.ok())
+    return status;
+  StepResult r{index};
+  CopyOutcome(result, r);
+  Say(absl::StrCat("  step ", index, " fetchLater in ", step.frame(), " ",
+                   step.url(), " -> ", r.outcome,
+                   r.quota ? absl::StrCat(" (quota ", *r.quota, ", requested ",
                                           r.requested.value_or(0), ")")
                            : ""));
-      results_.push_back(std::move(r));
-      return absl::OkStatus();
-    }
-    case Step::kAbort: {
-      auto it = signals_.find(step.abort().signal());
-      if (it == signals_.end())
-        return absl::NotFoundError("unknown signal");
-      ipc::RunPageStepRequest request;
-      request.set_document_token(it->second);
-      request.mutable_step()->set_abort_signal(step.abort().signal());
-      ipc::StepResult result;
-      grpc::ClientContext context;
-      Say(absl::StrCat("  step ", index, " abort ", step.abort().signal()));
-      return FromGrpc(control().RunPageStep(&context, request, &result));
-    }
-    case Step::kNavigateIframe: {
-      const auto& s = step.navigate_iframe();
-      auto frame = FindFrame(s.id());
-      if (!frame.ok())
-        return frame.status();
-      ipc::NavigateRequest request;
-      request.set_navigable_id((*frame)->navigable);
-      request.set_url(s.url());
-      request.set_initiator(s.initiator() == "self" ? ipc::SELF : ipc::PARENT);
-      return NavigateFrame(s.id(), (*frame)->parent, request);
-    }
-    case Step::kRemoveIframe: {
-      auto frame = FindFrame(step.remove_iframe().id());
-      if (!frame.ok())
-        return frame.status();
-      ipc::RemoveIframeRequest request;
-      request.set_navigable_id((*frame)->navigable);
-      ipc::Empty empty;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().RemoveIframe(&context, request, &empty));
-      ForgetDescendants(step.remove_iframe().id());
-      frames_.erase(step.remove_iframe().id());
-      Say(absl::StrCat("  step ", index, " remove iframe ",
-                       step.remove_iframe().id()));
-      return status;
-    }
-    case Step::kSetVisibility: {
-      ipc::SetVisibilityRequest request;
-      request.set_navigable_id(tab_);
-      request.set_hidden(step.set_visibility().hidden());
-      ipc::Empty empty;
-      grpc::ClientContext context;
-      return FromGrpc(control().SetVisibility(&context, request, &empty));
-    }
-    case Step::kEnterBfcache: {
-      ipc::NavigateRequest request;
-      request.set_navigable_id(tab_);
-      request.set_url(kBfcacheNextUrl);
-      request.set_enter_bfcache(true);
-      ipc::Frame frame;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().Navigate(&context, request, &frame));
-      if (!status.ok())
-        return status;
-      bfcache_.push_back(std::move(frames_));
-      frames_.clear();
-      Say(absl::StrCat("  step ", index, " page enters the bfcache"));
-      return Commit("top", "", frame, kBfcacheNextUrl);
-    }
-    case Step::kRestoreFromBfcache: {
-      if (bfcache_.empty())
-        return absl::FailedPreconditionError("no page in the bfcache");
-      ipc::NavigableRequest request;
-      request.set_navigable_id(tab_);
-      ipc::Frame frame;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().RestoreFromBfcache(&context, request, &frame));
-      if (!status.ok())
-        return status;
-      frames_ = std::move(bfcache_.back());
-      bfcache_.pop_back();
-      Say(absl::StrCat("  step ", index, " page restored from the bfcache"));
-      return absl::OkStatus();
-    }
-    case Step::kAdvanceTime: {
-      const int64_t ms = step.advance_time().ms();
-      // What arrives from now on arrives at the new virtual time.
-      timeline_.push_back({absl::Now(), virtual_ms_ + ms});
-      if (options_.real_time) {
-        absl::SleepFor(absl::Milliseconds(ms));
-      } else {
-        ipc::AdvanceClockRequest request;
-        request.set_ms(static_cast<uint64_t>(ms));
-        ipc::Empty empty;
-        grpc::ClientContext context;
-        absl::Status status =
-            FromGrpc(control().AdvanceClock(&context, request, &empty));
-        if (!status.ok())
-          return status;
-        // Let what the timers released reach the network before time moves on.
-        ipc::DrainRequest drain;
-        drain.set_timeout_ms(10000);
-        ipc::DrainResponse drained;
-        grpc::ClientContext drain_context;
-        control().Drain(&drain_context, drain, &drained);
-      }
-      virtual_ms_ += ms;
-      Say(absl::StrCat("  step ", index, " time +", ms, " ms (now ",
-                       virtual_ms_, " ms)"));
-      return absl::OkStatus();
-    }
-    case Step::kSetNetwork:
-      collector_->SetMode(ToFaultMode(step.set_network().mode()));
-      Say(absl::StrCat(
-          "  step ", index, " network: ",
-          scenario::SetNetwork::Mode_Name(step.set_network().mode())));
-      return absl::OkStatus();
-    case Step::kCrashRenderer: {
-      auto frame = FindFrame(step.crash_renderer().frame());
-      if (!frame.ok())
-        return frame.status();
-      ipc::CrashRendererRequest request;
-      request.set_document_token((*frame)->document_token);
-      ipc::Empty empty;
-      grpc::ClientContext context;
-      Say(absl::StrCat("  step ", index, " crash the renderer of ",
-                       step.crash_renderer().frame(), " (", (*frame)->site,
-                       ")"));
-      return FromGrpc(control().CrashRenderer(&context, request, &empty));
-    }
-    case Step::kCloseTab: {
-      SayQuota();
-      ipc::NavigableRequest request;
-      request.set_navigable_id(tab_);
-      ipc::Empty empty;
-      grpc::ClientContext context;
-      absl::Status status =
-          FromGrpc(control().CloseTab(&context, request, &empty));
-      frames_.clear();
-      tab_ = 0;
-      Say(absl::StrCat("  step ", index, " close the tab"));
-      return status;
-    }
-    default:
-      return absl::InvalidArgumentError("a step with no action");
+  results_.push_back(std::move(r));
+  return absl::OkStatus();
+}
+
+absl::Status Run::AbortStep(int index, const scenario::Abort& step) {
+  auto it = signals_.find(step.signal());
+  if (it == signals_.end())
+    return absl::NotFoundError("unknown signal");
+  ipc::RunPageStepRequest request;
+  request.set_document_token(it->second);
+  request.mutable_step()->set_abort_signal(step.signal());
+  ipc::StepResult result;
+  grpc::ClientContext context;
+  Say(absl::StrCat("  step ", index, " abort ", step.signal()));
+  return FromGrpc(control().RunPageStep(&context, request, &result));
+}
+
+absl::Status Run::NavigateIframeStep(const scenario::NavigateIframe& step) {
+  auto frame = FindFrame(step.id());
+  if (!frame.ok())
+    return frame.status();
+  ipc::NavigateRequest request;
+  request.set_navigable_id((*frame)->navigable);
+  request.set_url(step.url());
+  request.set_initiator(step.initiator() == "self" ? ipc::SELF : ipc::PARENT);
+  return NavigateFrame(step.id(), (*frame)->parent, request);
+}
+
+absl::Status Run::RemoveIframeStep(int index,
+                                   const scenario::RemoveIframe& step) {
+  auto frame = FindFrame(step.id());
+  if (!frame.ok())
+    return frame.status();
+  ipc::RemoveIframeRequest request;
+  request.set_navigable_id((*frame)->navigable);
+  ipc::Empty empty;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().RemoveIframe(&context, request, &empty));
+  ForgetDescendants(step.id());
+  frames_.erase(step.id());
+  Say(absl::StrCat("  step ", index, " remove iframe ", step.id()));
+  return status;
+}
+
+absl::Status Run::SetVisibilityStep(const scenario::SetVisibility& step) {
+  ipc::SetVisibilityRequest request;
+  request.set_navigable_id(tab_);
+  request.set_hidden(step.hidden());
+  ipc::Empty empty;
+  grpc::ClientContext context;
+  return FromGrpc(control().SetVisibility(&context, request, &empty));
+}
+
+absl::Status Run::EnterBfcacheStep(int index) {
+  ipc::NavigateRequest request;
+  request.set_navigable_id(tab_);
+  request.set_url(kBfcacheNextUrl);
+  request.set_enter_bfcache(true);
+  ipc::Frame frame;
+  grpc::ClientContext context;
+  absl::Status status = FromGrpc(control().Navigate(&context, request, &frame));
+  if (!status.ok())
+    return status;
+  bfcache_.push_back(std::move(frames_));
+  frames_.clear();
+  Say(absl::StrCat("  step ", index, " page enters the bfcache"));
+  return Commit("top", "", frame, kBfcacheNextUrl);
+}
+
+absl::Status Run::RestoreFromBfcacheStep(int index) {
+  if (bfcache_.empty())
+    return absl::FailedPreconditionError("no page in the bfcache");
+  ipc::NavigableRequest request;
+  request.set_navigable_id(tab_);
+  ipc::Frame frame;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().RestoreFromBfcache(&context, request, &frame));
+  if (!status.ok())
+    return status;
+  frames_ = std::move(bfcache_.back());
+  bfcache_.pop_back();
+  Say(absl::StrCat("  step ", index, " page restored from the bfcache"));
+  return absl::OkStatus();
+}
+
+absl::Status Run::AdvanceTimeStep(int index,
+                                  const scenario::AdvanceTime& step) {
+  const int64_t ms = step.ms();
+  // What arrives from now on arrives at the new virtual time.
+  timeline_.push_back({absl::Now(), virtual_ms_ + ms});
+  if (options_.real_time) {
+    absl::SleepFor(absl::Milliseconds(ms));
+  } else if (absl::Status status = AdvanceVirtualClock(ms); !status.ok()) {
+    return status;
   }
+  virtual_ms_ += ms;
+  Say(absl::StrCat("  step ", index, " time +", ms, " ms (now ", virtual_ms_,
+                   " ms)"));
+  return absl::OkStatus();
+}
+
+absl::Status Run::AdvanceVirtualClock(int64_t ms) {
+  ipc::AdvanceClockRequest request;
+  request.set_ms(static_cast<uint64_t>(ms));
+  ipc::Empty empty;
+  grpc::ClientContext context;
+  absl::Status status =
+      FromGrpc(control().AdvanceClock(&context, request, &empty));
+  if (!status.ok())
+    return status;
+  // Let what the timers released reach the network before time moves on.
+  ipc::DrainRequest drain;
+  drain.set_timeout_ms(10000);
+  ipc::DrainResponse drained;
+  grpc::ClientContext drain_context;
+  control().Drain(&drain_context, drain, &drained);
+  return absl::OkStatus();
+}
+
+absl::Status Run::SetNetworkStep(int index, const scenario::SetNetwork& step) {
+  collector_->SetMode(ToFaultMode(step.mode()));
+  Say(absl::StrCat("  step ", index,
+                   " network: ", scenario::SetNetwork::Mode_Name(step.mode())));
+  return absl::OkStatus();
+}
+
+absl::Status Run::CrashRendererStep(int index,
+                                    const scenario::CrashRenderer& step) {
+  auto frame = FindFrame(step.frame());
+  if (!frame.ok())
+    return frame.status();
+  ipc::CrashRendererRequest request;
+  request.set_document_token((*frame)->document_token);
+  ipc::Empty empty;
+  grpc::ClientContext context;
+  Say(absl::StrCat("  step ", index, " crash the renderer of ", step.frame(),
+                   " (", (*frame)->site, ")"));
+  return FromGrpc(control().CrashRenderer(&context, request, &empty));
+}
+
+absl::Status Run::CloseTabStep(int index) {
+  SayQuota();
+  ipc::NavigableRequest request;
+  request.set_navigable_id(tab_);
+  ipc::Empty empty;
+  grpc::ClientContext context;
+  absl::Status status = FromGrpc(control().CloseTab(&context, request, &empty));
+  frames_.clear();
+  tab_ = 0;
+  Say(absl::StrCat("  step ", index, " close the tab"));
+  return status;
 }
 
 void Run::SayQuota() {

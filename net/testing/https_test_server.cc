@@ -51,13 +51,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "net/http1_request_parser.h"
 #include "net/json_string.h"
 #include "net/testing/boringssl_error.h"
 #include "net/testing/https_test_server.h"
@@ -81,18 +80,7 @@ std::string ErrnoText(absl::string_view what, int err) {
   return absl::StrCat(what, ": ", strerror(err));
 }
 
-// ---- JSON ----
-
 // ---- HTTP/1.1 request reading (RFC 9112) ----
-
-struct ParsedRequest {
-  std::string method;
-  std::string target;
-  std::string version;  // "HTTP/1.1" or "HTTP/1.0"
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  bool keep_alive = true;
-};
 
 // Why reading a request stopped.
 enum class ReadResult {
@@ -102,139 +90,57 @@ enum class ReadResult {
   kBadRequest,  // malformed: answer with error_status() and error_reason()
 };
 
-bool IsTokenChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-             absl::string_view::npos;
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
-// Reads HTTP/1.1 requests from a blocking TLS connection. Not thread-safe; one
-// per connection.
+// Reads HTTP/1.1 requests from a blocking TLS connection with
+// net::Http1RequestParser, answering "Expect: 100-continue". Not thread-safe;
+// one per connection, living as long as the connection's thread serves it.
 class RequestReader {
  public:
   // `ssl` is not owned and must outlive the reader.
   explicit RequestReader(SSL* ssl) : ssl_(ssl) {}
 
-  ReadResult Read(ParsedRequest* req) {
-    *req = ParsedRequest();
-    // RFC 9112 2.2: a server SHOULD ignore at least one empty line before the
-    // request-line.
-    std::string line;
-    bool started = false;
-    do {
-      LineResult r = ReadLine(&line, kMaxHeaderBytes);
-      if (r == LineResult::kEof)
-        return started ? ReadResult::kIoError : ReadResult::kClosed;
-      if (r == LineResult::kTooLong)
-        return Bad(431, "request line too long");
-      started = true;
-    } while (line.empty());
-    header_bytes_ = line.size();
-
-    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
-    if (parts.size() != 3 || !IsToken(parts[0]) || parts[1].empty()) {
-      return Bad(400, "malformed request line");
-    }
-    req->method = std::string(parts[0]);
-    req->target = std::string(parts[1]);
-    req->version = std::string(parts[2]);
-    if (req->version != "HTTP/1.1" && req->version != "HTTP/1.0") {
-      return Bad(505, absl::StrCat("unsupported HTTP version ", req->version));
-    }
-
-    if (ReadResult r = ReadFields(&req->headers, /*trailers=*/false);
-        r != ReadResult::kRequest) {
-      return r;
-    }
-
-    // Framing (RFC 9112 6.1-6.3) and connection persistence (RFC 9112 9.3).
-    bool chunked = false;
-    bool has_transfer_encoding = false;
-    bool has_content_length = false;
-    uint64_t content_length = 0;
-    bool connection_close = false;
-    bool connection_keep_alive = false;
-    bool expect_continue = false;
-    for (const auto& [name, value] : req->headers) {
-      if (absl::EqualsIgnoreCase(name, "transfer-encoding")) {
-        has_transfer_encoding = true;
-        std::vector<absl::string_view> codings =
-            absl::StrSplit(value, ',', absl::SkipWhitespace());
-        chunked = !codings.empty() &&
-                  absl::EqualsIgnoreCase(
-                      absl::StripAsciiWhitespace(codings.back()), "chunked");
-      } else if (absl::EqualsIgnoreCase(name, "content-length")) {
-        uint64_t n = 0;
-        if (value.empty() ||
-            !std::all_of(value.begin(), value.end(), absl::ascii_isdigit) ||
-            !absl::SimpleAtoi(value, &n)) {
-          return Bad(400,
-                     absl::StrCat("invalid Content-Length \"", value, "\""));
+  ReadResult Read(Http1Request* req) {
+    Http1RequestParser::Options options;
+    options.max_header_bytes = kMaxHeaderBytes;
+    options.max_trailer_bytes = kMaxHeaderBytes;
+    options.max_body_bytes = kMaxBodyBytes;
+    Http1RequestParser parser(options);
+    bool continue_sent = false;
+    while (true) {
+      if (!buffer_.empty()) {
+        absl::StatusOr<size_t> used = parser.Feed(buffer_);
+        if (!used.ok()) {
+          error_status_ = parser.error_status_code();
+          error_reason_ = parser.error_reason();
+          return ReadResult::kBadRequest;
         }
-        if (has_content_length && n != content_length) {
-          return Bad(400, "conflicting Content-Length headers");
+        // What the parser left belongs to the next request.
+        buffer_.erase(0, *used);
+      }
+      if (parser.head_complete() && parser.request().expects_continue &&
+          !continue_sent) {
+        static constexpr absl::string_view kContinue =
+            "HTTP/1.1 100 Continue\r\n\r\n";
+        if (SSL_write(ssl_, kContinue.data(), kContinue.size()) !=
+            static_cast<int>(kContinue.size())) {
+          return ReadResult::kIoError;
         }
-        has_content_length = true;
-        content_length = n;
-      } else if (absl::EqualsIgnoreCase(name, "connection")) {
-        for (absl::string_view option : absl::StrSplit(value, ',')) {
-          option = absl::StripAsciiWhitespace(option);
-          if (absl::EqualsIgnoreCase(option, "close"))
-            connection_close = true;
-          if (absl::EqualsIgnoreCase(option, "keep-alive"))
-            connection_keep_alive = true;
-        }
-      } else if (absl::EqualsIgnoreCase(name, "expect")) {
-        expect_continue = absl::EqualsIgnoreCase(value, "100-continue");
+        continue_sent = true;
+      }
+      if (parser.done()) {
+        *req = parser.TakeRequest();
+        return ReadResult::kRequest;
+      }
+      if (!Fill()) {
+        return parser.received_any_bytes() ? ReadResult::kIoError
+                                           : ReadResult::kClosed;
       }
     }
-    req->keep_alive =
-        req->version == "HTTP/1.1" ? !connection_close : connection_keep_alive;
-    if (has_transfer_encoding) {
-      // RFC 9112 6.3 rule 4: a request whose final coding is not chunked cannot
-      // be framed.
-      if (!chunked)
-        return Bad(400, "Transfer-Encoding without a final \"chunked\" coding");
-      // RFC 9112 6.1: with both headers, Transfer-Encoding wins; close
-      // afterwards.
-      if (has_content_length)
-        req->keep_alive = false;
-    } else if (content_length > kMaxBodyBytes) {
-      return Bad(413, absl::StrCat("Content-Length ", content_length,
-                                   " exceeds ", kMaxBodyBytes));
-    }
-
-    if (expect_continue && (chunked || content_length > 0)) {
-      static constexpr absl::string_view kContinue =
-          "HTTP/1.1 100 Continue\r\n\r\n";
-      if (SSL_write(ssl_, kContinue.data(), kContinue.size()) !=
-          static_cast<int>(kContinue.size())) {
-        return ReadResult::kIoError;
-      }
-    }
-    if (chunked)
-      return ReadChunkedBody(&req->body);
-    if (!ReadExactly(content_length, &req->body))
-      return ReadResult::kIoError;
-    return ReadResult::kRequest;
   }
 
   int error_status() const { return error_status_; }
   const std::string& error_reason() const { return error_reason_; }
 
  private:
-  enum class LineResult { kLine, kEof, kTooLong };
-
-  ReadResult Bad(int status, std::string reason) {
-    error_status_ = status;
-    error_reason_ = std::move(reason);
-    return ReadResult::kBadRequest;
-  }
-
   // Reads more bytes into `buffer_`; false on EOF or error.
   bool Fill() {
     char chunk[16 * 1024];
@@ -248,117 +154,8 @@ class RequestReader {
     return true;
   }
 
-  // One line without its LF (and without a CR before it; RFC 9112 2.2 lets a
-  // recipient accept a bare LF as the line terminator).
-  LineResult ReadLine(std::string* line, size_t max_bytes) {
-    size_t scanned = 0;
-    while (true) {
-      const size_t lf = buffer_.find('\n', scanned);
-      if (lf != std::string::npos) {
-        if (lf > max_bytes)
-          return LineResult::kTooLong;
-        size_t end = lf;
-        if (end > 0 && buffer_[end - 1] == '\r')
-          --end;
-        line->assign(buffer_, 0, end);
-        buffer_.erase(0, lf + 1);
-        return LineResult::kLine;
-      }
-      scanned = buffer_.size();
-      if (scanned > max_bytes)
-        return LineResult::kTooLong;
-      if (!Fill())
-        return LineResult::kEof;
-    }
-  }
-
-  // Header fields (or trailer fields) up to the empty line.
-  ReadResult ReadFields(
-      std::vector<std::pair<std::string, std::string>>* fields,
-      bool trailers) {
-    std::string line;
-    while (true) {
-      LineResult r = ReadLine(&line, kMaxHeaderBytes);
-      if (r == LineResult::kEof)
-        return ReadResult::kIoError;
-      if (r == LineResult::kTooLong)
-        return Bad(431, "header line too long");
-      header_bytes_ += line.size() + 2;
-      if (header_bytes_ > kMaxHeaderBytes)
-        return Bad(431, "header section too large");
-      if (line.empty())
-        return ReadResult::kRequest;
-      if (line[0] == ' ' || line[0] == '\t') {
-        return Bad(400,
-                   "obsolete line folding is not accepted");  // RFC 9112 5.2
-      }
-      const size_t colon = line.find(':');
-      if (colon == std::string::npos ||
-          !IsToken(absl::string_view(line).substr(0, colon))) {
-        return Bad(
-            400, absl::StrCat(trailers ? "trailer" : "header", " line \"", line,
-                              "\" is not name \":\" value"));
-      }
-      fields->emplace_back(line.substr(0, colon),
-                           std::string(absl::StripAsciiWhitespace(
-                               absl::string_view(line).substr(colon + 1))));
-    }
-  }
-
-  bool ReadExactly(uint64_t n, std::string* out) {
-    while (buffer_.size() < n) {
-      if (!Fill())
-        return false;
-    }
-    out->append(buffer_, 0, n);
-    buffer_.erase(0, n);
-    return true;
-  }
-
-  // RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF;
-  // last-chunk = "0"; then trailer fields and an empty line. Trailers are read
-  // and dropped.
-  ReadResult ReadChunkedBody(std::string* body) {
-    std::string line;
-    while (true) {
-      LineResult r = ReadLine(&line, 1024);
-      if (r == LineResult::kEof)
-        return ReadResult::kIoError;
-      if (r == LineResult::kTooLong)
-        return Bad(400, "chunk-size line too long");
-      absl::string_view size_text =
-          absl::string_view(line).substr(0, line.find(';'));
-      size_text = absl::StripAsciiWhitespace(size_text);
-      uint64_t size = 0;
-      if (size_text.empty() || size_text.size() > 15 ||
-          !std::all_of(size_text.begin(), size_text.end(),
-                       absl::ascii_isxdigit) ||
-          !absl::SimpleHexAtoi(size_text, &size)) {
-        return Bad(400, absl::StrCat("invalid chunk-size \"", line, "\""));
-      }
-      if (size == 0)
-        break;
-      if (body->size() + size > kMaxBodyBytes) {
-        return Bad(413, absl::StrCat("chunked body exceeds ", kMaxBodyBytes,
-                                     " bytes"));
-      }
-      if (!ReadExactly(size, body))
-        return ReadResult::kIoError;
-      r = ReadLine(&line, 2);
-      if (r == LineResult::kEof)
-        return ReadResult::kIoError;
-      if (r == LineResult::kTooLong || !line.empty()) {
-        return Bad(400, "chunk-data not followed by CRLF");
-      }
-    }
-    std::vector<std::pair<std::string, std::string>> trailers;
-    header_bytes_ = 0;
-    return ReadFields(&trailers, /*trailers=*/true);
-  }
-
   SSL* const ssl_;
-  std::string buffer_;  // bytes read from TLS but not yet consumed
-  size_t header_bytes_ = 0;
+  std::string buffer_;  // bytes read from TLS but not yet parsed
   int error_status_ = 0;
   std::string error_reason_;
 };
@@ -888,7 +685,7 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
     RequestReader reader(ssl.get());
     bool graceful = true;  // send close_notify at the end
     while (true) {
-      ParsedRequest parsed;
+      Http1Request parsed;
       const ReadResult result = reader.Read(&parsed);
       if (result == ReadResult::kClosed || result == ReadResult::kIoError) {
         graceful = false;

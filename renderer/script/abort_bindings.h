@@ -1,5 +1,5 @@
 // DOM: AbortController and AbortSignal bound to the C++ model
-// (renderer/request.h). A JS abort reason is kept by the Realm and stands
+// (renderer/abort_signal.h). A JS abort reason is kept by the Realm and stands
 // behind a C++ JsError (Realm::AbortErrorForReason), so the reason script
 // gave comes back out of fetchLater() step 2 and signal.reason.
 #ifndef RENDERER_SCRIPT_ABORT_BINDINGS_H_
@@ -9,7 +9,8 @@
 
 #include <memory>
 
-#include "renderer/request.h"
+#include "renderer/abort_signal.h"
+#include "renderer/js_error.h"
 #include "renderer/script/binding.h"
 
 namespace fetch_later::renderer::script {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "renderer/request.h"
+#include "renderer/js_error.h"
 
 namespace fetch_later::renderer::script {
 

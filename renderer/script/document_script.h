@@ -2,8 +2,8 @@
 // LocalDOMWindow + its V8 context, here a JavaScriptCore global context). It
 // runs classic scripts, owns the document's timers and event listeners, and
 // exposes the Web IDL interfaces a fetchLater() page uses, bound to the
-// renderer's Fetch model (renderer/request.h) so that argument validation is
-// the one implementation of the spec.
+// renderer's Fetch model (renderer/request.h, fetch_later.h, ...) so that
+// argument validation is the one implementation of the spec.
 //
 // Threading: one ScriptEngine per renderer process (one JSC context group, like
 // one V8 isolate per renderer main thread); every DocumentScript of that engine
@@ -24,6 +24,8 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "renderer/fetch_later.h"
+#include "renderer/js_error.h"
 #include "renderer/request.h"
 
 namespace fetch_later::renderer {

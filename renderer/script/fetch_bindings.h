@@ -4,6 +4,7 @@
 #ifndef RENDERER_SCRIPT_FETCH_BINDINGS_H_
 #define RENDERER_SCRIPT_FETCH_BINDINGS_H_
 
+#include "renderer/fetch_later.h"
 #include "renderer/request.h"
 #include "renderer/script/binding.h"
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "renderer/request.h"
+#include "renderer/body.h"
 #include "renderer/script/binding.h"
 
 namespace fetch_later::renderer::script {

@@ -3,7 +3,7 @@
 #ifndef RENDERER_SCRIPT_HEADERS_BINDINGS_H_
 #define RENDERER_SCRIPT_HEADERS_BINDINGS_H_
 
-#include "renderer/request.h"
+#include "renderer/headers.h"
 #include "renderer/script/binding.h"
 
 namespace fetch_later::renderer::script {

@@ -12,7 +12,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "renderer/request.h"
+#include "renderer/abort_signal.h"
+#include "renderer/js_error.h"
 #include "renderer/script/binding.h"
 #include "renderer/script/document_script.h"
 #include "renderer/script/engine.h"

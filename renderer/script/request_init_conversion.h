@@ -8,6 +8,8 @@
 
 #include <optional>
 
+#include "renderer/body.h"
+#include "renderer/fetch_later.h"
 #include "renderer/request.h"
 #include "renderer/script/binding.h"
 

@@ -11,6 +11,9 @@
 
 #include "gtest/gtest.h"
 #include "net/url.h"
+#include "renderer/fetch_later.h"
+#include "renderer/headers.h"
+#include "renderer/js_error.h"
 #include "renderer/request.h"
 #include "renderer/script/document_script.h"
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_split.h"
-#include "renderer/request.h"
+#include "renderer/body.h"
 #include "renderer/script/bindings.h"
 #include "renderer/script/js_util.h"
 #include "renderer/script/realm.h"

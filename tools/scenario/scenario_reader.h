@@ -23,7 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tools/scenario/error_text.h"  // StepKind()
 #include "tools/scenario/scenario.pb.h"
+#include "tools/scenario/scenario_validator.h"  // ValidateScenario()
 
 namespace fetch_later::scenario {
 
@@ -45,39 +47,11 @@ absl::StatusOr<ScenarioFormat> ScenarioFormatForPath(absl::string_view path);
 absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
                                        ScenarioFormat format);
 
-// Checks what the schema cannot express, walking the steps in order and
-// tracking which frames exist:
-//  - every step has exactly one action; `expect` only on `fetchLater`,
-//    `runScript` and `loadScript` steps; `runScript.source` and
-//    `loadScript.path` are not empty and their frame exists;
-//  - frames: "top" exists once a `navigate` of "top" ran (until `closeTab`);
-//    an iframe exists from its `createIframe` until it is removed or a
-//    navigation replaces the document that contains it; `createIframe.parent`,
-//    `navigate.frame` (other than "top"), `navigateIframe.id`,
-//    `removeIframe.id`, `fetchLater.frame` and `crashRenderer.frame` must exist
-//    when their step runs; `createIframe.id` must not be "top" or an existing
-//    frame's id;
-//  - `navigate.url`, `createIframe.src` / `redirectTo` and
-//    `navigateIframe.url` parse with net::Url::Parse (relative ones against the
-//    document they are resolved from); `fetchLater.url` is not checked (a bad
-//    one is a TypeError test), nor is a negative `activateAfterMs`
-//    (RangeError);
-//  - `body.size` is 0..16 MiB (0 for a NONE body); `advanceTime.ms` >= 0;
-//    `navigateIframe.initiator` is "parent" or "self"; `abort.signal` names a
-//    signal an earlier `fetchLater` passed; response header names are HTTP
-//    tokens; `restoreFromBfcache` follows an `enterBfcache`;
-//  - `expectSent[].urlPrefix` is non-empty and `count` >= 0.
-// Returns the first problem found.
-absl::Status ValidateScenario(const Scenario& scenario);
-
 // Reads the file at `path`, parses it in the format its extension names, and
 // validates it. `loadScript.path`s are resolved against the file's directory
 // (made absolute in the result) and must be readable. Error messages are
 // prefixed with "`path`: ".
 absl::StatusOr<Scenario> ReadScenarioFile(const std::string& path);
-
-// The JSON name of `step`'s action ("fetchLater"), or "" when none is set.
-std::string StepKind(const Step& step);
 
 }  // namespace fetch_later::scenario
 
