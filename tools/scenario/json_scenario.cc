@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/scenario/error_text.h"
 #include "tools/scenario/json_document.h"
@@ -172,9 +173,18 @@ absl::Status CheckSingleValue(const JsonNode& node,
           const std::string entry = absl::StrCat(path, "[\"", key, "\"]");
           if (!seen.insert(key).second)
             return FieldError(entry, "given twice");
-          if (value.kind != JsonNode::Kind::kString) {
-            return FieldError(entry, absl::StrCat("expected a string, got ",
-                                                  Describe(value)));
+          // map<string, string>, or map<string, google.protobuf.Value> whose
+          // values may be a string or null (expectSent.headers: null means
+          // "absent").
+          const bool nullable =
+              field->message_type()->map_value()->message_type() ==
+              pb::Value::descriptor();
+          if (value.kind != JsonNode::Kind::kString &&
+              !(nullable && value.kind == JsonNode::Kind::kNull)) {
+            return FieldError(
+                entry, absl::StrCat(nullable ? "expected a string or null, got "
+                                             : "expected a string, got ",
+                                    Describe(value)));
           }
         }
         return absl::OkStatus();
@@ -293,6 +303,27 @@ absl::StatusOr<Step> ParseJsonStep(absl::string_view document,
   return step;
 }
 
+// A top-level list of `T` (expectSent, expectBlocked): each item checked, then
+// parsed by protobuf.
+template <typename T>
+absl::Status ParseJsonList(absl::string_view text,
+                           const JsonNode& list,
+                           absl::string_view name,
+                           pb::RepeatedPtrField<T>* out) {
+  for (size_t i = 0; i < list.items.size(); ++i) {
+    const JsonNode& item = list.items[i];
+    const std::string prefix = absl::StrCat(name, "[", i, "]");
+    if (absl::Status s = CheckObject(item, T::descriptor(), ""); !s.ok())
+      return Prefixed(prefix, s);
+    if (absl::Status s = ParseJsonMessage(
+            text.substr(item.begin, item.end - item.begin), out->Add());
+        !s.ok()) {
+      return Prefixed(prefix, s);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> ParseJsonScenario(absl::string_view text) {
@@ -337,19 +368,17 @@ absl::StatusOr<Scenario> ParseJsonScenario(absl::string_view text) {
         }
         break;
       case Scenario::kExpectSentFieldNumber:
-        for (size_t i = 0; i < value.items.size(); ++i) {
-          const JsonNode& item = value.items[i];
-          const std::string prefix = absl::StrCat("expectSent[", i, "]");
-          if (absl::Status s = CheckObject(item, ExpectSent::descriptor(), "");
-              !s.ok()) {
-            return Prefixed(prefix, s);
-          }
-          if (absl::Status s = ParseJsonMessage(
-                  text.substr(item.begin, item.end - item.begin),
-                  scenario.add_expect_sent());
-              !s.ok()) {
-            return Prefixed(prefix, s);
-          }
+        if (absl::Status s = ParseJsonList(text, value, "expectSent",
+                                           scenario.mutable_expect_sent());
+            !s.ok()) {
+          return s;
+        }
+        break;
+      case Scenario::kExpectBlockedFieldNumber:
+        if (absl::Status s = ParseJsonList(text, value, "expectBlocked",
+                                           scenario.mutable_expect_blocked());
+            !s.ok()) {
+          return s;
         }
         break;
       default:

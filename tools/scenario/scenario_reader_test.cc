@@ -152,6 +152,16 @@ const std::set<std::string>& ScriptFieldNames() {
   return *names;
 }
 
+// The names SCENARIOS.md's "Additions" section introduced (fetch modes,
+// redirects and CORS; browser lifetime), every one accepted as written.
+const std::set<std::string>& AdditionsFieldNames() {
+  static const auto* names = new std::set<std::string>{
+      "credentials",  "redirect",      "respond", "status",
+      "preflight",    "expectBlocked", "reason",  "shutdownBrowser",
+      "crashBrowser", "startBrowser"};
+  return *names;
+}
+
 void CollectJsonNames(const google::protobuf::Descriptor* message,
                       std::set<const google::protobuf::Descriptor*>* visited,
                       std::set<std::string>* names) {
@@ -279,7 +289,47 @@ TEST(ScenarioReaderTest, JsonNamesAreExactlyTheContractsFieldNames) {
   CollectJsonNames(Scenario::descriptor(), &visited, &names);
   std::set<std::string> expected = ContractFieldNames();
   expected.insert(ScriptFieldNames().begin(), ScriptFieldNames().end());
+  expected.insert(AdditionsFieldNames().begin(), AdditionsFieldNames().end());
   EXPECT_EQ(names, expected);
+}
+
+// Every name of the Additions section in one document, read as written.
+TEST(ScenarioReaderTest, AdditionsExampleParsesAndValidates) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(R"json({
+    "name": "additions",
+    "steps": [
+      {"navigate": {"frame": "top", "url": "https://a.test/",
+                    "responseHeaders": {"Content-Security-Policy": "connect-src 'self'"}}},
+      {"respond": {"urlPrefix": "https://x.test/r", "method": "OPTIONS", "status": 307,
+                   "headers": {"Location": "https://y.test/b"}}},
+      {"fetchLater": {"frame": "top", "url": "https://x.test/r", "mode": "no-cors",
+                      "credentials": "include", "redirect": "manual"}},
+      {"shutdownBrowser": {}},
+      {"startBrowser": {}},
+      {"crashBrowser": {}},
+      {"startBrowser": {}}
+    ],
+    "expectSent": [{"urlPrefix": "https://y.test/", "count": 1, "preflight": false,
+                    "method": "GET", "headers": {"referer": "https://a.test/",
+                                                 "authorization": null}}],
+    "expectBlocked": [{"urlPrefix": "https://x.test/", "reason": "CSP", "count": 1}]
+  })json",
+                                                    ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+  const FetchLater& fetch = scenario->steps(2).fetch_later();
+  EXPECT_EQ(fetch.mode(), "no-cors");
+  EXPECT_EQ(fetch.credentials(), "include");
+  EXPECT_EQ(fetch.redirect(), "manual");
+  const Respond& respond = scenario->steps(1).respond();
+  EXPECT_EQ(respond.status(), 307);
+  EXPECT_EQ(respond.method(), "OPTIONS");
+  EXPECT_EQ(respond.headers().at("Location"), "https://y.test/b");
+  EXPECT_TRUE(scenario->steps(3).has_shutdown_browser());
+  EXPECT_TRUE(scenario->steps(5).has_crash_browser());
+  EXPECT_EQ(scenario->expect_blocked(0).reason(), "CSP");
+  EXPECT_FALSE(scenario->expect_sent(0).preflight());
+  EXPECT_TRUE(scenario->expect_sent(0).has_preflight());
 }
 
 // protobuf's own JSON printer writes what the reader accepts, field for field
@@ -460,7 +510,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "fetchLater, abort, navigateIframe, removeIframe, "
                   "setVisibility, enterBfcache, restoreFromBfcache, "
                   "advanceTime, setNetwork, crashRenderer, closeTab, "
-                  "runScript, loadScript)"},
+                  "runScript, loadScript, respond, shutdownBrowser, "
+                  "crashBrowser, startBrowser)"},
         ErrorCase{"a step that is not an object", ScenarioFormat::kJson,
                   kStepNotObject->c_str(),
                   "step 0: expected an object, got an array"},

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "net/http_token.h"
 #include "net/url.h"
@@ -20,6 +21,21 @@ namespace {
 namespace pb = ::google::protobuf;
 
 constexpr int64_t kMaxBodySize = 16 * 1024 * 1024;
+
+// The report's `blocked` reasons (../shared/SCENARIOS.md, "Additions").
+constexpr char kBlockedReasons[] =
+    "CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, "
+    "REDIRECT_LIMIT, "
+    "REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, RETRY_GATE, EXPIRED, "
+    "IN_FLIGHT_AT_CRASH";
+
+bool IsBlockedReason(absl::string_view reason) {
+  for (absl::string_view known : absl::StrSplit(kBlockedReasons, ", ")) {
+    if (reason == known)
+      return true;
+  }
+  return false;
+}
 
 // Walks a scenario's steps in order, tracking the frames, signals and bfcache
 // state the steps before have made; one per ValidateScenario() call.
@@ -43,6 +59,47 @@ class Validator {
       if (expect.count() < 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             prefix, ": field \"count\": ", expect.count(), " is negative"));
+      }
+      // Sorted, so that the first bad entry reported does not depend on
+      // hashing.
+      std::map<std::string, const pb::Value*> headers;
+      for (const auto& [name, value] : expect.headers())
+        headers[name] = &value;
+      for (const auto& [name, value] : headers) {
+        const std::string field =
+            absl::StrCat(prefix, ": field \"headers[\"", name, "\"]\": ");
+        if (!net::IsHttpToken(name)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, "not an HTTP token"));
+        }
+        if (value->kind_case() != pb::Value::kStringValue &&
+            value->kind_case() != pb::Value::kNullValue) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, "must be a string or null"));
+        }
+      }
+      if (!expect.method().empty() && !net::IsHttpToken(expect.method())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            prefix, ": field \"method\": ", QuoteForMessage(expect.method()),
+            " is not an HTTP token"));
+      }
+    }
+    for (int i = 0; i < scenario.expect_blocked_size(); ++i) {
+      const ExpectBlocked& expect = scenario.expect_blocked(i);
+      const std::string prefix = absl::StrCat("expectBlocked[", i, "]");
+      if (expect.url_prefix().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(prefix, ": field \"urlPrefix\": empty"));
+      }
+      if (expect.count() < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            prefix, ": field \"count\": ", expect.count(), " is negative"));
+      }
+      if (!expect.reason().empty() && !IsBlockedReason(expect.reason())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(prefix, ": field \"reason\": unknown reason ",
+                         QuoteForMessage(expect.reason()), " (one of ",
+                         kBlockedReasons, ")"));
       }
     }
     return absl::OkStatus();
@@ -145,6 +202,17 @@ class Validator {
                       "only fetchLater, runScript and loadScript steps take an "
                       "expect");
     }
+    // SCENARIOS.md "Browser lifetime": while the browser is down, only these.
+    if (browser_down_at_ && !step.has_advance_time() &&
+        !step.has_set_network() && !step.has_respond() &&
+        !step.has_start_browser() && !step.has_shutdown_browser() &&
+        !step.has_crash_browser() &&
+        step.action_case() != Step::ACTION_NOT_SET) {
+      return Error(absl::StrCat(
+          "the browser is down (since step ", *browser_down_at_,
+          "): only advanceTime, setNetwork, respond and startBrowser are "
+          "valid until startBrowser"));
+    }
     switch (step.action_case()) {
       case Step::ACTION_NOT_SET:
         return Error(
@@ -156,13 +224,11 @@ class Validator {
       case Step::kFetchLater:
         return CheckFetchLater(step);
       case Step::kAbort:
+        // A signal exists from the first step that names it: an abort before
+        // any fetchLater passes it is valid, and a later fetchLater with it
+        // throws AbortError (WPT: "already aborted signal").
         if (step.abort().signal().empty())
           return FieldErr("signal", "empty");
-        if (signals_.count(step.abort().signal()) == 0) {
-          return FieldErr("signal",
-                          absl::StrCat("no earlier fetchLater passed signal ",
-                                       QuoteForMessage(step.abort().signal())));
-        }
         return absl::OkStatus();
       case Step::kNavigateIframe:
         return CheckNavigateIframe(step.navigate_iframe());
@@ -210,13 +276,59 @@ class Validator {
           return FieldErr("path", "empty");
         return CheckFrame("frame", step.load_script().frame());
       case Step::kCloseTab:
-        for (const auto& [id, frame] : frames_)
-          gone_at_[id] = index_;
-        frames_.clear();
-        in_bfcache_ = false;
+        CloseEveryFrame();
+        return absl::OkStatus();
+      case Step::kRespond:
+        return CheckRespond(step.respond());
+      case Step::kShutdownBrowser:
+      case Step::kCrashBrowser:
+        if (browser_down_at_) {
+          return Error(absl::StrCat("the browser is already down (since step ",
+                                    *browser_down_at_, ")"));
+        }
+        CloseEveryFrame();
+        browser_down_at_ = index_;
+        return absl::OkStatus();
+      case Step::kStartBrowser:
+        if (!browser_down_at_) {
+          return Error(
+              "the browser is running (startBrowser follows shutdownBrowser "
+              "or crashBrowser)");
+        }
+        browser_down_at_.reset();
         return absl::OkStatus();
     }
     return Error("unhandled action");
+  }
+
+  void CloseEveryFrame() {
+    for (const auto& [id, frame] : frames_)
+      gone_at_[id] = index_;
+    frames_.clear();
+    in_bfcache_ = false;
+  }
+
+  absl::Status CheckRespond(const Respond& respond) const {
+    if (respond.url_prefix().empty())
+      return FieldErr("urlPrefix", "empty");
+    if (!respond.method().empty() && !net::IsHttpToken(respond.method())) {
+      return FieldErr("method", absl::StrCat(QuoteForMessage(respond.method()),
+                                             " is not an HTTP token"));
+    }
+    if (respond.status() < 100 || respond.status() > 599) {
+      return FieldErr("status",
+                      absl::StrCat(respond.status(), " is not 100 to 599"));
+    }
+    std::map<std::string, std::string> sorted(respond.headers().begin(),
+                                              respond.headers().end());
+    for (const auto& [name, value] : sorted) {
+      if (!net::IsHttpToken(name)) {
+        return FieldErr("headers",
+                        absl::StrCat("header name ", QuoteForMessage(name),
+                                     " is not an HTTP token"));
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::Status CheckNavigate(const Navigate& navigate) {
@@ -290,8 +402,6 @@ class Validator {
       if (body.type() == ipc::PageBody::NONE && body.size() != 0)
         return FieldErr("body.size", "a NONE body has size 0");
     }
-    if (!fetch.signal().empty())
-      signals_.insert(fetch.signal());
     if (step.has_expect()) {
       const Expect& expect = step.expect();
       if (expect.has_outcome() && !Expect::Outcome_IsValid(expect.outcome())) {
@@ -335,8 +445,9 @@ class Validator {
   std::string prefix_;
   std::map<std::string, Frame> frames_;
   std::map<std::string, int> gone_at_;  // frame id -> step it stopped existing
-  std::set<std::string> signals_;
   bool in_bfcache_ = false;
+  // The step that shut down or crashed the browser, until startBrowser.
+  std::optional<int> browser_down_at_;
 };
 
 }  // namespace

@@ -4,10 +4,13 @@
 #include "tools/scenario/scenario_validator.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
 #include "tools/scenario/scenario.pb.h"
 #include "tools/scenario/scenario_reader.h"
@@ -100,16 +103,36 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"createIframe": {"parent": "top", "id": "f1", "src": "/f"}},
                 {"navigateIframe": {"id": "f1", "url": "/g", "initiator": "Parent"}})",
             R"(step 2 (navigateIframe): field "initiator": must be "parent" or "self", got "Parent")"),
+        CASE("a respond step without a status",
+             R"({"respond": {"urlPrefix": "https://x.test/r"}})",
+             R"(step 1 (respond): field "status": 0 is not 100 to 599)"),
+        CASE("a respond step without a URL prefix",
+             R"({"respond": {"status": 307}})",
+             R"(step 1 (respond): field "urlPrefix": empty)"),
         CASE(
-            "abort of an unknown signal",
-            R"({"fetchLater": {"frame": "top", "url": "/", "signal": "s1"}},
-                {"abort": {"signal": "s2"}})",
-            R"(step 2 (abort): field "signal": no earlier fetchLater passed signal "s2")"),
+            "a respond step with a bad method",
+            R"({"respond": {"urlPrefix": "https://x.test/", "method": "OPT IONS", "status": 204}})",
+            R"(step 1 (respond): field "method": "OPT IONS" is not an HTTP token)"),
         CASE(
-            "abort before the fetchLater that passes the signal",
-            R"({"abort": {"signal": "s1"}},
-                {"fetchLater": {"frame": "top", "url": "/", "signal": "s1"}})",
-            R"(step 1 (abort): field "signal": no earlier fetchLater passed signal "s1")"),
+            "a respond step with a bad header name",
+            R"({"respond": {"urlPrefix": "https://x.test/", "status": 204, "headers": {"Lo cation": "/"}}})",
+            R"(step 1 (respond): field "headers": header name "Lo cation" is not an HTTP token)"),
+        CASE(
+            "a frame step while the browser is down",
+            R"({"crashBrowser": {}}, {"fetchLater": {"frame": "top", "url": "/"}})",
+            R"(step 2 (fetchLater): the browser is down (since step 1): only advanceTime, setNetwork, respond and startBrowser are valid until startBrowser)"),
+        CASE(
+            "startBrowser while it runs",
+            R"({"startBrowser": {}})",
+            R"(step 1 (startBrowser): the browser is running (startBrowser follows shutdownBrowser or crashBrowser))"),
+        CASE(
+            "shutdownBrowser twice",
+            R"({"shutdownBrowser": {}}, {"advanceTime": {"ms": 5}}, {"crashBrowser": {}})",
+            R"(step 3 (crashBrowser): the browser is already down (since step 1))"),
+        CASE(
+            "frames are gone after a restart",
+            R"({"shutdownBrowser": {}}, {"startBrowser": {}}, {"fetchLater": {"frame": "top", "url": "/"}})",
+            R"(step 3 (fetchLater): field "frame": frame "top" no longer exists (gone since step 1))"),
         CASE(
             "expect on a step that is not fetchLater",
             R"({"advanceTime": {"ms": 5}, "expect": {"outcome": "OK"}})",
@@ -216,6 +239,93 @@ TEST(ValidateScenarioTest, RelativeUrlsResolveAgainstTheRightDocument) {
   EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
 }
 
+// SCENARIOS.md: a signal exists from the first step that names it, so an abort
+// may come before (or without) any fetchLater passing it; a later fetchLater
+// with it throws AbortError at run time (WPT "already aborted signal").
+TEST(ValidateScenarioTest, AbortBeforeTheFetchLaterThatPassesTheSignalIsValid) {
+  for (const char* steps : {
+           R"({"abort": {"signal": "s1"}},
+              {"fetchLater": {"frame": "top", "url": "/", "signal": "s1"},
+               "expect": {"outcome": "ABORT_ERROR"}})",
+           R"({"fetchLater": {"frame": "top", "url": "/", "signal": "s1"}},
+              {"abort": {"signal": "s2"}})",
+       }) {
+    absl::StatusOr<Scenario> scenario =
+        ParseScenario(WithTop(steps), ScenarioFormat::kJson);
+    ASSERT_TRUE(scenario.ok()) << scenario.status();
+    EXPECT_TRUE(ValidateScenario(*scenario).ok())
+        << ValidateScenario(*scenario);
+  }
+}
+
+// SCENARIOS.md "Browser lifetime": between a shutdown or crash and the next
+// startBrowser only advanceTime, setNetwork, respond and startBrowser; after
+// it a navigate of "top" opens a new tab.
+TEST(ValidateScenarioTest, BrowserLifetimeStepsInOrderAreValid) {
+  absl::StatusOr<Scenario> scenario =
+      ParseScenario(WithTop(R"({"fetchLater": {"frame": "top", "url": "/a"}},
+                 {"crashBrowser": {}},
+                 {"advanceTime": {"ms": 1000}},
+                 {"setNetwork": {"mode": "OK"}},
+                 {"respond": {"urlPrefix": "https://a.test/", "status": 204}},
+                 {"startBrowser": {}},
+                 {"navigate": {"frame": "top", "url": "https://a.test/"}},
+                 {"shutdownBrowser": {}},
+                 {"startBrowser": {}})"),
+                    ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+}
+
+// SCENARIOS.md "Additions": expectSent's preflight, method and headers (null:
+// absent), and expectBlocked with the report's reasons.
+TEST(ValidateScenarioTest, ExpectSentAndExpectBlockedAdditions) {
+  absl::StatusOr<Scenario> scenario = ParseScenario(
+      R"({"steps": [],
+          "expectSent": [{"urlPrefix": "https://b.test/", "count": 1, "preflight": true,
+                          "method": "OPTIONS",
+                          "headers": {"referer": "https://a.test/", "authorization": null}}],
+          "expectBlocked": [{"urlPrefix": "https://c.test/", "reason": "CSP", "count": 1},
+                            {"urlPrefix": "https://d.test/", "count": 0}]})",
+      ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_TRUE(ValidateScenario(*scenario).ok()) << ValidateScenario(*scenario);
+  const ExpectSent& sent = scenario->expect_sent(0);
+  EXPECT_TRUE(sent.preflight());
+  EXPECT_EQ(sent.headers().at("referer").string_value(), "https://a.test/");
+  EXPECT_EQ(sent.headers().at("authorization").kind_case(),
+            google::protobuf::Value::kNullValue);
+
+  for (
+      const auto& [text, error] :
+      std::vector<std::pair<const char*, const char*>>{
+          {R"({"expectBlocked": [{"urlPrefix": "https://c.test/", "reason": "CORS", "count": 1}]})",
+           R"(expectBlocked[0]: field "reason": unknown reason "CORS" (one of CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, REDIRECT_LIMIT, REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, RETRY_GATE, EXPIRED, IN_FLIGHT_AT_CRASH))"},
+          {R"({"expectBlocked": [{"reason": "CSP", "count": 1}]})",
+           R"(expectBlocked[0]: field "urlPrefix": empty)"},
+          {R"({"expectSent": [{"urlPrefix": "https://c.test/", "count": 1, "headers": {"x y": null}}]})",
+           R"(expectSent[0]: field "headers["x y"]": not an HTTP token)"},
+      }) {
+    absl::StatusOr<Scenario> bad = ParseScenario(text, ScenarioFormat::kJson);
+    ASSERT_TRUE(bad.ok()) << bad.status();
+    EXPECT_EQ(ValidateScenario(*bad).message(), error);
+  }
+  // Text format can say a number, which JSON's reader already refuses.
+  absl::StatusOr<Scenario> number = ParseScenario(
+      R"pb(expect_sent {
+             url_prefix: "https://c.test/"
+             count: 1
+             headers {
+               key: "x"
+               value { number_value: 1 }
+             }
+           })pb",
+      ScenarioFormat::kTextproto);
+  ASSERT_TRUE(number.ok()) << number.status();
+  EXPECT_EQ(ValidateScenario(*number).message(),
+            R"(expectSent[0]: field "headers["x"]": must be a string or null)");
+}
+
 TEST(ValidateScenarioTest, StepWithoutActionBuiltInCode) {
   Scenario scenario;
   scenario.add_steps();
@@ -223,7 +333,8 @@ TEST(ValidateScenarioTest, StepWithoutActionBuiltInCode) {
             "step 0: no action (give one of navigate, createIframe, "
             "fetchLater, abort, navigateIframe, removeIframe, setVisibility, "
             "enterBfcache, restoreFromBfcache, advanceTime, setNetwork, "
-            "crashRenderer, closeTab, runScript, loadScript)");
+            "crashRenderer, closeTab, runScript, loadScript, respond, "
+            "shutdownBrowser, crashBrowser, startBrowser)");
 }
 
 }  // namespace
