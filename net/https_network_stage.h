@@ -7,7 +7,7 @@
 //   options.host_resolver_rules = "MAP * 127.0.0.1:4433";
 //   options.clock = &fake_clock;     // backoff and maxAge on virtual time
 //   auto stage = *HttpsNetworkStage::Create(std::move(options));
-//   stage->OnDocumentActive(nik);
+//   stage->OnDocumentActive(nik);     // retries need a live same-NIK document
 //   stage->Send(std::move(request));  // returns at once
 //   stage->WaitForIdle(absl::Seconds(5));
 //   stage->attempts();                // what happened, attempt by attempt
@@ -61,10 +61,12 @@
 //    a pooled connection, connect, TLS, write, read and redirects.
 //  - Retries (net/retry_scheduler.h, rules in net/retry_policy.h): only
 //    transient network errors; from the ORIGINAL request (newest explainer),
-//    with `Retry-Attempt: N` on retry N. When the initiator is gone a retry
-//    needs retryAfterUnload and fires only while a document with the
-//    request's network isolation key is active; otherwise it waits ("waiting
-//    for same-NIK document") until OnDocumentActive(key). For requests with
+//    with `Retry-Attempt: N` on retry N. Every retry fires only while a
+//    document with the request's network isolation key is fully active
+//    (OnDocumentActive(key) counted one that OnDocumentInactive(key) has not
+//    taken back; a document in the bfcache does not count); otherwise it
+//    waits ("waiting for same-NIK document") until one is. When the initiator
+//    is gone a retry also needs retryAfterUnload. For requests with
 //    retryOptions, a failure becomes final only at maxAge (the explainer's
 //    timing-leak rule); without retryOptions it is final at once.
 // clang-format on
@@ -166,7 +168,7 @@ class HttpsNetworkStage : public NetworkStage {
   void OnDocumentInactive(const NetworkIsolationKey& key) override;
   // The initiating document of request `request_id` is gone
   // (OutgoingRequest::initiator_gone becoming true after hand-over): later
-  // retries need retryAfterUnload and a same-NIK document.
+  // retries need retryAfterUnload.
   void OnInitiatorGone(uint64_t request_id) override;
 
   // Observability (thread-safe).

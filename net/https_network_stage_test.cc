@@ -111,6 +111,14 @@ class HttpsNetworkStageTest : public ::testing::TestWithParam<size_t> {
     ASSERT_EQ(stage_->WaitForAttempts(attempts, kIo), attempts);
   }
 
+  // Every retry waits for a fully active document with the request's network
+  // isolation key: tests that retry open the gate for `nik` (by default the
+  // key Request() uses).
+  void ActivateDocument(const NetworkIsolationKey& nik =
+                            Nik("https://top.test", "https://top.test")) {
+    stage_->OnDocumentActive(nik);
+  }
+
   // Nothing more happens for a moment (real time), e.g. no retry.
   void Settle() {
     absl::SleepFor(absl::Milliseconds(100));
@@ -303,6 +311,7 @@ TEST_P(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
 
 TEST_P(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
   MakeStage();
+  ActivateDocument();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest r = Request(7, "GET", "https://a.test/r");
   r.retry_options = Retry(3);
@@ -346,6 +355,7 @@ TEST_P(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
 
 TEST_P(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
   MakeStage();
+  ActivateDocument(Nik("https://a.test", "https://a.test"));
   server_->SetMode(FaultMode::kReset);
   OutgoingRequest no = Request(1, "POST", "https://a.test/p",
                                Nik("https://a.test", "https://a.test"), "x");
@@ -403,6 +413,7 @@ TEST_P(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.attempt_timeout = absl::Milliseconds(200);
   MakeStage(std::move(options));
+  ActivateDocument();
   server_->SetMode(FaultMode::kStall);
   OutgoingRequest r = Request(1, "GET", "https://a.test/s");
   r.retry_options = Retry(2);
@@ -466,6 +477,7 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.jitter_for_testing = [] { return 0.0; };
   MakeStage(std::move(options));
+  ActivateDocument();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest r = Request(1, "GET", "https://a.test/");
   r.retry_options = Retry(10);
@@ -547,6 +559,91 @@ TEST_P(HttpsNetworkStageTest,
   stage_->OnDocumentActive(nik);  // too late
   Settle();
   EXPECT_EQ(stage_->attempts().size(), 1u);
+}
+
+// Fetch-retry explainer (issue text): "An attempt after the first is made only
+// while a fully active document with the initiator's network isolation key
+// exists"; the initiator being alive is not enough.
+TEST_P(HttpsNetworkStageTest, EveryRetryWaitsForAFullyActiveSameNikDocument) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/w", nik);
+  r.retry_options = Retry(2);
+  stage_->Send(std::move(r));  // the first attempt needs no document
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  server_->SetMode(FaultMode::kOk);
+  auto status = stage_->GetRequestStatus(1);
+  ASSERT_EQ(status->state, State::kRetryScheduled);
+  clock_.Advance(*status->next_retry_at - clock_.Now() + absl::Seconds(1));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(Nik("https://b.test", "https://b.test"));
+  Settle();
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state,
+            State::kWaitingForSameNikDocument);
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(nik);  // released
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
+}
+
+TEST_P(HttpsNetworkStageTest, RetryWaitingForTheGateIsDroppedAtMaxAge) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/w", nik);
+  r.retry_options = Retry(2);
+  r.retry_options->max_age_ms = 10'000;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  clock_.Advance(absl::Seconds(10));  // maxAge; no document came
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  auto status = stage_->GetRequestStatus(1);
+  EXPECT_THAT(status->note, HasSubstr("waiting for same-NIK document"));
+  ASSERT_TRUE(status->last_error);
+  EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+  stage_->OnDocumentActive(nik);  // too late
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+}
+
+// The browser reports a document entering the bfcache as inactive and a
+// restored one as active again: an initiator in the bfcache does not count.
+TEST_P(HttpsNetworkStageTest, InitiatorInTheBfcacheHoldsRetriesUntilRestored) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  stage_->OnDocumentActive(nik);
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/b", nik);
+  r.retry_options = Retry(2);
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_EQ(stage_->GetRequestStatus(1)->state, State::kRetryScheduled);
+  stage_->OnDocumentInactive(nik);  // the initiator enters the bfcache
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  Settle();
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(nik);  // restored from the bfcache
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
+  EXPECT_EQ(stage_->attempts().size(), 2u);
 }
 
 TEST_P(HttpsNetworkStageTest,

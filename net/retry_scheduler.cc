@@ -192,25 +192,25 @@ RetryScheduler::DueOutcome RetryScheduler::OnSameNikDocumentActive(
 RetryScheduler::DueOutcome RetryScheduler::MaybeStartRetry(uint64_t handle,
                                                            Entry& entry) {
   DueOutcome out;
-  if (entry.initiator_gone) {
-    if (!entry.options.retry_after_unload) {
-      SetState(handle, entry, RequestState::kFailedPendingMaxAge);
-      out.action = DueAction::kGiveUp;
-      out.note = "the initiator is gone and retryAfterUnload is false";
-      out.status = StatusOf(entry);
-      return out;
-    }
-    // Explainer: a retry after unload runs only while a document with the
-    // same network isolation key is fully active; otherwise it waits.
-    if (!HasActiveDocument(entry.key)) {
-      SetState(handle, entry, RequestState::kWaitingForSameNikDocument);
-      out.action = DueAction::kWait;
-      out.note =
-          "waiting for a fully active document with the same network "
-          "isolation key";
-      out.status = StatusOf(entry);
-      return out;
-    }
+  if (entry.initiator_gone && !entry.options.retry_after_unload) {
+    SetState(handle, entry, RequestState::kFailedPendingMaxAge);
+    out.action = DueAction::kGiveUp;
+    out.note = "the initiator is gone and retryAfterUnload is false";
+    out.status = StatusOf(entry);
+    return out;
+  }
+  // Explainer: an attempt after the first is made only while a fully active
+  // document with the initiator's network isolation key exists (one in the
+  // bfcache does not count: the browser reports it inactive); otherwise it
+  // waits until one becomes fully active.
+  if (!HasActiveDocument(entry.key)) {
+    SetState(handle, entry, RequestState::kWaitingForSameNikDocument);
+    out.action = DueAction::kWait;
+    out.note =
+        "waiting for a fully active document with the same network "
+        "isolation key";
+    out.status = StatusOf(entry);
+    return out;
   }
   ++entry.retries_started;
   SetState(handle, entry, RequestState::kInFlight);

@@ -5,9 +5,13 @@
 // succeeds, when a retry timer or the maxAge timer fires, and when a document
 // becomes active, and then arms the timers and puts bytes on the wire itself.
 //
-//   RetryScheduler scheduler({.caps = RetryCaps(), .clock = &clock});
+//   RetryScheduler::Options options;
+//   options.clock = &clock;
+//   RetryScheduler scheduler(std::move(options));
+//   scheduler.OnDocumentActive(nik);        // the browser: a document is live
 //   scheduler.Add(/*handle=*/1, /*request_id=*/7, nik, "GET",
-//                 ClampRetryOptions(options, caps), /*initiator_gone=*/false);
+//                 ClampRetryOptions(retry_options, RetryCaps()),
+//                 /*initiator_gone=*/false);
 //   scheduler.OnAttemptStarted(1);           // arm maxAge at the result
 //   auto failed = scheduler.OnAttemptFailed(1, error, false, clock.Now());
 //   // failed.retry_at: arm a timer; when it fires:
@@ -67,7 +71,8 @@ enum class RequestState {
   // RetryState::kRetryScheduled).
   kRetryScheduled,
   // A due retry waits for a fully active document with the request's network
-  // isolation key (Chromium: kWaitingForSameNetworkIsolationKeyDocument).
+  // isolation key: every retry needs one, whether or not the initiator is
+  // still there (Chromium: kWaitingForSameNetworkIsolationKeyDocument).
   kWaitingForSameNikDocument,
   // Given up: no further retry; the last error is surfaced at maxAge (the
   // explainer's timing-leak rule).
@@ -175,8 +180,10 @@ class RetryScheduler {
   // A response arrived: kSucceeded.
   Status OnAttemptSucceeded(uint64_t handle);
 
-  // The retry timer fired: start the retry, wait for a same-NIK document, or
-  // give up. kNone unless the request is in kRetryScheduled.
+  // The retry timer fired: start the retry (a fully active document with the
+  // request's key exists; after unload, retryAfterUnload is needed too), wait
+  // for such a document, or give up. kNone unless the request is in
+  // kRetryScheduled.
   DueOutcome OnRetryTimer(uint64_t handle);
   // OnDocumentActive() listed `handle`: the same as OnRetryTimer(), but only
   // for a request in kWaitingForSameNikDocument (a listed request may have
@@ -226,8 +233,9 @@ class RetryScheduler {
   // Moves `entry` (`handle`) to `state`, keeping `waiting_` in step.
   void SetState(uint64_t handle, Entry& entry, RequestState state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The gate, then the start of the next retry (explainer: "retryAfterUnload";
-  // SPEC-NOTES §3.3, "How a scheduled retry runs").
+  // The gate, then the start of the next retry (explainer: "retryAfterUnload"
+  // and "Retrying After Unload"; SPEC-NOTES §3.3, "How a scheduled retry
+  // runs").
   DueOutcome MaybeStartRetry(uint64_t handle, Entry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasActiveDocument(const NetworkIsolationKey& key) const

@@ -85,6 +85,7 @@ class RetrySchedulerTest : public ::testing::Test {
 // Explainer: "initialDelay, initialDelay * 2, initialDelay * 4, ..."; each
 // retry is numbered for Retry-Attempt.
 TEST_F(RetrySchedulerTest, BackoffScheduleAndRetryNumbers) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
   const absl::Time t0 = clock_.Now();
   RetryScheduler::StartOutcome first = scheduler_.OnAttemptStarted(1);
@@ -112,6 +113,7 @@ TEST_F(RetrySchedulerTest, BackoffScheduleAndRetryNumbers) {
 }
 
 TEST_F(RetrySchedulerTest, SuccessEndsTheRequest) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
   scheduler_.OnAttemptStarted(1);
   RetryScheduler::FailureOutcome failed = Fail(1);
@@ -126,6 +128,7 @@ TEST_F(RetrySchedulerTest, SuccessEndsTheRequest) {
 // SPEC-NOTES §3.3: maxAge measured from the first request start; a timer
 // deletes the loader at maxAge and the stored error is delivered then.
 TEST_F(RetrySchedulerTest, MaxAgeRunsFromTheFirstStart) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(10, 1000, 2.0, 5000), false);
   const absl::Time t0 = clock_.Now();
   RetryScheduler::StartOutcome started = scheduler_.OnAttemptStarted(1);
@@ -184,28 +187,39 @@ TEST_F(RetrySchedulerTest, PerInitiatorCapCountsAcrossRequestsOfOneKey) {
 }
 
 // The gate, as a table: what a due retry does, by the initiator's fate, the
-// request's retryAfterUnload and the active documents with its key.
+// request's retryAfterUnload and the documents with its key.
 struct GateRow {
   const char* source;
   bool initiator_gone;
   bool retry_after_unload;
-  int active_same_key_documents;
+  int same_key_activations;    // OnDocumentActive(key) calls
+  int same_key_deactivations;  // then OnDocumentInactive(key) calls
   bool active_other_key_document;
   DueAction expected;
 };
 
 TEST_F(RetrySchedulerTest, GateTable) {
   const GateRow rows[] = {
-      {"explainer: a retry while the initiator lives", false, false, 0, false,
-       DueAction::kStart},
-      {"explainer: retryAfterUnload false, initiator gone", true, false, 1,
+      {"explainer (issue text): an attempt after the first needs a fully "
+       "active same-NIK document, initiator alive or not",
+       false, false, 0, 0, false, DueAction::kWait},
+      {"explainer: initiator alive, a same-NIK document is fully active", false,
+       false, 1, 0, false, DueAction::kStart},
+      {"explainer (issue text): an initiator in the bfcache does not count",
+       false, false, 1, 1, false, DueAction::kWait},
+      {"explainer: two documents, one went into the bfcache", false, false, 2,
+       1, false, DueAction::kStart},
+      {"explainer: retryAfterUnload false, initiator gone", true, false, 1, 0,
        false, DueAction::kGiveUp},
       {"explainer: after unload, a same-NIK document is fully active", true,
-       true, 1, false, DueAction::kStart},
-      {"explainer: after unload, no same-NIK document: wait", true, true, 0,
+       true, 1, 0, false, DueAction::kStart},
+      {"explainer: after unload, no same-NIK document: wait", true, true, 0, 0,
        false, DueAction::kWait},
-      {"explainer: another key's document does not count", true, true, 0, true,
-       DueAction::kWait},
+      {"explainer: another key's document does not count", true, true, 0, 0,
+       true, DueAction::kWait},
+      {"SPEC-NOTES §3.3: another key's document does not count, initiator "
+       "alive",
+       false, false, 0, 0, true, DueAction::kWait},
   };
   uint64_t handle = 0;
   for (const GateRow& row : rows) {
@@ -213,8 +227,10 @@ TEST_F(RetrySchedulerTest, GateTable) {
     RetryScheduler scheduler(MakeOptions(RetryCaps()));
     ++handle;
     const NetworkIsolationKey key = Nik("https://gate.test");
-    for (int i = 0; i < row.active_same_key_documents; ++i)
+    for (int i = 0; i < row.same_key_activations; ++i)
       scheduler.OnDocumentActive(key);
+    for (int i = 0; i < row.same_key_deactivations; ++i)
+      scheduler.OnDocumentInactive(key);
     if (row.active_other_key_document)
       scheduler.OnDocumentActive(nik_b_);
     scheduler.Add(handle, handle, key, "GET",
@@ -236,8 +252,31 @@ TEST_F(RetrySchedulerTest, GateTable) {
     if (row.expected == DueAction::kWait) {
       EXPECT_EQ(due.status.state, RequestState::kWaitingForSameNikDocument);
       EXPECT_EQ(due.status.retries_started, 0u);
+      // A same-key document becoming fully active releases it.
+      EXPECT_THAT(scheduler.OnDocumentActive(key), ElementsAre(handle));
+      EXPECT_EQ(scheduler.OnSameNikDocumentActive(handle).action,
+                DueAction::kStart);
     }
   }
+}
+
+// The issue's bfcache case: the initiator's document goes into the bfcache
+// (inactive) and is restored (active again).
+TEST_F(RetrySchedulerTest, InitiatorInTheBfcacheThenRestored) {
+  scheduler_.OnDocumentActive(nik_a_);
+  scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
+  scheduler_.OnAttemptStarted(1);
+  RetryScheduler::FailureOutcome failed = Fail(1);
+  ASSERT_TRUE(failed.retry_at);
+  scheduler_.OnDocumentInactive(nik_a_);  // into the bfcache
+  RetryScheduler::DueOutcome due = FireRetryTimerAt(1, *failed.retry_at);
+  EXPECT_EQ(due.action, DueAction::kWait);
+  EXPECT_THAT(due.note, HasSubstr("fully active document"));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_THAT(scheduler_.OnDocumentActive(nik_a_), ElementsAre(1));  // back
+  RetryScheduler::DueOutcome released = scheduler_.OnSameNikDocumentActive(1);
+  EXPECT_EQ(released.action, DueAction::kStart);
+  EXPECT_EQ(released.status.retries_started, 1u);
 }
 
 // Explainer: "it will wait until a document with the same network isolation
@@ -296,6 +335,7 @@ TEST_F(RetrySchedulerTest, DocumentCountsGoUpAndDown) {
 
 // OnInitiatorGone() reaches every request of that id; others keep going.
 TEST_F(RetrySchedulerTest, InitiatorGoneAfterHandOver) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
   scheduler_.Add(2, 8, nik_a_, "GET", Options(3), false);
   for (uint64_t handle : {1, 2}) {
