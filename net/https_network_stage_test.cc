@@ -499,6 +499,64 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   EXPECT_EQ(stage_->attempts().size(), 3u);
 }
 
+// The regression: the network refuses until 5 s and is back after;
+// retryOptions {maxAttempts: 5, initialDelay: 1000, backoffFactor: 2,
+// maxAge: 1500}; the virtual clock is advanced in one step to 65 s, so the
+// retry timer (due at 1 s) fires late, after maxAge (1.5 s from the first
+// failure). Nothing may arrive.
+TEST_P(HttpsNetworkStageTest, NoRetryAfterMaxAgeWhenTheClockJumps) {
+  MakeStage();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/late");
+  r.retry_options = Retry(5);
+  r.retry_options->initial_delay_ms = 1000;
+  r.retry_options->backoff_factor = 2.0;
+  r.retry_options->max_age_ms = 1500;
+  const absl::Time t0 = clock_.Now();
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kRetryScheduled, kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->max_age_deadline,
+            t0 + absl::Milliseconds(1500));
+  server_->SetMode(FaultMode::kOk);   // the network is back at 5 s
+  clock_.Advance(absl::Seconds(65));  // one step
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  Settle();
+  EXPECT_EQ(server_->request_count(), 0u);
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  auto status = stage_->GetRequestStatus(1);
+  EXPECT_THAT(status->note, HasSubstr("maxAge"));
+  EXPECT_EQ(status->retries_started, 0u);
+  ASSERT_TRUE(status->last_error);
+  EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+}
+
+// Explainer: maxAge is "measured from the first failure", not from the first
+// attempt's start: a first attempt that stalls for 3 s (virtual) moves the
+// deadline by 3 s.
+TEST_P(HttpsNetworkStageTest, MaxAgeIsMeasuredFromTheFirstFailure) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.attempt_timeout = absl::Milliseconds(300);
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kStall);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/slow");
+  r.retry_options = Retry(2);
+  r.retry_options->max_age_ms = 5000;
+  const absl::Time t0 = clock_.Now();
+  stage_->Send(std::move(r));
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);  // stalled, in flight
+  EXPECT_FALSE(stage_->GetRequestStatus(1)->max_age_deadline);
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);  // the attempt times out
+  const auto first = stage_->attempts()[0];
+  ASSERT_TRUE(first.error);
+  EXPECT_EQ(first.error->kind, NetworkErrorKind::kTimedOut);
+  EXPECT_EQ(first.finished_at, t0 + absl::Seconds(3));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->max_age_deadline,
+            t0 + absl::Seconds(3 + 5));
+}
+
 TEST_P(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
   MakeStage();
   const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");

@@ -200,14 +200,9 @@ void HttpsStageShard::StartAttempt(Job* job, bool first) {
   job->redirects = 0;
   job->resent_on_fresh_connection = false;
   job->attempt_started = context_->clock()->Now();
-  RetryScheduler::Status retry;  // kInFlight
-  if (job->retries) {
-    RetryScheduler::StartOutcome started =
-        context_->scheduler().OnAttemptStarted(job->seq);
-    retry = started.status;
-    if (started.arm_max_age_at)
-      ArmMaxAgeTimer(job, *started.arm_max_age_at);
-  }
+  const RetryScheduler::Status retry =
+      job->retries ? context_->scheduler().OnAttemptStarted(job->seq)
+                   : RetryScheduler::Status{RequestState::kInFlight};
   context_->log().AddBusy(1);  // until FinishAttempt
   context_->log().Publish(MakeStatus(job, retry));
   if (context_->options().attempt_observer) {
@@ -662,6 +657,18 @@ void HttpsStageShard::HandleDue(Job* job,
     case RetryScheduler::DueAction::kStart:
       job->retry_attempt = due.status.retries_started;
       StartAttempt(job, /*first=*/false);
+      return;
+    case RetryScheduler::DueAction::kFail:
+      // maxAge passed before the retry could start (its timer, or the
+      // document releasing it, came late): the error is surfaced now.
+      loop_->CancelTimer(job->max_age_timer);
+      job->max_age_timer = 0;
+      context_->log().Publish(MakeStatus(
+          job, due.status,
+          absl::StrCat(due.note, " (in state \"",
+                       RequestStateName(due.state_before), "\"); surfacing ",
+                       job->last_error ? job->last_error->ToString() : "")));
+      EraseJob(job);
       return;
   }
 }

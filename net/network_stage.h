@@ -53,7 +53,7 @@ struct RetryOptions {
   uint32_t max_attempts = 0;                 // retries after the first attempt
   std::optional<uint64_t> initial_delay_ms;  // before the first retry
   std::optional<double> backoff_factor;      // delay multiplier per retry
-  std::optional<uint64_t> max_age_ms;  // overall limit from the first attempt
+  std::optional<uint64_t> max_age_ms;  // overall limit from the first failure
   bool retry_after_unload = false;
   bool retry_non_idempotent = false;
   bool retry_only_if_server_unreached = false;

@@ -20,8 +20,9 @@
 //  - backoff factor: max(1.0, backoffFactor), 1.0 when absent or NaN
 //    (min_retry_backoff).
 //  - maxAge: min(1 day, maxAge), 1 day when absent (max_retry_age), measured
-//    from the start of the first attempt (the explainer's IDL comment;
-//    Chromium measures from the first request start too).
+//    from the first failure, as the explainer's text says (its IDL comment
+//    says "from initial request start", and Chromium measures from the first
+//    request start). No retry starts at or after it.
 //  - jitter: the explainer says browsers should add jitter; Chromium shows
 //    none. We add 0..+10% (multiplicative, uniform), so the floor
 //    (500 ms · factor^n) still holds.
@@ -83,7 +84,7 @@ struct RetryContext {
   uint32_t max_retries_per_initiator = 30;
   bool saw_redirect = false;  // the failed attempt followed a redirect
   bool initiator_gone = false;
-  absl::Duration age;         // now - start of the first attempt
+  absl::Duration age;         // now - the first failure
   absl::Duration next_delay;  // the delay the retry would wait
 };
 

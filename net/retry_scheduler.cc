@@ -94,22 +94,13 @@ void RetryScheduler::SetState(uint64_t handle,
   entry.state = state;
 }
 
-RetryScheduler::StartOutcome RetryScheduler::OnAttemptStarted(uint64_t handle) {
+RetryScheduler::Status RetryScheduler::OnAttemptStarted(uint64_t handle) {
   absl::MutexLock lock(&mu_);
-  StartOutcome out;
   Entry* entry = Find(handle);
   if (entry == nullptr)
-    return out;
+    return Status{};
   SetState(handle, *entry, RequestState::kInFlight);
-  if (!entry->first_start) {
-    // maxAge runs from the start of the first attempt (the explainer's IDL
-    // comment; Chromium's KeepAliveURLLoader).
-    entry->first_start = options_.clock->Now();
-    entry->max_age_deadline = *entry->first_start + entry->options.max_age;
-    out.arm_max_age_at = entry->max_age_deadline;
-  }
-  out.status = StatusOf(*entry);
-  return out;
+  return StatusOf(*entry);
 }
 
 RetryScheduler::FailureOutcome RetryScheduler::OnAttemptFailed(
@@ -128,6 +119,12 @@ RetryScheduler::FailureOutcome RetryScheduler::OnAttemptFailed(
     out.status = StatusOf(*entry);
     return out;
   }
+  if (!entry->first_failure) {
+    // Explainer: maxAge is "measured from the first failure".
+    entry->first_failure = failed_at;
+    entry->max_age_deadline = failed_at + entry->options.max_age;
+    out.arm_max_age_at = entry->max_age_deadline;
+  }
   RetryContext context;
   context.error = error;
   context.method = entry->method;
@@ -135,7 +132,7 @@ RetryScheduler::FailureOutcome RetryScheduler::OnAttemptFailed(
   context.max_retries_per_initiator = options_.caps.max_retries_per_initiator;
   context.saw_redirect = saw_redirect;
   context.initiator_gone = entry->initiator_gone;
-  context.age = failed_at - entry->first_start.value_or(failed_at);
+  context.age = failed_at - *entry->first_failure;
   // Read, decide and count under one lock: the per-initiator cap holds across
   // the stage's loops.
   uint32_t& granted = initiator_retries_[entry->key];
@@ -192,6 +189,19 @@ RetryScheduler::DueOutcome RetryScheduler::OnSameNikDocumentActive(
 RetryScheduler::DueOutcome RetryScheduler::MaybeStartRetry(uint64_t handle,
                                                            Entry& entry) {
   DueOutcome out;
+  out.state_before = entry.state;
+  // No attempt at or after maxAge, even when the timer (or the document that
+  // releases the retry) comes late: a virtual clock moved in one jump fires
+  // every timer at the new time.
+  if (entry.max_age_deadline &&
+      options_.clock->Now() >= *entry.max_age_deadline) {
+    SetState(handle, entry, RequestState::kFailed);
+    out.action = DueAction::kFail;
+    out.note = absl::StrCat("maxAge reached before retry ",
+                            entry.retries_started + 1, " could start");
+    out.status = StatusOf(entry);
+    return out;
+  }
   if (entry.initiator_gone && !entry.options.retry_after_unload) {
     SetState(handle, entry, RequestState::kFailedPendingMaxAge);
     out.action = DueAction::kGiveUp;

@@ -12,10 +12,11 @@
 //   scheduler.Add(/*handle=*/1, /*request_id=*/7, nik, "GET",
 //                 ClampRetryOptions(retry_options, RetryCaps()),
 //                 /*initiator_gone=*/false);
-//   scheduler.OnAttemptStarted(1);           // arm maxAge at the result
+//   scheduler.OnAttemptStarted(1);
 //   auto failed = scheduler.OnAttemptFailed(1, error, false, clock.Now());
-//   // failed.retry_at: arm a timer; when it fires:
-//   auto due = scheduler.OnRetryTimer(1);   // kStart, kWait or kGiveUp
+//   // Arm timers at failed.retry_at and failed.arm_max_age_at (the latter
+//   // calls OnMaxAge(1)); at retry_at:
+//   auto due = scheduler.OnRetryTimer(1);  // kStart, kWait, kGiveUp, kFail
 //   // kWait: OnDocumentActive(nik) returns 1 among the released handles;
 //   // the stage then calls OnSameNikDocumentActive(1).
 //
@@ -108,13 +109,6 @@ class RetryScheduler {
     std::optional<absl::Time> max_age_deadline;
   };
 
-  // OnAttemptStarted()'s answer.
-  struct StartOutcome {
-    Status status;
-    // The maxAge deadline just became known: arm the maxAge timer for it.
-    std::optional<absl::Time> arm_max_age_at;
-  };
-
   // OnAttemptFailed()'s answer: kRetryScheduled (arm a timer at `retry_at`),
   // kFailedPendingMaxAge (wait for the maxAge timer) or kFailed (final now).
   struct FailureOutcome {
@@ -122,6 +116,8 @@ class RetryScheduler {
     // For the attempts log: "retry N in D", or why not.
     std::string decision;
     std::optional<absl::Time> retry_at;
+    // Set at the first failure, when maxAge starts (explainer: "measured from
+    // the first failure"): arm the maxAge timer for it.
     std::optional<absl::Time> arm_max_age_at;
   };
 
@@ -131,11 +127,13 @@ class RetryScheduler {
     kStart,   // start retry `status.retries_started` now
     kWait,    // parked in kWaitingForSameNikDocument
     kGiveUp,  // kFailedPendingMaxAge: the rules forbid this retry
+    kFail,    // kFailed now: maxAge has passed (the timer came late)
   };
   struct DueOutcome {
     DueAction action = DueAction::kNone;
+    RequestState state_before = RequestState::kRetryScheduled;
     Status status;
-    std::string note;  // kWait, kGiveUp: why
+    std::string note;  // kWait, kGiveUp, kFail: why
   };
 
   // OnMaxAge()'s answer.
@@ -168,7 +166,7 @@ class RetryScheduler {
 
   // An attempt (the first, or the retry OnRetryTimer() or
   // OnSameNikDocumentActive() said to start) begins.
-  StartOutcome OnAttemptStarted(uint64_t handle);
+  Status OnAttemptStarted(uint64_t handle);
   // The attempt ended with `error` at `failed_at` (the scheduler's clock);
   // `saw_redirect`: it followed a redirect. Decides the next retry
   // (SPEC-NOTES §3.3, DecideRetry()) and, when granted, counts it against the
@@ -182,8 +180,9 @@ class RetryScheduler {
 
   // The retry timer fired: start the retry (a fully active document with the
   // request's key exists; after unload, retryAfterUnload is needed too), wait
-  // for such a document, or give up. kNone unless the request is in
-  // kRetryScheduled.
+  // for such a document, give up, or fail because maxAge has passed (no
+  // attempt ever starts at or after the deadline). kNone unless the request
+  // is in kRetryScheduled.
   DueOutcome OnRetryTimer(uint64_t handle);
   // OnDocumentActive() listed `handle`: the same as OnRetryTimer(), but only
   // for a request in kWaitingForSameNikDocument (a listed request may have
@@ -221,7 +220,7 @@ class RetryScheduler {
     bool initiator_gone = false;
     RequestState state = RequestState::kInFlight;
     uint32_t retries_started = 0;
-    std::optional<absl::Time> first_start;
+    std::optional<absl::Time> first_failure;
     std::optional<absl::Time> next_retry_at;
     std::optional<absl::Time> max_age_deadline;
     // maxAge passed while an attempt was in flight: its failure is final.

@@ -88,9 +88,9 @@ TEST_F(RetrySchedulerTest, BackoffScheduleAndRetryNumbers) {
   scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
   const absl::Time t0 = clock_.Now();
-  RetryScheduler::StartOutcome first = scheduler_.OnAttemptStarted(1);
-  EXPECT_EQ(first.status.state, RequestState::kInFlight);
-  EXPECT_EQ(first.status.retries_started, 0u);
+  RetryScheduler::Status first = scheduler_.OnAttemptStarted(1);
+  EXPECT_EQ(first.state, RequestState::kInFlight);
+  EXPECT_EQ(first.retries_started, 0u);
   for (uint32_t n = 1; n <= 3; ++n) {
     RetryScheduler::FailureOutcome failed = Fail(1);
     ASSERT_TRUE(failed.retry_at) << n << ": " << failed.decision;
@@ -125,40 +125,89 @@ TEST_F(RetrySchedulerTest, SuccessEndsTheRequest) {
   EXPECT_FALSE(scheduler_.OnMaxAge(1).failed);  // final already
 }
 
-// SPEC-NOTES §3.3: maxAge measured from the first request start; a timer
-// deletes the loader at maxAge and the stored error is delivered then.
-TEST_F(RetrySchedulerTest, MaxAgeRunsFromTheFirstStart) {
+// Explainer: maxAge is "an overall time limit ... measured from the first
+// failure"; the error is delivered at maxAge (SPEC-NOTES §3.3).
+TEST_F(RetrySchedulerTest, MaxAgeRunsFromTheFirstFailure) {
   scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(10, 1000, 2.0, 5000), false);
-  const absl::Time t0 = clock_.Now();
-  RetryScheduler::StartOutcome started = scheduler_.OnAttemptStarted(1);
-  ASSERT_TRUE(started.arm_max_age_at);
-  EXPECT_EQ(*started.arm_max_age_at, t0 + absl::Seconds(5));
-  EXPECT_EQ(started.status.max_age_deadline, t0 + absl::Seconds(5));
-  // +1 s, +3 s; the next would start at +7 s, after maxAge.
+  EXPECT_FALSE(scheduler_.OnAttemptStarted(1).max_age_deadline);
+  clock_.Advance(absl::Seconds(3));  // a slow first attempt
+  const absl::Time first_failure = clock_.Now();
+  RetryScheduler::FailureOutcome failed = Fail(1);
+  ASSERT_TRUE(failed.arm_max_age_at);
+  EXPECT_EQ(*failed.arm_max_age_at, first_failure + absl::Seconds(5));
+  EXPECT_EQ(failed.status.max_age_deadline, first_failure + absl::Seconds(5));
+  // Retries at +1 s and +3 s after the first failure; the next would start
+  // at +7 s, after maxAge.
   for (int i = 0; i < 2; ++i) {
-    RetryScheduler::FailureOutcome failed = Fail(1);
     ASSERT_TRUE(failed.retry_at) << failed.decision;
-    EXPECT_FALSE(failed.arm_max_age_at);  // armed once
     ASSERT_EQ(FireRetryTimerAt(1, *failed.retry_at).action, DueAction::kStart);
-    EXPECT_FALSE(scheduler_.OnAttemptStarted(1).arm_max_age_at);
+    EXPECT_EQ(scheduler_.OnAttemptStarted(1).max_age_deadline,
+              first_failure + absl::Seconds(5));
+    failed = Fail(1);
+    EXPECT_FALSE(failed.arm_max_age_at);  // armed once
   }
-  RetryScheduler::FailureOutcome last = Fail(1);
-  EXPECT_FALSE(last.retry_at);
-  EXPECT_THAT(last.decision, HasSubstr("maxAge"));
-  EXPECT_EQ(last.status.state, RequestState::kFailedPendingMaxAge);
-  clock_.Advance(t0 + absl::Seconds(5) - clock_.Now());
+  EXPECT_FALSE(failed.retry_at);
+  EXPECT_THAT(failed.decision, HasSubstr("maxAge"));
+  EXPECT_EQ(failed.status.state, RequestState::kFailedPendingMaxAge);
+  EXPECT_EQ(clock_.Now() - first_failure, absl::Seconds(3));
+  clock_.Advance(absl::Seconds(2));
   RetryScheduler::MaxAgeOutcome expired = scheduler_.OnMaxAge(1);
   EXPECT_TRUE(expired.failed);
   EXPECT_EQ(expired.state_before, RequestState::kFailedPendingMaxAge);
   EXPECT_EQ(expired.status.state, RequestState::kFailed);
 }
 
+// The issue's regression: the network refuses until 5 s and is back after;
+// retryOptions {maxAttempts: 5, initialDelay: 1000, backoffFactor: 2,
+// maxAge: 1500}; the clock is advanced in one step to 65 s. The retry timer
+// (due at 1 s) fires at 65 s, after maxAge (1.5 s): nothing may start.
+TEST_F(RetrySchedulerTest, ALateRetryTimerAfterMaxAgeStartsNothing) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
+  scheduler_.Add(1, 7, nik_a_, "GET", Options(5, 1000, 2.0, 1500), false);
+  const absl::Time t0 = clock_.Now();
+  scheduler_.OnAttemptStarted(1);
+  RetryScheduler::FailureOutcome failed = Fail(1);  // refused at 0 s
+  ASSERT_TRUE(failed.retry_at) << failed.decision;
+  EXPECT_EQ(*failed.retry_at, t0 + absl::Seconds(1));
+  EXPECT_EQ(failed.arm_max_age_at, t0 + absl::Milliseconds(1500));
+  clock_.Advance(absl::Seconds(65));  // one step
+  // The loop fires its due timers in order: the retry's, then maxAge's.
+  RetryScheduler::DueOutcome due = scheduler_.OnRetryTimer(1);
+  EXPECT_EQ(due.action, DueAction::kFail);
+  EXPECT_EQ(due.state_before, RequestState::kRetryScheduled);
+  EXPECT_EQ(due.status.state, RequestState::kFailed);
+  EXPECT_EQ(due.status.retries_started, 0u);
+  EXPECT_THAT(due.note, HasSubstr("maxAge"));
+  EXPECT_FALSE(scheduler_.OnMaxAge(1).failed);  // already final
+}
+
+// The same at the deadline itself, for a timer and for a released waiter.
+TEST_F(RetrySchedulerTest, NoRetryStartsAtTheDeadline) {
+  scheduler_.Add(1, 1, nik_a_, "GET", Options(5, 1000, 1.0, 10'000), false);
+  scheduler_.OnAttemptStarted(1);
+  RetryScheduler::FailureOutcome failed = Fail(1);
+  ASSERT_TRUE(failed.retry_at);
+  const absl::Time deadline = *failed.arm_max_age_at;
+  ASSERT_EQ(FireRetryTimerAt(1, *failed.retry_at).action, DueAction::kWait);
+  clock_.Advance(deadline - clock_.Now());  // exactly maxAge
+  EXPECT_THAT(scheduler_.OnDocumentActive(nik_a_), ElementsAre(1));
+  RetryScheduler::DueOutcome released = scheduler_.OnSameNikDocumentActive(1);
+  EXPECT_EQ(released.action, DueAction::kFail);
+  EXPECT_EQ(released.state_before, RequestState::kWaitingForSameNikDocument);
+}
+
 // SPEC-NOTES §3.3: no retry once maxAge passed, even for an attempt that was
 // in flight when it did.
 TEST_F(RetrySchedulerTest, MaxAgeDuringAnAttemptMakesItsFailureFinal) {
+  scheduler_.OnDocumentActive(nik_a_);  // the gate is open
   scheduler_.Add(1, 7, nik_a_, "GET", Options(3), false);
   scheduler_.OnAttemptStarted(1);
+  RetryScheduler::FailureOutcome first = Fail(1);
+  ASSERT_TRUE(first.retry_at);
+  ASSERT_EQ(FireRetryTimerAt(1, *first.retry_at).action, DueAction::kStart);
+  scheduler_.OnAttemptStarted(1);
+  clock_.Advance(*first.arm_max_age_at - clock_.Now());
   RetryScheduler::MaxAgeOutcome during = scheduler_.OnMaxAge(1);
   EXPECT_FALSE(during.failed);
   EXPECT_EQ(during.state_before, RequestState::kInFlight);
