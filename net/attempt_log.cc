@@ -45,10 +45,12 @@ AttemptRecord AttemptEntry::ToRecord() const {
 
 AttemptLog::AttemptLog(const Clock* clock,
                        size_t max_attempt_records,
-                       size_t max_finished_statuses)
+                       size_t max_finished_statuses,
+                       size_t max_blocked_records)
     : clock_(clock),
       max_attempt_records_(max_attempt_records),
-      max_finished_statuses_(max_finished_statuses) {}
+      max_finished_statuses_(max_finished_statuses),
+      max_blocked_records_(max_blocked_records) {}
 
 void AttemptLog::AddBusy(int64_t n) {
   busy_.fetch_add(n, std::memory_order_relaxed);
@@ -92,6 +94,18 @@ void AttemptLog::CountConnections(const PoolKey& key, size_t open) {
   ConnectionCount& count = connection_counts_[key];
   count.open = open;
   count.peak = std::max(count.peak, open);
+}
+
+void AttemptLog::RecordBlocked(BlockedRecord record) {
+  absl::MutexLock lock(&mu_);
+  blocked_.push_back(std::move(record));
+  while (blocked_.size() > max_blocked_records_)
+    blocked_.pop_front();
+}
+
+std::vector<BlockedRecord> AttemptLog::blocked() const {
+  absl::MutexLock lock(&mu_);
+  return std::vector<BlockedRecord>(blocked_.begin(), blocked_.end());
 }
 
 std::vector<AttemptRecord> AttemptLog::attempts() const {

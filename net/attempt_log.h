@@ -1,8 +1,9 @@
 // What the HTTPS network stage tells about its work: the attempt events its
-// observer receives, the bounded log of attempts, each request's latest
-// status, the per-pool connection counts, and the "is anything still running"
-// count behind HttpsNetworkStage::WaitForIdle(). The public types are
-// re-exported as HttpsNetworkStage::AttemptRecord, ::RequestStatus, ...
+// observer receives, the bounded log of attempts and of refused requests
+// (blocked), each request's latest status, the per-pool connection counts, and
+// the "is anything still running" count behind
+// HttpsNetworkStage::WaitForIdle(). The public types are re-exported as
+// HttpsNetworkStage::AttemptRecord, ::RequestStatus, ...
 //
 //   AttemptLog log(&clock, /*max_attempt_records=*/10'000,
 //                  /*max_finished_statuses=*/10'000);
@@ -22,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "net/blocked_reason.h"
 #include "net/clock.h"
 #include "net/network_error.h"
 #include "net/pool_key.h"
@@ -40,6 +42,9 @@ struct AttemptEvent {
     kRetryScheduled,             // after kFailed: a retry in `retry_delay`
     kWaitingForSameNikDocument,  // a due retry waits for a same-NIK document
     kSent,                       // a response arrived (`http_status`)
+    // The stage refused to put the request on the wire (`blocked_reason`,
+    // `url`: the refused URL, for a refused redirect its target; `message`).
+    kBlocked,
   };
   Type type = Type::kStarted;
   uint64_t request_id = 0;     // the browser's id
@@ -50,7 +55,9 @@ struct AttemptEvent {
   const NetworkError* error = nullptr;  // kFailed
   // kFailed: "retry N in D" or why not.
   const std::string* retry_decision = nullptr;
-  absl::Duration retry_delay;  // kRetryScheduled
+  absl::Duration retry_delay;                   // kRetryScheduled
+  std::optional<BlockedReason> blocked_reason;  // kBlocked
+  const std::string* message = nullptr;         // kBlocked: readable
 };
 
 // One attempt (the first try or a retry) and how it ended.
@@ -81,8 +88,23 @@ struct RequestStatus {
   std::optional<absl::Time> max_age_deadline;
   std::optional<NetworkError> last_error;
   std::optional<int> http_status;
+  // Set when the stage refused to put it (or a redirect of it, or a retry of
+  // it) on the wire; blocked() has the details.
+  std::optional<BlockedReason> blocked_reason;
   // e.g. "maxAge reached in state "waiting for same-NIK document"; ..."
   std::string note;
+};
+
+// A request the stage refused to put on the wire (the scenario report's
+// `blocked` entries).
+struct BlockedRecord {
+  uint64_t request_id = 0;
+  BlockedReason reason = BlockedReason::kNotHttps;
+  // The refused URL (for a refused redirect, the redirect's target), without
+  // its fragment.
+  std::string url;
+  std::string message;  // readable: what was refused and why
+  absl::Time at;        // on the stage's clock
 };
 
 // A pool that ever had a connection: its key ("https://host:port |
@@ -116,16 +138,17 @@ struct AttemptEntry {
 // long as it. Thread-safe: written from the stage's event loops, read from any
 // thread; everything below is under one mutex except the busy count, which is
 // atomic (and decremented under the mutex when WaitForIdle() must re-check).
-// Memory stays flat under any load: at most `max_attempt_records` attempts and
-// `max_finished_statuses` finished statuses are kept (requests still pending
-// are always kept).
+// Memory stays flat under any load: at most `max_attempt_records` attempts,
+// `max_finished_statuses` finished statuses and `max_blocked_records` refusals
+// are kept (the statuses of requests still pending are always kept).
 class AttemptLog {
  public:
   // `clock` (not owned, must outlive the log) is the stage's: WaitForIdle()
   // compares scheduled retries with it. The bounds must be at least 1.
   AttemptLog(const Clock* clock,
              size_t max_attempt_records,
-             size_t max_finished_statuses);
+             size_t max_finished_statuses,
+             size_t max_blocked_records);
   AttemptLog(const AttemptLog&) = delete;  // Not copyable.
   AttemptLog& operator=(const AttemptLog&) = delete;
 
@@ -141,10 +164,14 @@ class AttemptLog {
   void Publish(RequestStatus status, AttemptEntry* attempt = nullptr);
   // The pool `key` now has `open` connections.
   void CountConnections(const PoolKey& key, size_t open);
+  // The stage refused a request (kept like attempts: the newest
+  // `max_blocked_records`).
+  void RecordBlocked(BlockedRecord record);
 
   // ---- Readers (HttpsNetworkStage's observability methods) ----
 
   std::vector<AttemptRecord> attempts() const;
+  std::vector<BlockedRecord> blocked() const;
   size_t WaitForAttempts(size_t count, absl::Duration timeout) const;
   bool WaitForIdle(absl::Duration timeout) const;
   std::optional<RequestStatus> GetRequestStatus(uint64_t request_id) const;
@@ -166,6 +193,7 @@ class AttemptLog {
   const Clock* const clock_;
   const size_t max_attempt_records_;
   const size_t max_finished_statuses_;
+  const size_t max_blocked_records_;
 
   std::atomic<int64_t> busy_{0};
 
@@ -174,6 +202,7 @@ class AttemptLog {
   uint64_t attempts_recorded_ ABSL_GUARDED_BY(mu_) = 0;        // ever
   absl::flat_hash_map<uint64_t, RequestStatus> statuses_ ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ids_ ABSL_GUARDED_BY(mu_);  // oldest first
+  std::deque<BlockedRecord> blocked_ ABSL_GUARDED_BY(mu_);  // the newest
   absl::flat_hash_map<PoolKey, ConnectionCount> connection_counts_
       ABSL_GUARDED_BY(mu_);
 };

@@ -42,9 +42,11 @@ absl::StatusOr<std::unique_ptr<HttpsNetworkStage>> HttpsNetworkStage::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("event_loops must be at most ", kMaxEventLoops));
   }
-  if (options.max_attempt_records == 0 || options.max_finished_statuses == 0) {
+  if (options.max_attempt_records == 0 || options.max_finished_statuses == 0 ||
+      options.max_blocked_records == 0) {
     return absl::InvalidArgumentError(
-        "max_attempt_records and max_finished_statuses must be at least 1");
+        "max_attempt_records, max_finished_statuses and max_blocked_records "
+        "must be at least 1");
   }
   TlsClientContext::Options tls_options;
   tls_options.ca_pem = options.ca_pem;
@@ -120,6 +122,11 @@ void HttpsNetworkStage::OnInitiatorGone(uint64_t request_id) {
 std::vector<HttpsNetworkStage::AttemptRecord> HttpsNetworkStage::attempts()
     const {
   return context_->log().attempts();
+}
+
+std::vector<HttpsNetworkStage::BlockedRecord> HttpsNetworkStage::blocked()
+    const {
+  return context_->log().blocked();
 }
 
 size_t HttpsNetworkStage::WaitForAttempts(size_t count,

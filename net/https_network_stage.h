@@ -39,12 +39,13 @@
 // Policy, in the order a request meets it:
 // clang-format off
 //  - HTTPS only: no upgrade, no exception. A URL (or a redirect hop) that is
-//    not https is refused and recorded as a "not-https" network error without
-//    opening a socket — even http://localhost, which fetchLater's "potentially
-//    trustworthy" rule would accept: this stage has no plaintext code path at
-//    all, so none can be reached by a confused or malicious caller.
+//    not https is refused (blocked: NOT_HTTPS, REDIRECT_NOT_HTTPS) and
+//    recorded as a "not-https" network error without opening a socket — even
+//    http://localhost, which fetchLater's "potentially trustworthy" rule would
+//    accept: this stage has no plaintext code path at all, so none can be
+//    reached by a confused or malicious caller.
 //  - Fetch "bad port" (net/port_util.h) → "bad-port" network error, nothing
-//    sent.
+//    sent (blocked: BAD_PORT).
 //  - TLS 1.2+, SNI = the URL host, certificate chain and host name (or IP)
 //    verification against the configured trust anchors; no switch to ignore
 //    errors.
@@ -55,8 +56,9 @@
 //    a fresh connection within the same attempt (the server may have closed it
 //    while idle), as Chromium does.
 //  - Responses are read and discarded. 301/302/303/307/308 are followed, up to
-//    20, each hop https-only; 303 (and 301/302 for POST) become GET without a
-//    body (Fetch "HTTP-redirect fetch").
+//    20 (the 21st is blocked: REDIRECT_LIMIT), each hop https-only; 303 (and
+//    301/302 for POST) become GET without a body (Fetch "HTTP-redirect
+//    fetch").
 //  - The per-attempt timeout (`attempt_timeout`, real time) covers waiting for
 //    a pooled connection, connect, TLS, write, read and redirects.
 //  - Retries (net/retry_scheduler.h, rules in net/retry_policy.h): only
@@ -65,8 +67,9 @@
 //    document with the request's network isolation key is fully active
 //    (OnDocumentActive(key) counted one that OnDocumentInactive(key) has not
 //    taken back; a document in the bfcache does not count); otherwise it
-//    waits ("waiting for same-NIK document") until one is. When the initiator
-//    is gone a retry also needs retryAfterUnload. For requests with
+//    waits ("waiting for same-NIK document") until one is, or is dropped at
+//    maxAge (blocked: RETRY_GATE). When the initiator is gone a retry also
+//    needs retryAfterUnload. For requests with
 //    retryOptions, a failure becomes final only at maxAge (the explainer's
 //    timing-leak rule); without retryOptions it is final at once.
 // clang-format on
@@ -112,6 +115,7 @@ class HttpsNetworkStage : public NetworkStage {
   using RequestState = net::RequestState;
   using RequestStatus = net::RequestStatus;
   using PoolInfo = net::PoolInfo;
+  using BlockedRecord = net::BlockedRecord;
 
   struct Options {
     // Trust anchors: PEM text when non-empty, otherwise the bundle file.
@@ -135,6 +139,8 @@ class HttpsNetworkStage : public NetworkStage {
     // always kept.
     size_t max_attempt_records = 10'000;
     size_t max_finished_statuses = 10'000;
+    // blocked() keeps the newest `max_blocked_records` refusals.
+    size_t max_blocked_records = 10'000;
     // The clock for retry backoff and maxAge; not owned, must outlive the
     // stage. Null: real time.
     const Clock* clock = nullptr;
@@ -142,10 +148,11 @@ class HttpsNetworkStage : public NetworkStage {
     // `jitter_seed`.
     std::function<double()> jitter_for_testing;
     uint64_t jitter_seed = 0x6a1773;
-    // Observability: told of every attempt's start and end (AttemptEvent), on
-    // the stage's event-loop threads, so it must be thread-safe, cheap, and
-    // must not call back into the stage. Null (the default): no event is
-    // built at all.
+    // Observability: told of every attempt's start and end, and of every
+    // request the stage refuses to put on the wire (AttemptEvent), on the
+    // stage's event-loop threads, so it must be thread-safe, cheap, and must
+    // not call back into the stage. Null (the default): no event is built at
+    // all.
     std::function<void(const AttemptEvent&)> attempt_observer;
   };
 
@@ -176,6 +183,12 @@ class HttpsNetworkStage : public NetworkStage {
   // Attempts of requests on different loops (different pools) are in the
   // order they ended.
   std::vector<AttemptRecord> attempts() const;
+  // The newest requests the stage refused to put on the wire (at most
+  // Options::max_blocked_records), oldest first: not https, a bad port, a
+  // redirect to a URL that is not https, too many redirects, a retry dropped
+  // at maxAge while it waited for a same-NIK document. Each is also an
+  // AttemptEvent::Type::kBlocked and its request's RequestStatus says why.
+  std::vector<BlockedRecord> blocked() const;
   // Blocks until `count` attempts were recorded (ever, including any no
   // longer kept) or `timeout` passed; returns the count.
   size_t WaitForAttempts(size_t count, absl::Duration timeout) const;

@@ -3,13 +3,15 @@
 // 127.0.0.1:<port>`). Backoff and maxAge run on a FakeClock, so no test sleeps
 // for a retry; only socket I/O uses real time.
 //
-// Not covered here: following a live redirect. HttpsTestServer answers only 204
-// and 500, so the redirect rules are tested in redirect_test.cc on the function
-// the stage calls for every 3xx.
+// Redirects are live here (HttpsTestServer::Respond) for what the stage itself
+// decides (https-only hops, the limit); the rewriting rules are tested in
+// redirect_test.cc on the function the stage calls for every 3xx.
 #include "net/https_network_stage.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,9 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/blocked_reason.h"
 #include "net/origin.h"
+#include "net/redirect.h"
 #include "net/site.h"
 #include "net/testing/https_test_server.h"
 
@@ -252,6 +256,20 @@ TEST_P(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
   EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kFailed);
   EXPECT_EQ(server_->connections_accepted(), 0u);
   EXPECT_EQ(server_->request_count(), 0u);
+  // Each refusal is a blocked entry with the scenario report's reason.
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  std::sort(blocked.begin(), blocked.end(), [](const auto& a, const auto& b) {
+    return a.request_id < b.request_id;
+  });
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kNotHttps);
+  EXPECT_EQ(blocked[0].url, "http://localhost/x");
+  EXPECT_THAT(blocked[0].message, HasSubstr("not https"));
+  EXPECT_EQ(blocked[1].reason, BlockedReason::kNotHttps);
+  EXPECT_EQ(blocked[1].url,
+            absl::StrCat("http://127.0.0.1:", server_->port(), "/"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kNotHttps);
 }
 
 TEST_P(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
@@ -270,6 +288,98 @@ TEST_P(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
   }
   EXPECT_EQ(server_->connections_accepted(),
             0u);  // the MAP rule would have reached it
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  std::set<std::string> urls;
+  for (const auto& b : blocked) {
+    EXPECT_EQ(b.reason, BlockedReason::kBadPort) << b.url;
+    EXPECT_THAT(b.message, HasSubstr("bad port"));
+    urls.insert(b.url);
+  }
+  EXPECT_THAT(urls, ::testing::ElementsAre("https://a.test:25/",
+                                           "https://a.test:6667/"));
+  EXPECT_EQ(stage_->GetRequestStatus(2)->blocked_reason,
+            BlockedReason::kBadPort);
+}
+
+// Fetch "HTTP-redirect fetch" hops are https-only here too: a redirect to
+// http: is refused before any socket opens to it, and reported as blocked
+// (REDIRECT_NOT_HTTPS, with the redirect's target), to the observer as well.
+TEST_P(HttpsNetworkStageTest, RedirectToHttpIsBlocked) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  absl::Mutex mu;
+  std::vector<std::string> events;  // "reason url method: message"
+  options.attempt_observer = [&](const HttpsNetworkStage::AttemptEvent& e) {
+    if (e.type != HttpsNetworkStage::AttemptEvent::Type::kBlocked)
+      return;
+    absl::MutexLock lock(&mu);
+    events.push_back(absl::StrCat(BlockedReasonName(*e.blocked_reason), " ",
+                                  e.url->Serialize(), " ", *e.method, ": ",
+                                  *e.message));
+  };
+  MakeStage(std::move(options));
+  server_->Respond({"https://a.test/r",
+                    std::nullopt,
+                    302,
+                    {{"Location", "http://a.test/plain#f"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/r"));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  const auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error) << a.ToString();
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kNotHttps);
+  EXPECT_EQ(a.redirects, 1);
+  EXPECT_EQ(server_->request_count(), 1u);  // only the first hop went out
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRedirectNotHttps);
+  EXPECT_EQ(blocked[0].url, "http://a.test/plain");
+  EXPECT_THAT(blocked[0].message, HasSubstr("redirect 1"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kRedirectNotHttps);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_THAT(events[0],
+              ::testing::StartsWith(
+                  "REDIRECT_NOT_HTTPS http://a.test/plain#f GET: redirect 1"));
+}
+
+// Fetch: "HTTP-redirect fetch" step 5: the 21st redirect is a network error;
+// the stage reports it as REDIRECT_LIMIT with the refused target.
+TEST_P(HttpsNetworkStageTest, TooManyRedirectsAreBlocked) {
+  MakeStage();
+  server_->Respond(
+      {"https://a.test/loop", std::nullopt, 307, {{"Location", "/loop?n"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/loop"));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  const auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error) << a.ToString();
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kTooManyRedirects);
+  EXPECT_EQ(a.redirects, kMaxRedirects);
+  EXPECT_EQ(server_->request_count(), kMaxRedirects + 1u);
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRedirectLimit);
+  EXPECT_EQ(blocked[0].url, "https://a.test/loop?n");
+  EXPECT_THAT(blocked[0].message, HasSubstr("more than 20 redirects"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kRedirectLimit);
+}
+
+// A plain network error is not a refusal: nothing is blocked.
+TEST_P(HttpsNetworkStageTest, FollowedRedirectsAndErrorsAreNotBlocked) {
+  MakeStage();
+  server_->Respond(
+      {"https://a.test/moved", std::nullopt, 301, {{"Location", "/new"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/moved"));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(stage_->attempts()[0].url, "https://a.test/new");
+  server_->SetMode(FaultMode::kRefuse);
+  stage_->Send(Request(2, "GET", "https://a.test/"));
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kFailed, kIo));
+  EXPECT_TRUE(stage_->blocked().empty());
+  EXPECT_FALSE(stage_->GetRequestStatus(2)->blocked_reason);
 }
 
 TEST_P(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
@@ -530,6 +640,7 @@ TEST_P(HttpsNetworkStageTest, NoRetryAfterMaxAgeWhenTheClockJumps) {
   EXPECT_EQ(status->retries_started, 0u);
   ASSERT_TRUE(status->last_error);
   EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+  EXPECT_TRUE(stage_->blocked().empty());  // maxAge, not a refusal
 }
 
 // Explainer: maxAge is "measured from the first failure", not from the first
@@ -675,6 +786,15 @@ TEST_P(HttpsNetworkStageTest, RetryWaitingForTheGateIsDroppedAtMaxAge) {
   Settle();
   EXPECT_EQ(stage_->attempts().size(), 1u);
   EXPECT_EQ(server_->request_count(), 0u);
+  // Dropped at the gate: RETRY_GATE, with the URL the retry would have used.
+  EXPECT_EQ(status->blocked_reason, BlockedReason::kRetryGate);
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].request_id, 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRetryGate);
+  EXPECT_EQ(blocked[0].url, "https://a.test/w");
+  EXPECT_THAT(blocked[0].message, HasSubstr("network isolation key"));
+  EXPECT_EQ(blocked[0].at, clock_.Now());
 }
 
 // The browser reports a document entering the bfcache as inactive and a
@@ -911,6 +1031,20 @@ TEST_P(HttpsNetworkStageTest, AttemptLogAndFinishedStatusesAreBounded) {
   EXPECT_EQ(stage_->GetRequestStatus(100)->state, State::kRetryScheduled);
 }
 
+TEST_P(HttpsNetworkStageTest, BlockedRecordsAreBounded) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_blocked_records = 2;
+  MakeStage(std::move(options));
+  for (uint64_t id = 1; id <= 3; ++id) {
+    stage_->Send(Request(id, "GET", "http://a.test/"));
+    ASSERT_TRUE(stage_->WaitForRequestState(id, State::kFailed, kIo));
+  }
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  EXPECT_EQ(blocked[0].request_id, 2u);  // the newest two, oldest first
+  EXPECT_EQ(blocked[1].request_id, 3u);
+}
+
 TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
   MakeStage();
   server_->SetMode(FaultMode::kStall);
@@ -947,6 +1081,9 @@ TEST(HttpsNetworkStageCreateTest, RejectsBadConfiguration) {
   EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
   options.event_loops = 0;
   options.max_attempt_records = 0;
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+  options.max_attempt_records = 1;
+  options.max_blocked_records = 0;
   EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
 }
 

@@ -70,7 +70,8 @@ HttpsStageContext::HttpsStageContext(HttpsNetworkStage::Options options,
       scheduler_(SchedulerOptions(options_, clock_)),
       log_(clock_,
            options_.max_attempt_records,
-           options_.max_finished_statuses) {
+           options_.max_finished_statuses,
+           options_.max_blocked_records) {
   const size_t n = options_.event_loops == 0
                        ? HttpsNetworkStage::DefaultEventLoopCount()
                        : options_.event_loops;
@@ -240,20 +241,28 @@ void HttpsStageShard::ArmMaxAgeTimer(Job* job, absl::Time deadline) {
 void HttpsStageShard::StartHop(Job* job) {
   // HTTPS only: no upgrade, no exception (not even http://localhost).
   if (job->url.scheme() != "https") {
-    FinishAttempt(job, std::nullopt,
-                  NetworkError::Make(
-                      NetworkErrorKind::kNotHttps, false,
-                      absl::StrCat("refused: ", job->url.Serialize(true),
-                                   " is not https (HTTPS only, no upgrade)")));
+    NetworkError error = NetworkError::Make(
+        NetworkErrorKind::kNotHttps, false,
+        absl::StrCat("refused: ", job->url.Serialize(true),
+                     " is not https (HTTPS only, no upgrade)"));
+    Block(job,
+          job->redirects > 0 ? BlockedReason::kRedirectNotHttps
+                             : BlockedReason::kNotHttps,
+          job->url, job->method,
+          job->redirects > 0
+              ? absl::StrCat("redirect ", job->redirects, " ", error.detail)
+              : error.detail);
+    FinishAttempt(job, std::nullopt, std::move(error));
     return;
   }
   const std::optional<uint16_t> port = job->url.EffectivePort();
   if (!job->url.host() || !port || IsBadPort(*port)) {
-    FinishAttempt(
-        job, std::nullopt,
+    NetworkError error =
         NetworkError::Make(NetworkErrorKind::kBadPort, false,
                            absl::StrCat("refused: port ", port.value_or(0),
-                                        " is a Fetch bad port")));
+                                        " is a Fetch bad port"));
+    Block(job, BlockedReason::kBadPort, job->url, job->method, error.detail);
+    FinishAttempt(job, std::nullopt, std::move(error));
     return;
   }
   if (!job->key)
@@ -419,6 +428,19 @@ void HttpsStageShard::OnResponse(uint64_t seq,
                         result.status_code, *result.location, job->redirects);
     if (!step.ok()) {
       const bool too_many = absl::IsOutOfRange(step.status());
+      // The redirect's target, when the Location parses.
+      absl::StatusOr<Url> target = Url::Parse(*result.location, &job->url);
+      if (too_many) {
+        // Fetch: "HTTP-redirect fetch" step 5.
+        Block(job, BlockedReason::kRedirectLimit,
+              target.ok() ? *target : job->url, job->method,
+              absl::StrCat("refused: ", step.status().message()));
+      } else if (target.ok() && target->scheme() != "https") {
+        // A redirect to a scheme Fetch does not follow (e.g. ftp:), which is
+        // not https either.
+        Block(job, BlockedReason::kRedirectNotHttps, *target, job->method,
+              absl::StrCat("refused: ", step.status().message()));
+      }
       FinishAttempt(
           job, std::nullopt,
           NetworkError::Make(too_many ? NetworkErrorKind::kTooManyRedirects
@@ -490,6 +512,35 @@ void HttpsStageShard::RemoveConnection(ConnectionPool& pool,
   context_->log().CountConnections(pool.key(), pool.connection_count());
 }
 
+void HttpsStageShard::Block(Job* job,
+                            BlockedReason reason,
+                            const Url& url,
+                            const std::string& method,
+                            std::string message) {
+  job->blocked_reason = reason;
+  if (context_->options().attempt_observer) {
+    AttemptEvent event;
+    event.type = AttemptEvent::Type::kBlocked;
+    event.request_id = job->id;
+    // A retry dropped at the gate is the one after the last attempt.
+    event.retry_attempt = reason == BlockedReason::kRetryGate
+                              ? job->retry_attempt + 1
+                              : job->retry_attempt;
+    event.method = &method;
+    event.url = &url;
+    event.blocked_reason = reason;
+    event.message = &message;
+    context_->options().attempt_observer(event);
+  }
+  BlockedRecord record;
+  record.request_id = job->id;
+  record.reason = reason;
+  record.url = url.Serialize(/*exclude_fragment=*/true);
+  record.message = std::move(message);
+  record.at = context_->clock()->Now();
+  context_->log().RecordBlocked(std::move(record));
+}
+
 HttpsStageJob* HttpsStageShard::FindJob(uint64_t seq, uint64_t token) {
   auto it = jobs_.find(seq);
   if (it == jobs_.end() || it->second->attempt_token != token)
@@ -510,6 +561,7 @@ RequestStatus HttpsStageShard::MakeStatus(
   status.max_age_deadline = retry.max_age_deadline;
   status.last_error = job->last_error;
   status.http_status = http_status;
+  status.blocked_reason = job->blocked_reason;
   status.note = std::move(note);
   return status;
 }
@@ -663,6 +715,8 @@ void HttpsStageShard::HandleDue(Job* job,
       // document releasing it, came late): the error is surfaced now.
       loop_->CancelTimer(job->max_age_timer);
       job->max_age_timer = 0;
+      if (due.state_before == RequestState::kWaitingForSameNikDocument)
+        BlockRetryAtTheGate(job);
       context_->log().Publish(MakeStatus(
           job, due.status,
           absl::StrCat(due.note, " (in state \"",
@@ -687,8 +741,19 @@ void HttpsStageShard::OnMaxAge(uint64_t seq) {
       "\"; surfacing ", job->last_error ? job->last_error->ToString() : "");
   loop_->CancelTimer(job->retry_timer);
   job->retry_timer = 0;
+  if (expired.state_before == RequestState::kWaitingForSameNikDocument)
+    BlockRetryAtTheGate(job);
   context_->log().Publish(MakeStatus(job, expired.status, std::move(note)));
   EraseJob(job);
+}
+
+void HttpsStageShard::BlockRetryAtTheGate(Job* job) {
+  Block(job, BlockedReason::kRetryGate, job->original->url,
+        job->original->method,
+        absl::StrCat("retry ", job->retry_attempt + 1,
+                     " dropped at maxAge: no fully active document with the "
+                     "network isolation key ",
+                     job->nik.ToDebugString(), " came while it waited"));
 }
 
 void HttpsStageShard::EraseJob(Job* job) {

@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "net/attempt_log.h"
+#include "net/blocked_reason.h"
 #include "net/clock.h"
 #include "net/connection_pool.h"
 #include "net/event_loop.h"
@@ -66,6 +67,8 @@ struct HttpsStageJob {
   std::unique_ptr<const OutgoingRequest> original;
 
   std::optional<NetworkError> last_error;
+  // Why the stage refused to put it (or a redirect or retry of it) on the wire.
+  std::optional<BlockedReason> blocked_reason;
   EventLoop::TimerId retry_timer = 0;
   EventLoop::TimerId max_age_timer = 0;
   std::optional<absl::Time> max_age_deadline;  // when `max_age_timer` fires
@@ -213,6 +216,14 @@ class HttpsStageShard {
                   ConnectionPool& pool,
                   HttpsConnection::Result result);
   void OnAttemptTimeout(uint64_t seq, uint64_t token);
+  // Records that the stage refuses to put `job`'s request to `url` on the
+  // wire (for a redirect, `url` is the redirect's target) and tells the
+  // observer. The caller then ends the attempt or the request.
+  void Block(Job* job,
+             BlockedReason reason,
+             const Url& url,
+             const std::string& method,
+             std::string message);
   // Hands idle or newly allowed connections to queued jobs of `pool`.
   void DispatchQueued(ConnectionPool& pool);
   void RemoveConnection(ConnectionPool& pool, HttpsConnection* conn);
@@ -234,6 +245,8 @@ class HttpsStageShard {
   // Carries out the scheduler's answer for a due retry.
   void HandleDue(Job* job, const RetryScheduler::DueOutcome& due);
   void OnMaxAge(uint64_t seq);
+  // A retry that waited for a same-NIK document reached maxAge (RETRY_GATE).
+  void BlockRetryAtTheGate(Job* job);
   void EraseJob(Job* job);
 
   HttpsStageContext* const context_;  // not owned; owns this shard

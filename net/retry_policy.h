@@ -100,7 +100,8 @@ RetryDecision DecideRetry(const EffectiveRetryOptions& options,
 // Delay before retry number `retry_number` (1 = the first retry), with
 // `jitter_unit` in [0, 1):
 // clang-format off
-//   initial_delay · factor^(retry_number - 1) · (1 + max_jitter_fraction · jitter_unit)
+//   initial_delay · factor^(retry_number - 1)
+//       · (1 + max_jitter_fraction · jitter_unit)
 // clang-format on
 // Saturates at 1 day instead of overflowing.
 absl::Duration BackoffDelay(const EffectiveRetryOptions& options,
