@@ -297,6 +297,14 @@ NetLogAttemptObserver(NetLog* net_log) {
         fields["status"] = absl::StrCat(event.http_status.value_or(0));
         net_log->AddEvent("request.sent", std::move(fields));
         return;
+      case Type::kBlocked:
+        // `url` (above) is the refused URL: for a redirect, its target.
+        if (event.blocked_reason)
+          fields["reason"] = net::BlockedReasonName(*event.blocked_reason);
+        if (event.message != nullptr)
+          fields["message"] = *event.message;
+        net_log->AddEvent("request.blocked", std::move(fields));
+        return;
     }
   };
 }

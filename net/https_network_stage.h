@@ -7,7 +7,7 @@
 //   options.host_resolver_rules = "MAP * 127.0.0.1:4433";
 //   options.clock = &fake_clock;     // backoff and maxAge on virtual time
 //   auto stage = *HttpsNetworkStage::Create(std::move(options));
-//   stage->OnDocumentActive(nik);
+//   stage->OnDocumentActive(nik);     // retries need a live same-NIK document
 //   stage->Send(std::move(request));  // returns at once
 //   stage->WaitForIdle(absl::Seconds(5));
 //   stage->attempts();                // what happened, attempt by attempt
@@ -30,47 +30,57 @@
 // connection cap, and the requests (retry and maxAge timers included) whose
 // current hop uses it; a redirect to a pool of another loop moves the request
 // there. So per-pool ordering and the per-pool cap are as with one loop. The
-// state shared by all loops is small and locked: the active-document counts
-// (OnDocumentActive/Inactive update them at once, then each loop releases its
-// waiting requests), the per-initiator retry counts and the jitter source, and
-// the observability below.
+// state shared by all loops is small and locked: the RetryScheduler (each
+// request's retry state, the active-document counts, the per-initiator retry
+// counts and the jitter source; OnDocumentActive() bumps the count and hands
+// the requests waiting for that key to the loops that own them), which loop
+// owns which pool, and the observability (AttemptLog).
 //
 // Policy, in the order a request meets it:
+// clang-format off
 //  - HTTPS only: no upgrade, no exception. A URL (or a redirect hop) that is
-//  not https is refused
-//    and recorded as a "not-https" network error without opening a socket —
-//    even http://localhost, which fetchLater's "potentially trustworthy" rule
-//    would accept: this stage has no plaintext code path at all, so none can be
+//    not https is refused (blocked: NOT_HTTPS, REDIRECT_NOT_HTTPS) and
+//    recorded as a "not-https" network error without opening a socket — even
+//    http://localhost, which fetchLater's "potentially trustworthy" rule would
+//    accept: this stage has no plaintext code path at all, so none can be
 //    reached by a confused or malicious caller.
 //  - Fetch "bad port" (net/port_util.h) → "bad-port" network error, nothing
-//  sent.
+//    sent (blocked: BAD_PORT).
 //  - TLS 1.2+, SNI = the URL host, certificate chain and host name (or IP)
-//  verification against the
-//    configured trust anchors; no switch to ignore errors.
+//    verification against the configured trust anchors; no switch to ignore
+//    errors.
 //  - Connections: HTTP/1.1 keep-alive, pooled per (scheme, host, port,
-//  NetworkIsolationKey), so
-//    two partitions never share a socket; at most `max_connections_per_pool`
-//    per key, further requests queue (FIFO). A reused connection that fails
-//    before any response byte is retried once on a fresh connection within the
-//    same attempt (the server may have closed it while idle), as Chromium does.
+//    NetworkIsolationKey), so two partitions never share a socket; at most
+//    `max_connections_per_pool` per key, further requests queue (FIFO). A
+//    reused connection that fails before any response byte is retried once on
+//    a fresh connection within the same attempt (the server may have closed it
+//    while idle), as Chromium does.
 //  - Responses are read and discarded. 301/302/303/307/308 are followed, up to
-//  20, each hop
-//    https-only; 303 (and 301/302 for POST) become GET without a body (Fetch
-//    "HTTP-redirect fetch").
+//    20 (the 21st is blocked: REDIRECT_LIMIT), each hop https-only; 303 (and
+//    301/302 for POST) become GET without a body (Fetch "HTTP-redirect
+//    fetch").
 //  - The per-attempt timeout (`attempt_timeout`, real time) covers waiting for
-//  a pooled
-//    connection, connect, TLS, write, read and redirects.
-//  - Retries (net/retry_policy.h): only transient network errors; from the
-//  ORIGINAL request
-//    (newest explainer), with `Retry-Attempt: N` on retry N. When the initiator
-//    is gone a retry needs retryAfterUnload and fires only while a document
-//    with the request's network isolation key is active; otherwise it waits
-//    ("waiting for same-NIK document") until OnDocumentActive(key). For
-//    requests with retryOptions, a failure becomes final only at maxAge (the
-//    explainer's timing-leak rule); without retryOptions it is final at once.
+//    a pooled connection, connect, TLS, write, read and redirects.
+//  - Retries (net/retry_scheduler.h, rules in net/retry_policy.h): only
+//    transient network errors; from the ORIGINAL request (newest explainer),
+//    with `Retry-Attempt: N` on retry N. Every retry fires only while a
+//    document with the request's network isolation key is fully active
+//    (OnDocumentActive(key) counted one that OnDocumentInactive(key) has not
+//    taken back; a document in the bfcache does not count); otherwise it
+//    waits ("waiting for same-NIK document") until one is, or is dropped at
+//    maxAge (blocked: RETRY_GATE). When the initiator is gone a retry also
+//    needs retryAfterUnload. For requests with
+//    retryOptions, a failure becomes final only at maxAge (the explainer's
+//    timing-leak rule); without retryOptions it is final at once.
+// clang-format on
 //
 // Timers: backoff and maxAge run on `Options::clock` (a FakeClock in tests);
 // socket deadlines run on real time.
+//
+// Files: this facade (https_network_stage.cc); the per-loop shard that runs
+// attempts over its pools (https_stage_shard.{h,cc}); the pools
+// (connection_pool.{h,cc}); the retry decisions (retry_scheduler.{h,cc}); the
+// attempt log and statuses (attempt_log.{h,cc}).
 #ifndef NET_HTTPS_NETWORK_STAGE_H_
 #define NET_HTTPS_NETWORK_STAGE_H_
 
@@ -81,45 +91,31 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "net/attempt_log.h"
 #include "net/clock.h"
 #include "net/network_error.h"
 #include "net/network_stage.h"
 #include "net/retry_policy.h"
+#include "net/retry_scheduler.h"
 #include "net/tls_client_context.h"
 #include "net/url.h"
 
 namespace fetch_later::net {
 
-class EventLoop;
+class HttpsStageContext;
 
 class HttpsNetworkStage : public NetworkStage {
  public:
-  // What Options::attempt_observer is told (the browser's NetLog turns these
-  // into "attempt.*" and "request.sent" events). The pointers are valid only
-  // during the call.
-  struct AttemptEvent {
-    enum class Type {
-      kStarted,                    // an attempt (first try or retry) began
-      kFailed,                     // it ended with a network error
-      kRetryScheduled,             // after kFailed: a retry in `retry_delay`
-      kWaitingForSameNikDocument,  // a due retry waits for a same-NIK document
-      kSent,                       // a response arrived (`http_status`)
-    };
-    Type type = Type::kStarted;
-    uint64_t request_id = 0;     // the browser's id
-    uint32_t retry_attempt = 0;  // 0: the first attempt; N: Retry-Attempt: N
-    const std::string* method = nullptr;  // null for kWaitingForSameNikDocument
-    const Url* url = nullptr;             // null for kWaitingForSameNikDocument
-    std::optional<int> http_status;       // kSent
-    const NetworkError* error = nullptr;  // kFailed
-    // kFailed: "retry N in D" or why not.
-    const std::string* retry_decision = nullptr;
-    absl::Duration retry_delay;  // kRetryScheduled
-  };
+  // The observability types (net/attempt_log.h) and the request states
+  // (net/retry_scheduler.h), under the names callers know.
+  using AttemptEvent = net::AttemptEvent;
+  using AttemptRecord = net::AttemptRecord;
+  using RequestState = net::RequestState;
+  using RequestStatus = net::RequestStatus;
+  using PoolInfo = net::PoolInfo;
+  using BlockedRecord = net::BlockedRecord;
 
   struct Options {
     // Trust anchors: PEM text when non-empty, otherwise the bundle file.
@@ -143,6 +139,8 @@ class HttpsNetworkStage : public NetworkStage {
     // always kept.
     size_t max_attempt_records = 10'000;
     size_t max_finished_statuses = 10'000;
+    // blocked() keeps the newest `max_blocked_records` refusals.
+    size_t max_blocked_records = 10'000;
     // The clock for retry backoff and maxAge; not owned, must outlive the
     // stage. Null: real time.
     const Clock* clock = nullptr;
@@ -150,10 +148,11 @@ class HttpsNetworkStage : public NetworkStage {
     // `jitter_seed`.
     std::function<double()> jitter_for_testing;
     uint64_t jitter_seed = 0x6a1773;
-    // Observability: told of every attempt's start and end (AttemptEvent), on
-    // the stage's event-loop threads, so it must be thread-safe, cheap, and
-    // must not call back into the stage. Null (the default): no event is
-    // built at all.
+    // Observability: told of every attempt's start and end, and of every
+    // request the stage refuses to put on the wire (AttemptEvent), on the
+    // stage's event-loop threads, so it must be thread-safe, cheap, and must
+    // not call back into the stage. Null (the default): no event is built at
+    // all.
     std::function<void(const AttemptEvent&)> attempt_observer;
   };
 
@@ -176,57 +175,20 @@ class HttpsNetworkStage : public NetworkStage {
   void OnDocumentInactive(const NetworkIsolationKey& key) override;
   // The initiating document of request `request_id` is gone
   // (OutgoingRequest::initiator_gone becoming true after hand-over): later
-  // retries need retryAfterUnload and a same-NIK document.
+  // retries need retryAfterUnload.
   void OnInitiatorGone(uint64_t request_id) override;
-
-  // One attempt (the first try or a retry) and how it ended.
-  struct AttemptRecord {
-    uint64_t request_id = 0;
-    uint32_t retry_attempt =
-        0;  // 0: the first attempt; N: the value of its Retry-Attempt header
-    std::string method;  // of the last hop
-    std::string url;     // the last hop's URL (after redirects)
-    int redirects = 0;
-    std::optional<int>
-        http_status;  // a response was received (sent successfully)
-    std::optional<NetworkError> error;  // otherwise: why not
-    bool connection_reused = false;
-    uint64_t connection_id =
-        0;                  // the stage's own id; 0 when no connection was used
-    absl::Time started_at;  // Options::clock
-    absl::Time finished_at;
-    std::string retry_decision;  // after a failure: "retry" or why not
-    std::string ToString() const;
-  };
-
-  enum class RequestState {
-    kInFlight,
-    kRetryScheduled,
-    kWaitingForSameNikDocument,  // Chromium:
-                                 // kWaitingForSameNetworkIsolationKeyDocument
-    kFailedPendingMaxAge,  // no further retry; the error is surfaced at maxAge
-    kSucceeded,
-    kFailed,  // final
-  };
-  static const char* RequestStateName(RequestState state);
-
-  struct RequestStatus {
-    uint64_t request_id = 0;
-    RequestState state = RequestState::kInFlight;
-    uint32_t retries_started = 0;
-    std::optional<absl::Time> next_retry_at;  // in kRetryScheduled
-    std::optional<absl::Time> max_age_deadline;
-    std::optional<NetworkError> last_error;
-    std::optional<int> http_status;
-    std::string
-        note;  // e.g. "maxAge reached while waiting for same-NIK document"
-  };
 
   // Observability (thread-safe).
   // The newest attempts (at most Options::max_attempt_records), oldest first.
   // Attempts of requests on different loops (different pools) are in the
   // order they ended.
   std::vector<AttemptRecord> attempts() const;
+  // The newest requests the stage refused to put on the wire (at most
+  // Options::max_blocked_records), oldest first: not https, a bad port, a
+  // redirect to a URL that is not https, too many redirects, a retry dropped
+  // at maxAge while it waited for a same-NIK document. Each is also an
+  // AttemptEvent::Type::kBlocked and its request's RequestStatus says why.
+  std::vector<BlockedRecord> blocked() const;
   // Blocks until `count` attempts were recorded (ever, including any no
   // longer kept) or `timeout` passed; returns the count.
   size_t WaitForAttempts(size_t count, absl::Duration timeout) const;
@@ -258,19 +220,12 @@ class HttpsNetworkStage : public NetworkStage {
   // For the debug snapshot: the statuses of requests not yet finished
   // (neither succeeded nor failed), by ascending request id.
   std::vector<RequestStatus> UnfinishedRequests() const;
-  // Every pool that ever had a connection: its key ("https://host:port |
-  // top-frame-site frame-site") and open and peak connection counts, by key.
-  struct PoolInfo {
-    std::string key;
-    size_t open_connections = 0;
-    size_t peak_connections = 0;
-  };
+  // Every pool that ever had a connection, by key.
   std::vector<PoolInfo> Pools() const;
 
  private:
-  struct Impl;
-  explicit HttpsNetworkStage(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit HttpsNetworkStage(std::unique_ptr<HttpsStageContext> context);
+  std::unique_ptr<HttpsStageContext> context_;
 };
 
 }  // namespace fetch_later::net

@@ -3,13 +3,15 @@
 // 127.0.0.1:<port>`). Backoff and maxAge run on a FakeClock, so no test sleeps
 // for a retry; only socket I/O uses real time.
 //
-// Not covered here: following a live redirect. HttpsTestServer answers only 204
-// and 500, so the redirect rules are tested in redirect_test.cc on the function
-// the stage calls for every 3xx.
+// Redirects are live here (HttpsTestServer::Respond) for what the stage itself
+// decides (https-only hops, the limit); the rewriting rules are tested in
+// redirect_test.cc on the function the stage calls for every 3xx.
 #include "net/https_network_stage.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,9 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/blocked_reason.h"
 #include "net/origin.h"
+#include "net/redirect.h"
 #include "net/site.h"
 #include "net/testing/https_test_server.h"
 
@@ -109,6 +113,14 @@ class HttpsNetworkStageTest : public ::testing::TestWithParam<size_t> {
     ASSERT_TRUE(status && status->state == State::kRetryScheduled);
     clock_.Advance(*status->next_retry_at - clock_.Now());
     ASSERT_EQ(stage_->WaitForAttempts(attempts, kIo), attempts);
+  }
+
+  // Every retry waits for a fully active document with the request's network
+  // isolation key: tests that retry open the gate for `nik` (by default the
+  // key Request() uses).
+  void ActivateDocument(const NetworkIsolationKey& nik =
+                            Nik("https://top.test", "https://top.test")) {
+    stage_->OnDocumentActive(nik);
   }
 
   // Nothing more happens for a moment (real time), e.g. no retry.
@@ -244,6 +256,20 @@ TEST_P(HttpsNetworkStageTest, HttpsOnlyEvenForLocalhost) {
   EXPECT_EQ(stage_->GetRequestStatus(2)->state, State::kFailed);
   EXPECT_EQ(server_->connections_accepted(), 0u);
   EXPECT_EQ(server_->request_count(), 0u);
+  // Each refusal is a blocked entry with the scenario report's reason.
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  std::sort(blocked.begin(), blocked.end(), [](const auto& a, const auto& b) {
+    return a.request_id < b.request_id;
+  });
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kNotHttps);
+  EXPECT_EQ(blocked[0].url, "http://localhost/x");
+  EXPECT_THAT(blocked[0].message, HasSubstr("not https"));
+  EXPECT_EQ(blocked[1].reason, BlockedReason::kNotHttps);
+  EXPECT_EQ(blocked[1].url,
+            absl::StrCat("http://127.0.0.1:", server_->port(), "/"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kNotHttps);
 }
 
 TEST_P(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
@@ -262,6 +288,98 @@ TEST_P(HttpsNetworkStageTest, FetchBadPortsAreRefused) {
   }
   EXPECT_EQ(server_->connections_accepted(),
             0u);  // the MAP rule would have reached it
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  std::set<std::string> urls;
+  for (const auto& b : blocked) {
+    EXPECT_EQ(b.reason, BlockedReason::kBadPort) << b.url;
+    EXPECT_THAT(b.message, HasSubstr("bad port"));
+    urls.insert(b.url);
+  }
+  EXPECT_THAT(urls, ::testing::ElementsAre("https://a.test:25/",
+                                           "https://a.test:6667/"));
+  EXPECT_EQ(stage_->GetRequestStatus(2)->blocked_reason,
+            BlockedReason::kBadPort);
+}
+
+// Fetch "HTTP-redirect fetch" hops are https-only here too: a redirect to
+// http: is refused before any socket opens to it, and reported as blocked
+// (REDIRECT_NOT_HTTPS, with the redirect's target), to the observer as well.
+TEST_P(HttpsNetworkStageTest, RedirectToHttpIsBlocked) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  absl::Mutex mu;
+  std::vector<std::string> events;  // "reason url method: message"
+  options.attempt_observer = [&](const HttpsNetworkStage::AttemptEvent& e) {
+    if (e.type != HttpsNetworkStage::AttemptEvent::Type::kBlocked)
+      return;
+    absl::MutexLock lock(&mu);
+    events.push_back(absl::StrCat(BlockedReasonName(*e.blocked_reason), " ",
+                                  e.url->Serialize(), " ", *e.method, ": ",
+                                  *e.message));
+  };
+  MakeStage(std::move(options));
+  server_->Respond({"https://a.test/r",
+                    std::nullopt,
+                    302,
+                    {{"Location", "http://a.test/plain#f"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/r"));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  const auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error) << a.ToString();
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kNotHttps);
+  EXPECT_EQ(a.redirects, 1);
+  EXPECT_EQ(server_->request_count(), 1u);  // only the first hop went out
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRedirectNotHttps);
+  EXPECT_EQ(blocked[0].url, "http://a.test/plain");
+  EXPECT_THAT(blocked[0].message, HasSubstr("redirect 1"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kRedirectNotHttps);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_THAT(events[0],
+              ::testing::StartsWith(
+                  "REDIRECT_NOT_HTTPS http://a.test/plain#f GET: redirect 1"));
+}
+
+// Fetch: "HTTP-redirect fetch" step 5: the 21st redirect is a network error;
+// the stage reports it as REDIRECT_LIMIT with the refused target.
+TEST_P(HttpsNetworkStageTest, TooManyRedirectsAreBlocked) {
+  MakeStage();
+  server_->Respond(
+      {"https://a.test/loop", std::nullopt, 307, {{"Location", "/loop?n"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/loop"));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  const auto a = stage_->attempts()[0];
+  ASSERT_TRUE(a.error) << a.ToString();
+  EXPECT_EQ(a.error->kind, NetworkErrorKind::kTooManyRedirects);
+  EXPECT_EQ(a.redirects, kMaxRedirects);
+  EXPECT_EQ(server_->request_count(), kMaxRedirects + 1u);
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRedirectLimit);
+  EXPECT_EQ(blocked[0].url, "https://a.test/loop?n");
+  EXPECT_THAT(blocked[0].message, HasSubstr("more than 20 redirects"));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->blocked_reason,
+            BlockedReason::kRedirectLimit);
+}
+
+// A plain network error is not a refusal: nothing is blocked.
+TEST_P(HttpsNetworkStageTest, FollowedRedirectsAndErrorsAreNotBlocked) {
+  MakeStage();
+  server_->Respond(
+      {"https://a.test/moved", std::nullopt, 301, {{"Location", "/new"}}});
+  stage_->Send(Request(1, "GET", "https://a.test/moved"));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(stage_->attempts()[0].url, "https://a.test/new");
+  server_->SetMode(FaultMode::kRefuse);
+  stage_->Send(Request(2, "GET", "https://a.test/"));
+  ASSERT_TRUE(stage_->WaitForRequestState(2, State::kFailed, kIo));
+  EXPECT_TRUE(stage_->blocked().empty());
+  EXPECT_FALSE(stage_->GetRequestStatus(2)->blocked_reason);
 }
 
 TEST_P(HttpsNetworkStageTest, WrongHostCertificateIsATlsErrorAndNeverRetried) {
@@ -303,6 +421,7 @@ TEST_P(HttpsNetworkStageTest, UntrustedCaIsATlsError) {
 
 TEST_P(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
   MakeStage();
+  ActivateDocument();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest r = Request(7, "GET", "https://a.test/r");
   r.retry_options = Retry(3);
@@ -346,6 +465,7 @@ TEST_P(HttpsNetworkStageTest, RefusedRetriesWithBackoffAndRetryAttemptHeader) {
 
 TEST_P(HttpsNetworkStageTest, ResetPostRetriesOnlyWithRetryNonIdempotent) {
   MakeStage();
+  ActivateDocument(Nik("https://a.test", "https://a.test"));
   server_->SetMode(FaultMode::kReset);
   OutgoingRequest no = Request(1, "POST", "https://a.test/p",
                                Nik("https://a.test", "https://a.test"), "x");
@@ -403,6 +523,7 @@ TEST_P(HttpsNetworkStageTest, StallHitsThePerAttemptTimeoutThenRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.attempt_timeout = absl::Milliseconds(200);
   MakeStage(std::move(options));
+  ActivateDocument();
   server_->SetMode(FaultMode::kStall);
   OutgoingRequest r = Request(1, "GET", "https://a.test/s");
   r.retry_options = Retry(2);
@@ -466,6 +587,7 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   HttpsNetworkStage::Options options = DefaultOptions();
   options.jitter_for_testing = [] { return 0.0; };
   MakeStage(std::move(options));
+  ActivateDocument();
   server_->SetMode(FaultMode::kRefuse);
   OutgoingRequest r = Request(1, "GET", "https://a.test/");
   r.retry_options = Retry(10);
@@ -485,6 +607,65 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   ASSERT_TRUE(status->last_error);
   EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
   EXPECT_EQ(stage_->attempts().size(), 3u);
+}
+
+// The issue's regression: the network refuses until 5 s and is back after;
+// retryOptions {maxAttempts: 5, initialDelay: 1000, backoffFactor: 2,
+// maxAge: 1500}; the virtual clock is advanced in one step to 65 s, so the
+// retry timer (due at 1 s) fires late, after maxAge (1.5 s from the first
+// failure). Nothing may arrive.
+TEST_P(HttpsNetworkStageTest, NoRetryAfterMaxAgeWhenTheClockJumps) {
+  MakeStage();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/late");
+  r.retry_options = Retry(5);
+  r.retry_options->initial_delay_ms = 1000;
+  r.retry_options->backoff_factor = 2.0;
+  r.retry_options->max_age_ms = 1500;
+  const absl::Time t0 = clock_.Now();
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kRetryScheduled, kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->max_age_deadline,
+            t0 + absl::Milliseconds(1500));
+  server_->SetMode(FaultMode::kOk);   // the network is back at 5 s
+  clock_.Advance(absl::Seconds(65));  // one step
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  Settle();
+  EXPECT_EQ(server_->request_count(), 0u);
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  auto status = stage_->GetRequestStatus(1);
+  EXPECT_THAT(status->note, HasSubstr("maxAge"));
+  EXPECT_EQ(status->retries_started, 0u);
+  ASSERT_TRUE(status->last_error);
+  EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+  EXPECT_TRUE(stage_->blocked().empty());  // maxAge, not a refusal
+}
+
+// Explainer: maxAge is "measured from the first failure", not from the first
+// attempt's start: a first attempt that stalls for 3 s (virtual) moves the
+// deadline by 3 s.
+TEST_P(HttpsNetworkStageTest, MaxAgeIsMeasuredFromTheFirstFailure) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.attempt_timeout = absl::Milliseconds(300);
+  MakeStage(std::move(options));
+  server_->SetMode(FaultMode::kStall);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/slow");
+  r.retry_options = Retry(2);
+  r.retry_options->max_age_ms = 5000;
+  const absl::Time t0 = clock_.Now();
+  stage_->Send(std::move(r));
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);  // stalled, in flight
+  EXPECT_FALSE(stage_->GetRequestStatus(1)->max_age_deadline);
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);  // the attempt times out
+  const auto first = stage_->attempts()[0];
+  ASSERT_TRUE(first.error);
+  EXPECT_EQ(first.error->kind, NetworkErrorKind::kTimedOut);
+  EXPECT_EQ(first.finished_at, t0 + absl::Seconds(3));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->max_age_deadline,
+            t0 + absl::Seconds(3 + 5));
 }
 
 TEST_P(HttpsNetworkStageTest, RetryAfterUnloadWaitsForASameNikDocument) {
@@ -547,6 +728,100 @@ TEST_P(HttpsNetworkStageTest,
   stage_->OnDocumentActive(nik);  // too late
   Settle();
   EXPECT_EQ(stage_->attempts().size(), 1u);
+}
+
+// Fetch-retry explainer (issue text): "An attempt after the first is made only
+// while a fully active document with the initiator's network isolation key
+// exists"; the initiator being alive is not enough.
+TEST_P(HttpsNetworkStageTest, EveryRetryWaitsForAFullyActiveSameNikDocument) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/w", nik);
+  r.retry_options = Retry(2);
+  stage_->Send(std::move(r));  // the first attempt needs no document
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  server_->SetMode(FaultMode::kOk);
+  auto status = stage_->GetRequestStatus(1);
+  ASSERT_EQ(status->state, State::kRetryScheduled);
+  clock_.Advance(*status->next_retry_at - clock_.Now() + absl::Seconds(1));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(Nik("https://b.test", "https://b.test"));
+  Settle();
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state,
+            State::kWaitingForSameNikDocument);
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(nik);  // released
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
+}
+
+TEST_P(HttpsNetworkStageTest, RetryWaitingForTheGateIsDroppedAtMaxAge) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/w", nik);
+  r.retry_options = Retry(2);
+  r.retry_options->max_age_ms = 10'000;
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  clock_.Advance(absl::Seconds(10));  // maxAge; no document came
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  auto status = stage_->GetRequestStatus(1);
+  EXPECT_THAT(status->note, HasSubstr("waiting for same-NIK document"));
+  ASSERT_TRUE(status->last_error);
+  EXPECT_EQ(status->last_error->kind, NetworkErrorKind::kConnectionRefused);
+  stage_->OnDocumentActive(nik);  // too late
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+  // Dropped at the gate: RETRY_GATE, with the URL the retry would have used.
+  EXPECT_EQ(status->blocked_reason, BlockedReason::kRetryGate);
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].request_id, 1u);
+  EXPECT_EQ(blocked[0].reason, BlockedReason::kRetryGate);
+  EXPECT_EQ(blocked[0].url, "https://a.test/w");
+  EXPECT_THAT(blocked[0].message, HasSubstr("network isolation key"));
+  EXPECT_EQ(blocked[0].at, clock_.Now());
+}
+
+// The browser reports a document entering the bfcache as inactive and a
+// restored one as active again: an initiator in the bfcache does not count.
+TEST_P(HttpsNetworkStageTest, InitiatorInTheBfcacheHoldsRetriesUntilRestored) {
+  MakeStage();
+  const NetworkIsolationKey nik = Nik("https://a.test", "https://a.test");
+  stage_->OnDocumentActive(nik);
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/b", nik);
+  r.retry_options = Retry(2);
+  stage_->Send(std::move(r));
+  ASSERT_EQ(stage_->WaitForAttempts(1, kIo), 1u);
+  ASSERT_EQ(stage_->GetRequestStatus(1)->state, State::kRetryScheduled);
+  stage_->OnDocumentInactive(nik);  // the initiator enters the bfcache
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(
+      stage_->WaitForRequestState(1, State::kWaitingForSameNikDocument, kIo));
+  Settle();
+  EXPECT_EQ(server_->request_count(), 0u);
+
+  stage_->OnDocumentActive(nik);  // restored from the bfcache
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  EXPECT_EQ(Header(server_->requests()[0], "Retry-Attempt"), "1");
+  EXPECT_EQ(stage_->attempts().size(), 2u);
 }
 
 TEST_P(HttpsNetworkStageTest,
@@ -756,6 +1031,20 @@ TEST_P(HttpsNetworkStageTest, AttemptLogAndFinishedStatusesAreBounded) {
   EXPECT_EQ(stage_->GetRequestStatus(100)->state, State::kRetryScheduled);
 }
 
+TEST_P(HttpsNetworkStageTest, BlockedRecordsAreBounded) {
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_blocked_records = 2;
+  MakeStage(std::move(options));
+  for (uint64_t id = 1; id <= 3; ++id) {
+    stage_->Send(Request(id, "GET", "http://a.test/"));
+    ASSERT_TRUE(stage_->WaitForRequestState(id, State::kFailed, kIo));
+  }
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage_->blocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  EXPECT_EQ(blocked[0].request_id, 2u);  // the newest two, oldest first
+  EXPECT_EQ(blocked[1].request_id, 3u);
+}
+
 TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
   MakeStage();
   server_->SetMode(FaultMode::kStall);
@@ -792,6 +1081,9 @@ TEST(HttpsNetworkStageCreateTest, RejectsBadConfiguration) {
   EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
   options.event_loops = 0;
   options.max_attempt_records = 0;
+  EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
+  options.max_attempt_records = 1;
+  options.max_blocked_records = 0;
   EXPECT_FALSE(HttpsNetworkStage::Create(options).ok());
 }
 

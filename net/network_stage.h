@@ -5,8 +5,8 @@
 // (net/recording_network_stage.h).
 //
 // The browser also tells the stage which network isolation keys have a fully
-// active document, because a retry after the initiating document is gone may
-// only fire while such a document exists (fetch-retry explainer; Chromium's
+// active document, because a retry (any attempt after the first) may only fire
+// while such a document exists (fetch-retry explainer; Chromium's
 // KeepAliveURLLoader waits in kWaitingForSameNetworkIsolationKeyDocument).
 #ifndef NET_NETWORK_STAGE_H_
 #define NET_NETWORK_STAGE_H_
@@ -53,7 +53,7 @@ struct RetryOptions {
   uint32_t max_attempts = 0;                 // retries after the first attempt
   std::optional<uint64_t> initial_delay_ms;  // before the first retry
   std::optional<double> backoff_factor;      // delay multiplier per retry
-  std::optional<uint64_t> max_age_ms;  // overall limit from the first attempt
+  std::optional<uint64_t> max_age_ms;  // overall limit from the first failure
   bool retry_after_unload = false;
   bool retry_non_idempotent = false;
   bool retry_only_if_server_unreached = false;
@@ -85,9 +85,11 @@ class NetworkStage {
   virtual void Send(OutgoingRequest request) = 0;
   // The document that initiated request `request_id` (handed over with
   // initiator_gone false) is gone: from now on its retries need
-  // retryAfterUnload and a live same-key document.
+  // retryAfterUnload (and, as every retry, a fully active same-key document).
   virtual void OnInitiatorGone(uint64_t request_id) = 0;
-  // A document with `key` became fully active / stopped being fully active.
+  // A document with `key` became fully active / stopped being fully active
+  // (destroyed, or entered the bfcache). Retries wait while no document of
+  // their request's key is counted.
   virtual void OnDocumentActive(const NetworkIsolationKey& key) = 0;
   virtual void OnDocumentInactive(const NetworkIsolationKey& key) = 0;
 };

@@ -71,8 +71,9 @@ RetryDecision DecideRetry(const EffectiveRetryOptions& options,
     return no(absl::StrCat("per-initiator retry cap reached (",
                            c.max_retries_per_initiator, ")"));
   }
-  if (c.age + c.next_delay > options.max_age) {
-    return no("the retry would start after maxAge");
+  // Explainer: after maxAge "no further retry attempts will be made".
+  if (c.age + c.next_delay >= options.max_age) {
+    return no("the retry would start at or after maxAge");
   }
   if (!IsIdempotentMethod(c.method) && !options.retry_non_idempotent) {
     return no(absl::StrCat("method ", c.method,

@@ -1,32 +1,32 @@
 // The fetch-retry rules (explainers-by-googlers/fetch-retry; SPEC-NOTES 3.2)
 // with the caps the browser enforces (Chromium's KeepAliveURLLoader
-// FeatureParams; SPEC-NOTES 3.3), as pure functions. The HTTPS network stage's
-// retry scheduler asks these what to do; it keeps the state.
+// FeatureParams; SPEC-NOTES 3.3), as pure functions. The retry scheduler
+// (net/retry_scheduler.h) asks these what to do; it keeps the state.
 //
+// clang-format off
 //   EffectiveRetryOptions opts =
-//   ClampRetryOptions(request.retry_options.value(), RetryCaps());
+//       ClampRetryOptions(request.retry_options.value(), RetryCaps());
 //   RetryDecision d = DecideRetry(opts, {error, method, retries_done, ...});
-//   if (d.retry) delay = BackoffDelay(opts, retries_done + 1,
-//   jitter.NextUnit());
+//   if (d.retry)
+//     delay = BackoffDelay(opts, retries_done + 1, jitter.NextUnit());
 //
 // Caps (RetryCaps defaults, Chromium's values unless noted):
-//  - retries per request: min(maxAttempts, 10) (max_retry_count)
-//  - retries per initiator: 30 — the explainer's "20-30 per document".
-//  OutgoingRequest carries no
-//    document id, so the stage counts per network isolation key, which is at
-//    least as strict.
+//  - retries per request: min(maxAttempts, 10) (max_retry_count).
+//  - retries per initiator: 30, the explainer's "20-30 per document".
+//    OutgoingRequest carries no document id, so the stage counts per network
+//    isolation key, which is at least as strict.
 //  - initial delay: max(500 ms, initialDelay), 500 ms when absent
-//  (min_retry_delta)
-//  - backoff factor: max(1.0, backoffFactor), 1.0 when absent/NaN
-//  (min_retry_backoff)
-//  - maxAge: min(1 day, maxAge), 1 day when absent, measured from the start of
-//  the first attempt
-//    (the explainer's IDL comment; Chromium measures from the first request
-//    start too).
+//    (min_retry_delta).
+//  - backoff factor: max(1.0, backoffFactor), 1.0 when absent or NaN
+//    (min_retry_backoff).
+//  - maxAge: min(1 day, maxAge), 1 day when absent (max_retry_age), measured
+//    from the first failure, as the explainer's text says (its IDL comment
+//    says "from initial request start", and Chromium measures from the first
+//    request start). No retry starts at or after it.
 //  - jitter: the explainer says browsers should add jitter; Chromium shows
-//  none. We add
-//    0..+10% (multiplicative, uniform) so the floor (500 ms · factor^n) still
-//    holds.
+//    none. We add 0..+10% (multiplicative, uniform), so the floor
+//    (500 ms · factor^n) still holds.
+// clang-format on
 #ifndef NET_RETRY_POLICY_H_
 #define NET_RETRY_POLICY_H_
 
@@ -79,12 +79,12 @@ struct RetryContext {
   NetworkError error;
   std::string method;         // of the original request
   uint32_t retries_done = 0;  // retries already started for this request
-  uint32_t initiator_retries =
-      0;  // retries already granted to the same initiator
+  // Retries already granted to the same initiator.
+  uint32_t initiator_retries = 0;
   uint32_t max_retries_per_initiator = 30;
   bool saw_redirect = false;  // the failed attempt followed a redirect
   bool initiator_gone = false;
-  absl::Duration age;         // now - start of the first attempt
+  absl::Duration age;         // now - the first failure
   absl::Duration next_delay;  // the delay the retry would wait
 };
 
@@ -97,10 +97,13 @@ struct RetryDecision {
 RetryDecision DecideRetry(const EffectiveRetryOptions& options,
                           const RetryContext& context);
 
-// Delay before retry number `retry_number` (1 = the first retry):
-// initial_delay · factor^(retry_number-1) · (1 + max_jitter_fraction ·
-// `jitter_unit`), with `jitter_unit` in [0, 1). Saturates at 1 day instead of
-// overflowing.
+// Delay before retry number `retry_number` (1 = the first retry), with
+// `jitter_unit` in [0, 1):
+// clang-format off
+//   initial_delay · factor^(retry_number - 1)
+//       · (1 + max_jitter_fraction · jitter_unit)
+// clang-format on
+// Saturates at 1 day instead of overflowing.
 absl::Duration BackoffDelay(const EffectiveRetryOptions& options,
                             uint32_t retry_number,
                             double jitter_unit);

@@ -156,6 +156,18 @@ TEST(RetryPolicyTest, DecisionTable) {
        with(Ctx(NetworkErrorKind::kTimedOut, true),
             [](RetryContext& c) { c.age = absl::Hours(24); }),
        false},
+      {"explainer: no retry at maxAge (age + delay == maxAge)", Opts(3),
+       with(Ctx(NetworkErrorKind::kTimedOut, true),
+            [](RetryContext& c) {
+              c.age = absl::Hours(24) - absl::Milliseconds(500);
+            }),
+       false},
+      {"explainer: a retry just before maxAge", Opts(3),
+       with(Ctx(NetworkErrorKind::kTimedOut, true),
+            [](RetryContext& c) {
+              c.age = absl::Hours(24) - absl::Milliseconds(501);
+            }),
+       true},
       {"explainer: initiator gone without retryAfterUnload", Opts(3),
        with(Ctx(NetworkErrorKind::kDnsFailure, false),
             [](RetryContext& c) { c.initiator_gone = true; }),

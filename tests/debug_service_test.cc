@@ -37,6 +37,8 @@
 #include "ipc/renderer_host.grpc.pb.h"
 #include "net/clock.h"
 #include "net/https_network_stage.h"
+#include "net/origin.h"
+#include "net/site.h"
 #include "net/testing/https_test_server.h"
 #include "renderer/abort_signal.h"
 #include "renderer/body.h"
@@ -459,6 +461,36 @@ TEST_F(DebugServiceTest, EventStreamFollowsKnownScenario) {
   EXPECT_EQ(document_events,
             (std::map<std::string, int>{{"document.created", 4},
                                         {"document.destroyed", 3}}));
+}
+
+// A request the network stage refuses to put on the wire is a
+// "request.blocked" event with the scenario report's reason, the refused URL
+// and a readable message.
+TEST_F(DebugServiceTest, RefusedRequestIsARequestBlockedEvent) {
+  EventCollector events(debug_.get());
+  const net::SchemefulSite a = net::SchemefulSite::Create(
+      net::Origin::Create(*net::Url::Parse("https://a.test/")));
+  stage_->Send(
+      net::OutgoingRequest{41,
+                           "POST",
+                           *net::Url::Parse("http://collector.test/plain"),
+                           {},
+                           "x",
+                           net::NetworkIsolationKey{a, a},
+                           std::nullopt,
+                           false});
+  ASSERT_TRUE(events.WaitFor("request.blocked"));
+  for (const ipc::debug::Event& event : events.events()) {
+    if (event.type() != "request.blocked")
+      continue;
+    EXPECT_EQ(event.fields().at("id"), "41");
+    EXPECT_EQ(event.fields().at("reason"), "NOT_HTTPS");
+    EXPECT_EQ(event.fields().at("url"), "http://collector.test/plain");
+    EXPECT_EQ(event.fields().at("method"), "POST");
+    EXPECT_TRUE(absl::StrContains(event.fields().at("message"), "not https"))
+        << event.fields().at("message");
+  }
+  EXPECT_EQ(collector_->request_count(), 0u);
 }
 
 // A bad message: reported with its reason, and the renderer is killed.

@@ -164,6 +164,16 @@ const char* ReasonPhrase(int status) {
   switch (status) {
     case 204:
       return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
     case 400:
       return "Bad Request";
     case 413:
@@ -178,9 +188,15 @@ const char* ReasonPhrase(int status) {
   return "Unknown";
 }
 
-std::string Response(int status, absl::string_view body, bool keep_alive) {
+std::string Response(
+    int status,
+    absl::string_view body,
+    bool keep_alive,
+    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   std::string out =
       absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status), "\r\n");
+  for (const auto& [name, value] : headers)
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
   if (!body.empty())
     absl::StrAppend(&out, "Content-Type: text/plain; charset=utf-8\r\n");
   // RFC 9110 8.6 says a 204 carries no Content-Length; it is sent anyway (as 0)
@@ -265,18 +281,20 @@ absl::StatusOr<FaultMode> FaultModeFromName(const std::string& name) {
 
 // ---- RecordedRequest ----
 
-std::string RecordedRequest::ToJsonLine(absl::Time server_start) const {
-  std::string url;
+std::string RecordedRequest::AbsoluteUrl() const {
   if (absl::StartsWithIgnoreCase(url_path, "https://") ||
       absl::StartsWithIgnoreCase(url_path, "http://")) {
-    url = url_path;  // absolute-form request target (RFC 9112 3.2.2)
-  } else {
-    url = absl::StrCat("https://",
-                       !host.empty()  ? host
-                       : !sni.empty() ? sni
-                                      : kDefaultHostName,
-                       url_path);
+    return url_path;  // absolute-form request target (RFC 9112 3.2.2)
   }
+  return absl::StrCat("https://",
+                      !host.empty()  ? host
+                      : !sni.empty() ? sni
+                                     : kDefaultHostName,
+                      url_path);
+}
+
+std::string RecordedRequest::ToJsonLine(absl::Time server_start) const {
+  const std::string url = AbsoluteUrl();
   // Header names are lower-cased (they are case-insensitive; the shell's report
   // uses lower case) and repeated fields are joined with ", " (RFC 9110 5.3),
   // keeping first-seen order.
@@ -351,6 +369,7 @@ struct HttpsTestServer::Impl {
   uint16_t port ABSL_GUARDED_BY(mu) = 0;
   absl::Time started_at ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   std::vector<RecordedRequest> requests ABSL_GUARDED_BY(mu);
+  std::vector<ResponseRule> rules ABSL_GUARDED_BY(mu);  // Respond(), in order
   uint64_t connections_accepted ABSL_GUARDED_BY(mu) = 0;
   uint64_t next_connection_id ABSL_GUARDED_BY(mu) = 1;
   std::map<uint64_t, std::unique_ptr<Connection>> connections
@@ -713,12 +732,22 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
       request.body = std::move(parsed.body);
       request.received_at = absl::Now();
       request.connection_id = conn->id;
+      const std::string url = request.AbsoluteUrl();
+      const std::string method = request.method;
       Record(std::move(request));
 
       FaultMode current_mode;
+      std::optional<ResponseRule> rule;  // the latest that matches
       {
         absl::MutexLock lock(&mu);
         current_mode = mode;
+        for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+          if (absl::StartsWith(url, it->url_prefix) &&
+              (!it->method || *it->method == method)) {
+            rule = *it;
+            break;
+          }
+        }
       }
       if (current_mode == FaultMode::kReset ||
           current_mode == FaultMode::kRefuse) {
@@ -742,7 +771,8 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
       const std::string response =
           current_mode == FaultMode::kHttp500
               ? Response(500, "fault injection: HTTP_500\n", parsed.keep_alive)
-              : Response(204, "", parsed.keep_alive);
+          : rule ? Response(rule->status, "", parsed.keep_alive, rule->headers)
+                 : Response(204, "", parsed.keep_alive);
       if (SSL_write(ssl.get(), response.data(),
                     static_cast<int>(response.size())) !=
           static_cast<int>(response.size())) {
@@ -830,6 +860,11 @@ void HttpsTestServer::SetMode(FaultMode mode) {
            !impl->running;
   };
   impl_->mu.Await(absl::Condition(&applied));
+}
+
+void HttpsTestServer::Respond(ResponseRule rule) {
+  absl::MutexLock lock(&impl_->mu);
+  impl_->rules.push_back(std::move(rule));
 }
 
 FaultMode HttpsTestServer::mode() const {

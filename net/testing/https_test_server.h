@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -109,12 +110,27 @@ struct RecordedRequest {
   uint64_t connection_id =
       0;  // which TCP connection carried it (pooling tests)
 
+  // "https://<host><path>" (the SNI name, then "localhost", when there is no
+  // Host header), or the request target itself when it is absolute.
+  std::string AbsoluteUrl() const;
+
   // One JSON object (no newline): method, url ("https://<host><path>"; the
   // SNI name, then "localhost", when there is no Host header), headers (an
   // object; names lower-cased, repeated fields joined with ", "), bodyBytes,
   // atMs (ms since `server_start`, see HttpsTestServer::start_time()),
   // connection. Bytes that are not UTF-8 become U+FFFD.
   std::string ToJsonLine(absl::Time server_start) const;
+};
+
+// A canned answer (SCENARIOS.md `respond`): requests whose URL
+// (RecordedRequest::AbsoluteUrl()) starts with `url_prefix`, and whose method
+// is `method` when one is given, get `status` with `headers` and an empty
+// body instead of 204.
+struct ResponseRule {
+  std::string url_prefix;
+  std::optional<std::string> method;
+  int status = 204;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The collector. Created by a test (or the shell, or //tools:beacon_collector)
@@ -154,6 +170,10 @@ class HttpsTestServer {
   // read (kTlsFail: to the next handshake). May be called before Start().
   void SetMode(FaultMode mode);
   FaultMode mode() const;
+  // From now on, answers the requests `rule` matches with its response, in
+  // kOk mode (the fault modes win); the latest matching rule wins. E.g. a
+  // redirect: {"https://a.test/r", std::nullopt, 302, {{"Location", "/b"}}}.
+  void Respond(ResponseRule rule);
   // Appends every request as a JSON line (RecordedRequest::ToJsonLine) to
   // `path`, in addition to keeping it in memory. Requests recorded before the
   // call are written first, so the file holds all of them. A later call

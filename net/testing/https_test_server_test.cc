@@ -631,6 +631,45 @@ TEST_F(HttpsTestServerTest, Http500ModeAnswers500AndKeepsTheConnection) {
   EXPECT_EQ(server_->request_count(), 2u);  // both were received
 }
 
+// SCENARIOS.md `respond`: the latest matching rule answers; `method`, when
+// given, must match too; the fault modes win over rules.
+TEST_F(HttpsTestServerTest, RespondRulesAnswerMatchingRequests) {
+  server_->Respond({"https://collector.test/r",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://collector.test/b"}}});
+  server_->Respond({"https://collector.test/r/x", "POST", 500, {}});
+  auto client = Connect(Sni("collector.test"));
+  ASSERT_TRUE(client->handshake_ok);
+  ASSERT_TRUE(client->Send(Get("collector.test", "/r/x?q")));
+  std::optional<HttpResponse> response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 302);  // the POST-only rule does not match a GET
+  EXPECT_THAT(response->head, HasSubstr("HTTP/1.1 302 Found\r\n"));
+  EXPECT_THAT(response->head,
+              HasSubstr("\r\nLocation: https://collector.test/b\r\n"));
+  ASSERT_TRUE(client->Send(Get("collector.test", "/b")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 204);  // no rule for /b
+
+  server_->Respond({"https://collector.test/r",
+                    std::nullopt,
+                    307,
+                    {{"Location", "/c"}}});  // the latest wins
+  ASSERT_TRUE(client->Send(Get("collector.test", "/r")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 307);
+
+  server_->SetMode(FaultMode::kHttp500);
+  ASSERT_TRUE(client->Send(Get("collector.test", "/r")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(server_->request_count(), 4u);  // all recorded
+}
+
 TEST_F(HttpsTestServerTest, ResetModeResetsAfterReadingTheRequest) {
   server_->SetMode(FaultMode::kReset);
   auto client = Connect();
