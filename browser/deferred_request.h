@@ -61,6 +61,11 @@ struct DeferredRequest {
   // `RequestInit.retryOptions`.
   std::string referer_header;
   std::optional<net::RetryOptions> retry_options;
+  // Fetch: request's mode, credentials mode and redirect mode, as the Request
+  // constructor left them (RequestInit). Not counted by quota.
+  net::RequestMode mode = net::RequestMode::kCors;
+  net::CredentialsMode credentials = net::CredentialsMode::kSameOrigin;
+  net::RedirectMode redirect = net::RedirectMode::kFollow;
   // The body bytes when the caller has them (the network stage sends them). May
   // be empty even when `body_length` is set: quota tests and benchmarks count
   // lengths only.

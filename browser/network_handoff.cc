@@ -29,6 +29,9 @@ void NetworkHandoff::OnDeferredFetchProcessed(
                            fetch.network_isolation_key,
                            fetch.request.retry_options,
                            /*initiator_gone=*/!fetch.notify_invoked};
+  out.mode = fetch.request.mode;
+  out.credentials = fetch.request.credentials;
+  out.redirect = fetch.request.redirect;
   if (fetch.notify_invoked && fetch.request.retry_options) {
     absl::MutexLock lock(&mu_);
     retrying_while_alive_[fetch.document].push_back(fetch.id.value());

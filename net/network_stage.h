@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "net/request_modes.h"
 #include "net/site.h"
 #include "net/url.h"
 
@@ -75,6 +76,10 @@ struct OutgoingRequest {
   // Whether the initiating document is already gone (fetch-group termination)
   // when the request is handed over.
   bool initiator_gone = false;
+  // Fetch: request's mode, credentials mode and redirect mode (RequestInit).
+  RequestMode mode = RequestMode::kCors;
+  CredentialsMode credentials = CredentialsMode::kSameOrigin;
+  RedirectMode redirect = RedirectMode::kFollow;
 };
 
 class NetworkStage {
