@@ -69,7 +69,40 @@ INSTANTIATE_TEST_SUITE_P(
         TopLevelCase{"deferred-fetch=* is still 512", "deferred-fetch=*",
                      512 * KiB},
         TopLevelCase{"a header that does not parse is ignored whole",
-                     "deferred-fetch=(self", 512 * KiB}));
+                     "deferred-fetch=(self", 512 * KiB},
+        TopLevelCase{"PP 'construct policy' step 3.6: a bare string is an "
+                     "empty allowlist, so deferred-fetch is disabled at the "
+                     "top, its own origin included",
+                     "deferred-fetch=\"https://a.test\"", 0},
+        TopLevelCase{"PP 'construct policy' step 3.6: a bare string disables "
+                     "deferred-fetch-minimal, reclaiming the 128 KiB",
+                     "deferred-fetch-minimal=\"https://a.test\"", 640 * KiB}));
+
+// SPEC-NOTES 2.4: by the normative "construct policy from dictionary and
+// origin" steps a bare string member value adds no origin: an empty allowlist.
+// Chromium reads `deferred-fetch="https://c.test"` as a one-origin allowlist
+// (c.test only), which here too would leave the top with 0 but would let
+// c.test's iframe with allow="deferred-fetch" reserve 64 KiB; by the spec the
+// top, lacking the feature itself, can delegate nothing (PP "define an
+// inherited policy", step 2), and c.test falls back to the minimal 8 KiB.
+TEST_F(FrameTreeTest,
+       BareStringHeaderValueIsEmptyAllowlistPerSpecChromiumReadsOneOrigin) {
+  DocumentId top = Top("https://a.test/", "deferred-fetch=\"https://c.test\"");
+  FetchLaterDecision d = Queue(top, Request("https://a.test/"));
+  EXPECT_EQ(d.outcome, FetchLaterOutcome::kQuotaExceeded);
+  EXPECT_EQ(d.quota, 0);
+  NavigableId c = Iframe(top, "https://c.test/", {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(c), 8 * KiB);  // Chromium: 64 KiB
+  EXPECT_EQ(Available(Doc(c)), 8 * KiB);
+
+  // deferred-fetch-minimal="https://b.test": the top keeps 640 KiB and no
+  // frame, b.test included, gets the minimal 8 KiB (Chromium: b.test does).
+  DocumentId top2 =
+      Top("https://a.test/", "deferred-fetch-minimal=\"https://b.test\"");
+  NavigableId b = Iframe(top2, "https://b.test/");
+  EXPECT_EQ(Reserved(b), 0);
+  EXPECT_EQ(SpendGroupPool(top2), 640 * KiB);
+}
 
 // SPEC-NOTES 2.4: Chromium gives a top level with deferred-fetch-minimal
 // disabled 0 bytes; the spec's table (and MDN) say 640 KiB.
