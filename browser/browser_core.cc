@@ -61,11 +61,17 @@ NavigableId BrowserCore::CreateTab() {
 absl::StatusOr<CommittedFrame> BrowserCore::Navigate(
     NavigableId navigable,
     const NavigationParams& params) {
-  // The old document (and those inside it) unload first; their pagehide
-  // listeners may still queue deferred fetches.
+  // HTML "navigate": the navigation starts (a parent-initiated one reserves
+  // deferred-fetch quota now, whatwg/html PR 10903), then the old document
+  // (and those inside it) unload; their pagehide listeners may still queue
+  // deferred fetches, checked against the new reservation.
+  absl::StatusOr<NavigationId> navigation =
+      frame_tree_->StartNavigation(navigable, params);
+  if (!navigation.ok())
+    return navigation.status();
   FireLifecycleEventsUnder(navigable, UnloadEvents(params.enter_bfcache));
   absl::StatusOr<DocumentId> document =
-      frame_tree_->Navigate(navigable, params);
+      frame_tree_->CommitNavigation(navigable, *navigation);
   if (!document.ok())
     return document.status();
   return renderers_.Committed(navigable, *document);

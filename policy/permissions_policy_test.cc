@@ -420,6 +420,33 @@ TEST(PermissionsPolicyTest, DeclaredPolicyOnlyForInheritedFeatures) {
   EXPECT_FALSE(child.IsFeatureEnabledForOrigin(kMin, b));
 }
 
+// PP "declared origin": an iframe whose node document's active sandboxing
+// flags contain the sandboxed origin browsing context flag (the document is
+// itself inside sandbox="allow-scripts", so opaque) declares a new opaque
+// origin even without its own `sandbox` attribute. Its 'src' (the bare
+// allow="deferred-fetch") then matches nothing, not the grandchild's opaque
+// origin nor the src URL's b.test; '*' still matches.
+TEST(PermissionsPolicyTest, IframeInSandboxedDocumentDeclaresOpaqueOrigin) {
+  const net::Origin a = O("https://a.test");
+  PermissionsPolicy top = MakeTop(a, "deferred-fetch=*");
+  const net::Origin sandboxed_origin = net::Origin::CreateOpaque();
+  PermissionsPolicy sandboxed = MakeChild(
+      top, "deferred-fetch *", net::Origin::CreateOpaque(), sandboxed_origin);
+  ASSERT_TRUE(sandboxed.inherited(kDF));
+  ASSERT_TRUE(sandboxed.IsFeatureEnabledForOrigin(kDF, sandboxed_origin));
+  const net::Origin grandchild = net::Origin::CreateOpaque();
+  EXPECT_FALSE(MakeChild(sandboxed, "deferred-fetch",
+                         /*declared_origin=*/net::Origin::CreateOpaque(),
+                         grandchild)
+                   .inherited(kDF));
+  EXPECT_FALSE(MakeChild(sandboxed, "deferred-fetch",
+                         net::Origin::CreateOpaque(), O("https://b.test"))
+                   .inherited(kDF));
+  EXPECT_TRUE(MakeChild(sandboxed, "deferred-fetch *",
+                        net::Origin::CreateOpaque(), grandchild)
+                  .inherited(kDF));
+}
+
 struct InheritCase {
   const char* source;
   const char* top_header;  // top-level document https://a.test (or a.com) with
@@ -494,6 +521,13 @@ TEST(PermissionsPolicyTest, InheritedPolicyForIframe) {
        "", "deferred-fetch", "opaque", "opaque", false, true},
       {"SPEC-NOTES 1.15: sandboxed iframe without allow: minimal by default",
        "", "", "opaque", "opaque", false, true},
+      {"PP 'declared origin': <iframe src=about:blank allow=deferred-fetch>: "
+       "the src URL's origin is opaque, so 'src' does not match the "
+       "about:blank document's (its creator's) origin",
+       "", "deferred-fetch", "opaque", "https://a.test", false, true},
+      {"PP 'declared origin': <iframe src=about:blank> without allow: the "
+       "default 'self' matches the creator's origin",
+       "", "", "opaque", "https://a.test", true, true},
       {"SPEC-NOTES 2.4 (MDN 'further subframe' example wrong): (c c) without "
        "self or b",
        "deferred-fetch=(\"https://c.com\" \"https://c.com\")", "deferred-fetch",
