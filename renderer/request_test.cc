@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/referrer.h"
@@ -331,7 +332,12 @@ TEST(RequestTest, FormDataWithRandomBoundary) {
   const std::string prefix = "multipart/form-data; boundary=";
   ASSERT_EQ(type.substr(0, prefix.size()), prefix);
   const std::string boundary = type.substr(prefix.size());
-  EXPECT_GE(boundary.size(), 16u);
+  // Chromium's and WebKit's shape: "----WebKitFormBoundary" and 16
+  // alphanumerics (38 bytes).
+  EXPECT_EQ(boundary.size(), 38u) << boundary;
+  EXPECT_EQ(boundary.substr(0, 22), "----WebKitFormBoundary");
+  for (char c : boundary.substr(22))
+    EXPECT_TRUE(absl::ascii_isalnum(static_cast<unsigned char>(c))) << boundary;
   EXPECT_EQ(
       request.body_bytes(),
       "--" + boundary +
