@@ -74,6 +74,9 @@ absl::StatusOr<CommittedFrame> BrowserCore::Navigate(
       frame_tree_->CommitNavigation(navigable, *navigation);
   if (!document.ok())
     return document.status();
+  // A document committed into a hidden page brings an early-activation
+  // deadline ("queue a deferred fetch" step 6.1) the timer thread must see.
+  timers_.Wake();
   return renderers_.Committed(navigable, *document);
 }
 
@@ -90,6 +93,7 @@ absl::StatusOr<CommittedFrame> BrowserCore::CreateIframe(
   absl::StatusOr<DocumentId> document = frame_tree_->ActiveDocument(*navigable);
   if (!document.ok())
     return document.status();
+  timers_.Wake();  // as in Navigate(): the page may be hidden
   return renderers_.Committed(*navigable, *document);
 }
 
