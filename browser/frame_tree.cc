@@ -285,8 +285,10 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
              navigable.ContainerDocument() != nullptr) {
     document->base_url = navigable.ContainerDocument()->base_url;
   }
-  // (HTML also gives about:blank a clone of its creator's policy container;
-  // this tree keeps no policy container yet.)
+  // HTML also gives about:blank (and about:srcdoc) a clone of its creator's
+  // policy container ("determine navigation params policy container"); a
+  // policy container kept per document would be snapshotted with the initiator
+  // in StartNavigationLocked(), like its origin, and cloned here.
   Document* container = navigable.ContainerDocument();
   document->secure_context =
       net::IsUrlPotentiallyTrustworthy(final_url) &&
