@@ -194,8 +194,11 @@ class Run {
                          const std::string& source_url);
   // Collects what script did on the browser's initiative during step `index`
   // (lifecycle listeners, timers): console output goes to the step's report
-  // entry, every uncaught exception is a failure naming `what` (the step's
-  // kind).
+  // entry, every uncaught exception is a failure.
+  void TakeScriptReports(int index, const Step& step) {
+    TakeScriptReports(index, scenario::StepKind(step));
+  }
+  // The same, the failures naming `what` happened.
   void TakeScriptReports(int index, const std::string& what);
   // SCENARIOS.md: "When the steps end, a tab that is still open is closed, as
   // by a final closeTab": its pagehide listeners run and its pending deferred
@@ -787,7 +790,7 @@ absl::StatusOr<Report> Run::Execute() {
                                        "): could not run: ", status.message()));
       Say(failures_.back());
     }
-    TakeScriptReports(i, scenario::StepKind(step));
+    TakeScriptReports(i, step);
   }
   CloseTabAtEndOfSteps(scenario_.steps_size());
   // Drain, as after any step: everything handed to the network has finished or
