@@ -61,13 +61,22 @@ NavigableId BrowserCore::CreateTab() {
 absl::StatusOr<CommittedFrame> BrowserCore::Navigate(
     NavigableId navigable,
     const NavigationParams& params) {
-  // The old document (and those inside it) unload first; their pagehide
-  // listeners may still queue deferred fetches.
+  // HTML "navigate": the navigation starts (a parent-initiated one reserves
+  // deferred-fetch quota now, whatwg/html PR 10903), then the old document
+  // (and those inside it) unload; their pagehide listeners may still queue
+  // deferred fetches, checked against the new reservation.
+  absl::StatusOr<NavigationId> navigation =
+      frame_tree_->StartNavigation(navigable, params);
+  if (!navigation.ok())
+    return navigation.status();
   FireLifecycleEventsUnder(navigable, UnloadEvents(params.enter_bfcache));
   absl::StatusOr<DocumentId> document =
-      frame_tree_->Navigate(navigable, params);
+      frame_tree_->CommitNavigation(navigable, *navigation);
   if (!document.ok())
     return document.status();
+  // A document committed into a hidden page brings an early-activation
+  // deadline ("queue a deferred fetch" step 6.1) the timer thread must see.
+  timers_.Wake();
   return renderers_.Committed(navigable, *document);
 }
 
@@ -84,6 +93,7 @@ absl::StatusOr<CommittedFrame> BrowserCore::CreateIframe(
   absl::StatusOr<DocumentId> document = frame_tree_->ActiveDocument(*navigable);
   if (!document.ok())
     return document.status();
+  timers_.Wake();  // as in Navigate(): the page may be hidden
   return renderers_.Committed(*navigable, *document);
 }
 

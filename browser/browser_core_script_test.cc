@@ -51,6 +51,9 @@ class FakeScriptRenderer {
   }
 
   void set_hang_on_lifecycle(bool hang) { hang_on_lifecycle_ = hang; }
+  // Logs, with each lifecycle step, the document's "available deferred-fetch
+  // quota" (no reporting origin) as its listeners would see it.
+  void set_log_quota_on_lifecycle(bool log) { log_quota_on_lifecycle_ = log; }
   // Answers every step with this next_timer_ms (a lying renderer).
   void set_forged_next_timer(double ms) {
     absl::MutexLock lock(&mu_);
@@ -144,6 +147,12 @@ class FakeScriptRenderer {
         }
       }
       absl::StrAppend(&what, active ? "" : " [not fully active]");
+      if (log_quota_on_lifecycle_ && document.ok()) {
+        absl::StrAppend(&what, " quota=",
+                        core_->frame_tree()
+                            .AvailableQuota(*document, std::nullopt)
+                            .value_or(-1));
+      }
     } else if (step.run_timers()) {
       absl::MutexLock lock(&mu_);
       auto it = timers_.find(token);
@@ -173,6 +182,7 @@ class FakeScriptRenderer {
   RendererHost* const host_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> hang_on_lifecycle_{false};
+  std::atomic<bool> log_quota_on_lifecycle_{false};
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
   std::vector<ipc::DocumentCommitted> committed_ ABSL_GUARDED_BY(mu_);
@@ -268,6 +278,28 @@ class BrowserCoreScriptTest : public ::testing::Test {
   std::vector<std::unique_ptr<FakeScriptRenderer>> renderers_
       ABSL_GUARDED_BY(mu_);
 };
+
+// whatwg/html PR 10903: a parent-initiated navigation of an iframe reserves
+// deferred-fetch quota when it starts, so by the time the old document's
+// pagehide listeners run, its pool is the new reservation: b.test (delegated
+// 64 KiB) re-navigated by its parent to c.test (not delegated) sees 8 KiB.
+TEST_F(BrowserCoreScriptTest,
+       ParentRenavigationReservesBeforeTheOldDocumentsPagehideRuns) {
+  NavigationParams top_params{U("https://a.test/")};
+  top_params.permissions_policy = "deferred-fetch=(self \"https://b.test\")";
+  absl::StatusOr<CommittedFrame> top = core_->Navigate(tab_, top_params);
+  ASSERT_TRUE(top.ok()) << top.status();
+  CommittedFrame child = Iframe(*top, "https://b.test/");
+  Script(child, "1");
+  ASSERT_EQ(RendererCount(), 2u);
+  Renderer(1).set_log_quota_on_lifecycle(true);
+  NavigationParams nav{U("https://c.test/")};
+  nav.initiator = NavigationInitiator::kParent;
+  ASSERT_TRUE(core_->Navigate(child.navigable, nav).ok());
+  EXPECT_THAT(Renderer(1).log(),
+              ElementsAre("https://b.test/ script@0",
+                          "https://b.test/ pagehide,hidden quota=8192@0"));
+}
 
 // HTML "unload a document and its descendants": the child's pagehide first,
 // each document still fully active while its listeners run, then the tab goes.

@@ -69,7 +69,40 @@ INSTANTIATE_TEST_SUITE_P(
         TopLevelCase{"deferred-fetch=* is still 512", "deferred-fetch=*",
                      512 * KiB},
         TopLevelCase{"a header that does not parse is ignored whole",
-                     "deferred-fetch=(self", 512 * KiB}));
+                     "deferred-fetch=(self", 512 * KiB},
+        TopLevelCase{"PP 'construct policy' step 3.6: a bare string is an "
+                     "empty allowlist, so deferred-fetch is disabled at the "
+                     "top, its own origin included",
+                     "deferred-fetch=\"https://a.test\"", 0},
+        TopLevelCase{"PP 'construct policy' step 3.6: a bare string disables "
+                     "deferred-fetch-minimal, reclaiming the 128 KiB",
+                     "deferred-fetch-minimal=\"https://a.test\"", 640 * KiB}));
+
+// SPEC-NOTES 2.4: by the normative "construct policy from dictionary and
+// origin" steps a bare string member value adds no origin: an empty allowlist.
+// Chromium reads `deferred-fetch="https://c.test"` as a one-origin allowlist
+// (c.test only), which here too would leave the top with 0 but would let
+// c.test's iframe with allow="deferred-fetch" reserve 64 KiB; by the spec the
+// top, lacking the feature itself, can delegate nothing (PP "define an
+// inherited policy", step 2), and c.test falls back to the minimal 8 KiB.
+TEST_F(FrameTreeTest,
+       BareStringHeaderValueIsEmptyAllowlistPerSpecChromiumReadsOneOrigin) {
+  DocumentId top = Top("https://a.test/", "deferred-fetch=\"https://c.test\"");
+  FetchLaterDecision d = Queue(top, Request("https://a.test/"));
+  EXPECT_EQ(d.outcome, FetchLaterOutcome::kQuotaExceeded);
+  EXPECT_EQ(d.quota, 0);
+  NavigableId c = Iframe(top, "https://c.test/", {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(c), 8 * KiB);  // Chromium: 64 KiB
+  EXPECT_EQ(Available(Doc(c)), 8 * KiB);
+
+  // deferred-fetch-minimal="https://b.test": the top keeps 640 KiB and no
+  // frame, b.test included, gets the minimal 8 KiB (Chromium: b.test does).
+  DocumentId top2 =
+      Top("https://a.test/", "deferred-fetch-minimal=\"https://b.test\"");
+  NavigableId b = Iframe(top2, "https://b.test/");
+  EXPECT_EQ(Reserved(b), 0);
+  EXPECT_EQ(SpendGroupPool(top2), 640 * KiB);
+}
 
 // SPEC-NOTES 2.4: Chromium gives a top level with deferred-fetch-minimal
 // disabled 0 bytes; the spec's table (and MDN) say 640 KiB.
@@ -782,6 +815,107 @@ TEST_F(FrameTreeTest,
              {.allow = "deferred-fetch", .sandbox = "allow-scripts"});
   EXPECT_EQ(Reserved(f), 8 * KiB);
   EXPECT_EQ(Available(Doc(f)), 8 * KiB);
+}
+
+// HTML "determine the creation sandboxing flags": a nested document's flags
+// include its parent's, so a document inside sandbox="allow-scripts" has an
+// opaque origin even when its own iframe has no `sandbox` attribute. And
+// Permissions Policy's "declared origin" of an iframe whose node document is
+// sandboxed is a new opaque origin, so 'src' (a bare allow) matches nothing:
+// the grandchild reserves nothing (its control document, the sandboxed
+// iframe's, is not top-level, so no minimal quota either). Without the
+// inheritance it was b.test, matched 'src' and got 64 KiB.
+TEST_F(
+    FrameTreeTest,
+    SandboxFlagsAreInheritedSoGrandchildOfSandboxedIframeIsOpaqueWithNoQuota) {
+  DocumentId top = Top("https://a.test/", "deferred-fetch=*");
+  NavigableId sandboxed =
+      Iframe(top, "https://b.test/",
+             {.allow = "deferred-fetch *", .sandbox = "allow-scripts"});
+  ASSERT_EQ(Reserved(sandboxed), 64 * KiB);
+  ASSERT_EQ(Available(Doc(sandboxed)), 64 * KiB);
+  NavigableId grandchild = Iframe(Doc(sandboxed), "https://b.test/inner",
+                                  {.allow = "deferred-fetch"});
+  EXPECT_TRUE(tree_.OriginOf(Doc(grandchild)).value().opaque());
+  EXPECT_NE(tree_.ControlDocument(Doc(grandchild)).value(), Doc(sandboxed));
+  EXPECT_EQ(Reserved(grandchild), 0);
+  EXPECT_EQ(Available(Doc(grandchild)), 0);
+  EXPECT_EQ(Available(Doc(sandboxed)), 64 * KiB);
+
+  // allow-same-origin on the inner iframe cannot lift the inherited flag.
+  NavigableId same_origin_token =
+      Iframe(Doc(sandboxed), "https://b.test/inner2",
+             {.sandbox = "allow-scripts allow-same-origin"});
+  EXPECT_TRUE(tree_.OriginOf(Doc(same_origin_token)).value().opaque());
+  // '*' matches every origin, opaque ones included: the sandboxed document
+  // can still delegate its whole 64 KiB that way.
+  NavigableId star =
+      Iframe(Doc(sandboxed), "https://c.test/", {.allow = "deferred-fetch *"});
+  EXPECT_TRUE(tree_.OriginOf(Doc(star)).value().opaque());
+  EXPECT_EQ(Reserved(star), 64 * KiB);
+  EXPECT_EQ(Available(Doc(sandboxed)), 0);
+}
+
+// HTML "determine the origin" step 4: an about:blank document has its
+// creator's (the navigation initiator's) origin, and its "fallback base URL"
+// is its creator's base URL: the parent's for <iframe src="about:blank">, the
+// frame's own previous document's when it navigates itself there. A
+// browser-initiated about:blank has no creator: an opaque origin.
+TEST_F(FrameTreeTest, AboutBlankDocumentHasItsCreatorsOriginAndBaseUrl) {
+  DocumentId top = Top("https://a.test/page");
+  NavigableId blank = Iframe(top, "about:blank");
+  EXPECT_EQ(tree_.OriginOf(Doc(blank)).value(), O("https://a.test/"));
+  EXPECT_EQ(tree_.ControlDocument(Doc(blank)).value(), top);
+  EXPECT_EQ(Reserved(blank), 0);  // potentially freed: same origin
+  DocumentStateChange created = sink_.state_changes().back();
+  ASSERT_TRUE(created.created && created.base_url.has_value());
+  EXPECT_EQ(created.url->Serialize(), "about:blank");
+  EXPECT_EQ(created.base_url->Serialize(), "https://a.test/page");
+  // Its fetchLater() requests count against the top's pool.
+  ASSERT_EQ(QueueBytes(Doc(blank), "https://a.test/b", 1000).outcome,
+            FetchLaterOutcome::kQueued);
+  EXPECT_EQ(Available(top, O("https://a.test/")), 64 * KiB - 1000);
+
+  NavigableId b = Iframe(top, "https://b.test/dir/page");
+  NavigationParams self_nav{testing::U("about:blank")};
+  self_nav.initiator = NavigationInitiator::kSelf;
+  DocumentId b_blank = tree_.Navigate(b, self_nav).value();
+  EXPECT_EQ(tree_.OriginOf(b_blank).value(), O("https://b.test/"));
+  EXPECT_EQ(sink_.state_changes().back().base_url->Serialize(),
+            "https://b.test/dir/page");
+
+  DocumentId typed = tree_.Navigate(tab_, {testing::U("about:blank")}).value();
+  EXPECT_TRUE(tree_.OriginOf(typed).value().opaque());
+  EXPECT_EQ(sink_.state_changes().back().base_url->Serialize(), "about:blank");
+}
+
+// Permissions Policy "declared origin" of <iframe src="about:blank">: the src
+// URL's origin, which for about:blank is opaque (the URL standard), not the
+// document's inherited origin. So a bare allow="deferred-fetch" ('src')
+// matches nothing and disables the feature in the about:blank document, which
+// then cannot delegate it: its c.test iframe falls back to 8 KiB. Without the
+// attribute the default 'self' enables it and c.test gets 64 KiB.
+TEST_F(
+    FrameTreeTest,
+    AboutBlankIframeDeclaredOriginIsOpaqueSoBareAllowMatchesNothingPerPpText) {
+  DocumentId top =
+      Top("https://a.test/", "deferred-fetch=(self \"https://c.test\")");
+  NavigableId with_allow =
+      Iframe(top, "about:blank", {.allow = "deferred-fetch"});
+  EXPECT_FALSE(
+      tree_.IsAllowedToUse(Doc(with_allow), policy::Feature::kDeferredFetch)
+          .value());
+  NavigableId c1 =
+      Iframe(Doc(with_allow), "https://c.test/", {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(c1), 8 * KiB);
+
+  NavigableId without_allow = Iframe(top, "about:blank");
+  EXPECT_TRUE(
+      tree_.IsAllowedToUse(Doc(without_allow), policy::Feature::kDeferredFetch)
+          .value());
+  NavigableId c2 = Iframe(Doc(without_allow), "https://c.test/",
+                          {.allow = "deferred-fetch"});
+  EXPECT_EQ(Reserved(c2), 64 * KiB);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,16 +18,29 @@ absl::Status NotFound(absl::string_view what, uint64_t id) {
   return absl::NotFoundError(absl::StrCat("no ", what, " with id ", id));
 }
 
-// HTML: the origin a navigation's response gets, before the document exists. A
-// sandboxed container without allow-same-origin gives a new opaque origin;
-// about:blank and about:srcdoc inherit the container document's origin (the
-// creator's, in HTML's terms).
-net::Origin DetermineOrigin(const Navigable& navigable, const net::Url& url) {
-  const NavigableContainer* container = navigable.container;
-  if (container != nullptr && container->SandboxesOrigin())
+// HTML: a URL "matches about:blank" / "matches about:srcdoc".
+bool MatchesAbout(const net::Url& url, absl::string_view path) {
+  return url.scheme() == "about" && !url.host().has_value() &&
+         !url.IncludesCredentials() && url.PathString() == path;
+}
+
+// HTML: "determine the origin" given the navigation's final `url`, whether its
+// sandboxing flags contain the sandboxed origin browsing context flag, and its
+// initiator's origin (`source_origin`, null for a browser-initiated one).
+net::Origin DetermineOrigin(const net::Url& url,
+                            bool sandboxed_origin,
+                            const std::optional<net::Origin>& source_origin,
+                            const Navigable& navigable) {
+  // Step 1.
+  if (sandboxed_origin)
     return net::Origin::CreateOpaque();
-  if (url.scheme() == "about" && container != nullptr)
-    return container->node_document->origin;
+  // Step 3: about:srcdoc is its container document's.
+  if (MatchesAbout(url, "srcdoc") && navigable.container != nullptr)
+    return navigable.container->node_document->origin;
+  // Step 4: about:blank is its creator's.
+  if (MatchesAbout(url, "blank") && source_origin.has_value())
+    return *source_origin;
+  // Step 5.
   return net::Origin::Create(url);
 }
 
@@ -92,16 +105,45 @@ absl::StatusOr<DocumentId> FrameTree::Navigate(NavigableId id,
     Navigable* navigable = FindNavigable(id);
     if (navigable == nullptr)
       return NotFound("navigable", id.value());
-    result = NavigateLocked(*navigable, params, processed);
+    absl::StatusOr<NavigationId> started =
+        StartNavigationLocked(*navigable, params);
+    if (!started.ok())
+      return started.status();
+    result = CommitNavigationLocked(*navigable, *started, processed);
   }
   Dispatch(processed);
   return result;
 }
 
-absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
+absl::StatusOr<NavigationId> FrameTree::StartNavigation(
+    NavigableId id,
+    const NavigationParams& params) {
+  absl::MutexLock lock(&mu_);
+  Navigable* navigable = FindNavigable(id);
+  if (navigable == nullptr)
+    return NotFound("navigable", id.value());
+  return StartNavigationLocked(*navigable, params);
+}
+
+absl::StatusOr<DocumentId> FrameTree::CommitNavigation(
+    NavigableId id,
+    NavigationId navigation) {
+  ProcessedList processed;
+  absl::StatusOr<DocumentId> result;
+  {
+    absl::MutexLock lock(&mu_);
+    Navigable* navigable = FindNavigable(id);
+    if (navigable == nullptr)
+      return NotFound("navigable", id.value());
+    result = CommitNavigationLocked(*navigable, navigation, processed);
+  }
+  Dispatch(processed);
+  return result;
+}
+
+absl::StatusOr<NavigationId> FrameTree::StartNavigationLocked(
     Navigable& navigable,
-    const NavigationParams& params,
-    ProcessedList& processed) {
+    const NavigationParams& params) {
   if (params.enter_bfcache && !navigable.IsTopLevelTraversable()) {
     return absl::InvalidArgumentError(
         "only a top-level traversable's document can enter the "
@@ -114,20 +156,67 @@ absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
                      " is in a document that is not "
                      "fully active"));
   }
+  OngoingNavigation navigation{NavigationId(next_id_++), params};
   NavigableContainer* container = navigable.container;
+  // HTML "determine the creation sandboxing flags", snapshotted when the
+  // navigation starts.
+  navigation.sandboxed_origin =
+      container != nullptr && container->CreationSandboxesOrigin();
+  // The initiator ("source document").
+  const Document* initiator = nullptr;
+  switch (params.initiator) {
+    case NavigationInitiator::kBrowser:
+      break;
+    case NavigationInitiator::kParent:
+      initiator = navigable.ContainerDocument();
+      break;
+    case NavigationInitiator::kSelf:
+      initiator = navigable.active_document;
+      break;
+  }
+  if (initiator != nullptr) {
+    navigation.initiator_origin = initiator->origin;
+    navigation.initiator_base_url = initiator->base_url;
+  }
   if (container != nullptr &&
       params.initiator == NavigationInitiator::kParent) {
     // The parent sets the iframe's src, then HTML's navigate calls "reserve
     // deferred-fetch quota" with the origin the navigation starts towards
-    // (before any redirect).
+    // (before any redirect), before the current document unloads.
     container->src = params.url;
-    ReserveDeferredFetchQuota(*container,
-                              DetermineOrigin(navigable, params.url));
+    ReserveDeferredFetchQuota(
+        *container, DetermineOrigin(params.url, navigation.sandboxed_origin,
+                                    navigation.initiator_origin, navigable));
+  }
+  const NavigationId id = navigation.id;
+  // A newer navigation replaces an ongoing one that was never committed.
+  ongoing_navigations_.insert_or_assign(navigable.id, std::move(navigation));
+  return id;
+}
+
+absl::StatusOr<DocumentId> FrameTree::CommitNavigationLocked(
+    Navigable& navigable,
+    NavigationId id,
+    ProcessedList& processed) {
+  auto ongoing = ongoing_navigations_.find(navigable.id);
+  if (ongoing == ongoing_navigations_.end() || ongoing->second.id != id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("navigation ", id.value(), " is not navigable ",
+                     navigable.id.value(), "'s ongoing navigation"));
+  }
+  const OngoingNavigation navigation = std::move(ongoing->second);
+  ongoing_navigations_.erase(ongoing);
+  if (navigable.ContainerDocument() != nullptr &&
+      !navigable.ContainerDocument()->IsFullyActive()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("navigable ", navigable.id.value(),
+                     " is in a document that is not "
+                     "fully active"));
   }
 
   // Unload (or put in the bfcache) the current document.
   if (Document* old = navigable.active_document) {
-    if (params.enter_bfcache) {
+    if (navigation.params.enter_bfcache) {
       // Chromium and the WPT (send-on-deactivate) flush every pending deferred
       // fetch when a page enters the bfcache; the Fetch spec itself only sends
       // on termination or timer.
@@ -141,16 +230,18 @@ absl::StatusOr<DocumentId> FrameTree::NavigateLocked(
     navigable.active_document = nullptr;
   }
 
-  Document* document = CreateDocument(navigable, params, processed);
+  Document* document = CreateDocument(navigable, navigation, processed);
   return document->id;
 }
 
 Document* FrameTree::CreateDocument(Navigable& navigable,
-                                    const NavigationParams& params,
+                                    const OngoingNavigation& navigation,
                                     ProcessedList& events) {
+  const NavigationParams& params = navigation.params;
   const net::Url& final_url =
       params.redirects.empty() ? params.url : params.redirects.back();
-  net::Origin origin = DetermineOrigin(navigable, final_url);
+  net::Origin origin = DetermineOrigin(final_url, navigation.sandboxed_origin,
+                                       navigation.initiator_origin, navigable);
 
   // Permissions Policy: "create a permissions policy for a navigable from
   // response".
@@ -185,6 +276,19 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
       std::move(permissions_policy), std::move(nik));
   Document* document = owned.get();
   document->permissions_policy_error = std::move(policy_error);
+  document->sandboxed_origin = navigation.sandboxed_origin;
+  // HTML "fallback base URL": about:blank takes its creator's base URL
+  // (about:srcdoc its container document's).
+  if (MatchesAbout(final_url, "blank") && navigation.initiator_base_url) {
+    document->base_url = *navigation.initiator_base_url;
+  } else if (MatchesAbout(final_url, "srcdoc") &&
+             navigable.ContainerDocument() != nullptr) {
+    document->base_url = navigable.ContainerDocument()->base_url;
+  }
+  // HTML also gives about:blank (and about:srcdoc) a clone of its creator's
+  // policy container ("determine navigation params policy container"); a
+  // policy container kept per document would be snapshotted with the initiator
+  // in StartNavigationLocked(), like its origin, and cloned here.
   Document* container = navigable.ContainerDocument();
   document->secure_context =
       net::IsUrlPotentiallyTrustworthy(final_url) &&
@@ -221,9 +325,17 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
                               /*created=*/true,
                               /*destroyed=*/false,
                               document->url,
-                              document->origin};
-  // Visibility is the page's: a new document in a hidden page starts hidden.
-  created.hidden = top_document != nullptr && top_document->hidden_since;
+                              document->origin,
+                              document->base_url};
+  // Visibility is the page's: a new document in a hidden page starts hidden,
+  // and it has been hidden since it exists, so "queue a deferred fetch" step
+  // 6.1 activates its timers early like those of the page's other documents.
+  if (navigable.TopLevelTraversable().system_visibility_hidden) {
+    created.hidden = true;
+    document->hidden_since = clock_->Now();
+    visibility_timers_.push(
+        {*document->hidden_since + kHiddenActivationDelay, document->id});
+  }
   created.secure_context = document->secure_context;
   for (int f = 0; f < policy::kFeatureCount; ++f) {
     const auto feature = static_cast<policy::Feature>(f);
@@ -265,8 +377,11 @@ absl::StatusOr<NavigableId> FrameTree::CreateIframe(
     NavigationParams navigation = params.navigation;
     navigation.initiator = NavigationInitiator::kParent;
     navigation.enter_bfcache = false;
+    absl::StatusOr<NavigationId> started =
+        StartNavigationLocked(child, navigation);
     absl::StatusOr<DocumentId> document =
-        NavigateLocked(child, navigation, processed);
+        started.ok() ? CommitNavigationLocked(child, *started, processed)
+                     : started.status();
     if (!document.ok()) {
       result = document.status();
     } else {
@@ -360,7 +475,10 @@ absl::Status FrameTree::SetHidden(NavigableId id, bool hidden) {
   Navigable* navigable = FindNavigable(id);
   if (navigable == nullptr)
     return NotFound("navigable", id.value());
-  // Visibility is a property of the whole page: every document in the tree.
+  // Visibility is a property of the whole page: its traversable's "system
+  // visibility state" (which documents created later start with) and every
+  // document in the tree.
+  navigable->TopLevelTraversable().system_visibility_hidden = hidden;
   std::vector<Document*> stack;
   if (navigable->active_document != nullptr)
     stack.push_back(navigable->active_document);
@@ -408,6 +526,7 @@ void FrameTree::DestroyNavigable(Navigable& navigable,
   }
   navigable.documents.clear();
   navigable.active_document = nullptr;
+  ongoing_navigations_.erase(navigable.id);
   navigables_.erase(navigable.id);
 }
 

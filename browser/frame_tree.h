@@ -71,6 +71,8 @@ struct DocumentStateChange {
   // and the Permissions Policy features enabled for its own origin (by name).
   std::optional<net::Url> url;
   std::optional<net::Origin> origin;
+  // For `created`: HTML's "document base URL" (about:blank: its creator's).
+  std::optional<net::Url> base_url;
   bool hidden = false;
   std::vector<std::string> allowed_features;
   bool secure_context = false;
@@ -152,12 +154,29 @@ class FrameTree {
 
   // Creates a top-level traversable (a tab) with no document yet.
   NavigableId CreateTopLevelTraversable();
-  // Navigates `navigable` and returns the new active document. The current
-  // document is unloaded (its fetch group terminated, sending its pending
-  // deferred fetches) or, with `enter_bfcache` on a top-level traversable, kept
-  // in the bfcache after a flush.
+  // Navigates `navigable` and returns the new active document: StartNavigation
+  // and CommitNavigation at once. The current document is unloaded (its fetch
+  // group terminated, sending its pending deferred fetches) or, with
+  // `enter_bfcache` on a top-level traversable, kept in the bfcache after a
+  // flush.
   absl::StatusOr<DocumentId> Navigate(NavigableId navigable,
                                       const NavigationParams& params);
+  // HTML "navigate", the steps before the current document unloads: checks
+  // the navigation, snapshots what the new document inherits (sandboxing
+  // flags, the initiator's origin and base URL for about:blank) and, for a
+  // navigation the parent started, runs "reserve deferred-fetch quota"
+  // (whatwg/html PR 10903 reserves when the navigation starts, so the old
+  // document's pagehide listeners already see the new reservation). The
+  // navigation becomes `navigable`'s ongoing navigation, replacing any earlier
+  // one that was never committed.
+  absl::StatusOr<NavigationId> StartNavigation(NavigableId navigable,
+                                               const NavigationParams& params);
+  // The rest of the navigation `navigation` of `navigable`: unloads the
+  // current document and creates the new one. FailedPrecondition when it is
+  // no longer the navigable's ongoing navigation (a later one replaced it);
+  // NotFound when the navigable is gone.
+  absl::StatusOr<DocumentId> CommitNavigation(NavigableId navigable,
+                                              NavigationId navigation);
   // Inserts an iframe into `parent` and runs its first, parent-initiated
   // navigation. Returns the iframe's content navigable.
   absl::StatusOr<NavigableId> CreateIframe(DocumentId parent,
@@ -246,12 +265,30 @@ class FrameTree {
   Document* FindDocument(DocumentId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::unique_ptr<Navigable> NewNavigable(NavigableContainer* container)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<DocumentId> NavigateLocked(Navigable& navigable,
-                                            const NavigationParams& params,
-                                            ProcessedList& processed)
+  // HTML: a navigable's "ongoing navigation", as StartNavigation() decided it.
+  struct OngoingNavigation {
+    NavigationId id;
+    NavigationParams params;
+    // HTML "determine the creation sandboxing flags" at the start: whether
+    // they contain the sandboxed origin browsing context flag.
+    bool sandboxed_origin = false;
+    // The initiator's ("source document's") origin and base URL: the container
+    // document for a parent-initiated navigation, the navigable's active
+    // document for its own; nullopt for a browser-initiated one. An
+    // about:blank document takes both.
+    std::optional<net::Origin> initiator_origin;
+    std::optional<net::Url> initiator_base_url;
+  };
+
+  absl::StatusOr<NavigationId> StartNavigationLocked(
+      Navigable& navigable,
+      const NavigationParams& params) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<DocumentId> CommitNavigationLocked(Navigable& navigable,
+                                                    NavigationId navigation,
+                                                    ProcessedList& processed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Document* CreateDocument(Navigable& navigable,
-                           const NavigationParams& params,
+                           const OngoingNavigation& navigation,
                            ProcessedList& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Unloads and destroys `document` and everything nested in it, leaves first.
@@ -295,6 +332,10 @@ class FrameTree {
   // Indexes over the tree (the tree owns the nodes).
   absl::flat_hash_map<NavigableId, Navigable*> navigables_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<DocumentId, Document*> documents_ ABSL_GUARDED_BY(mu_);
+  // Each navigable's ongoing navigation between StartNavigation() and
+  // CommitNavigation(); dropped with the navigable.
+  absl::flat_hash_map<NavigableId, OngoingNavigation> ongoing_navigations_
+      ABSL_GUARDED_BY(mu_);
   // Every pending deferred fetch record, owned here and linked into its
   // document's list.
   RecordSlotMap records_ ABSL_GUARDED_BY(mu_);

@@ -251,6 +251,125 @@ TEST_F(FrameTreeTest, VisibleAgainCancelsEarlyActivation) {
   EXPECT_TRUE(tree_.IsPending(timed.id));
 }
 
+// "A document created while its page is hidden is activated early like the
+// others": a new document in a hidden page starts hidden ("update the
+// visibility state" from the traversable's system visibility state), so "queue
+// a deferred fetch" step 6.1 activates its timer records once it has been
+// hidden for kHiddenActivationDelay. The spec's condition is about the
+// document ("has been hidden for a long time"), so the delay runs from the
+// document's creation, not from when the page was hidden.
+TEST_F(FrameTreeTest,
+       DocumentCreatedInHiddenPageIsActivatedEarlyCountingFromItsCreation) {
+  DocumentId top = Top("https://a.test/");
+  ASSERT_TRUE(tree_.SetHidden(tab_, true).ok());
+  clock_.Advance(absl::Seconds(30));
+  NavigableId f = Iframe(top, "https://b.test/");
+  FetchLaterDecision timed =
+      Queue(Doc(f), Request("https://b.test/timed"), absl::Hours(1));
+  FetchLaterDecision untimed = Queue(Doc(f), Request("https://b.test/untimed"));
+  std::vector<DocumentStateChange> changes = sink_.state_changes();
+  ASSERT_TRUE(changes.back().created);
+  EXPECT_TRUE(changes.back().hidden);
+  // The top's own delay ends first (it has nothing to activate) ...
+  clock_.Advance(kHiddenActivationDelay - absl::Seconds(30));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  // ... the iframe's document's when it has been hidden for the delay.
+  clock_.Advance(absl::Seconds(29));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
+  EXPECT_FALSE(tree_.IsPending(timed.id));
+  EXPECT_TRUE(tree_.IsPending(untimed.id));
+  ASSERT_EQ(sink_.count(), 1u);
+  EXPECT_TRUE(sink_.processed()[0].notify_invoked);
+}
+
+// The same for a top-level document committed into a hidden tab, and a page
+// made visible again before the delay leaves its new documents alone.
+TEST_F(FrameTreeTest, TopLevelDocumentCommittedWhileHiddenIsActivatedEarly) {
+  Top("https://a.test/");
+  ASSERT_TRUE(tree_.SetHidden(tab_, true).ok());
+  DocumentId next = tree_.Navigate(tab_, {U("https://c.test/")}).value();
+  FetchLaterDecision timed =
+      Queue(next, Request("https://c.test/timed"), absl::Hours(1));
+  clock_.Advance(kHiddenActivationDelay);
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 1);
+  EXPECT_FALSE(tree_.IsPending(timed.id));
+
+  ASSERT_TRUE(tree_.SetHidden(tab_, false).ok());
+  DocumentId visible = tree_.Navigate(tab_, {U("https://d.test/")}).value();
+  FetchLaterDecision kept =
+      Queue(visible, Request("https://d.test/timed"), absl::Hours(1));
+  EXPECT_FALSE(sink_.state_changes().back().hidden);
+  clock_.Advance(kHiddenActivationDelay);
+  EXPECT_EQ(tree_.ProcessDueDeferredFetches(), 0);
+  EXPECT_TRUE(tree_.IsPending(kept.id));
+}
+
+// whatwg/html PR 10903: a parent-initiated navigation of an iframe runs
+// "reserve deferred-fetch quota" when the navigation starts, before the old
+// document unloads, so a fetchLater() in the old document's pagehide listener
+// is checked against the new reservation. Here b (64 KiB, delegated) is
+// re-navigated by its parent to c, which is not delegated: during the unload
+// the container holds c's 8 KiB, and so does the old document's pool.
+TEST_F(FrameTreeTest,
+       ParentRenavigationReservesWhenItStartsBeforeTheOldDocumentUnloads) {
+  DocumentId top =
+      Top("https://a.test/", "deferred-fetch=(self \"https://b.test\")");
+  NavigableId f = Iframe(top, "https://b.test/", {.allow = "deferred-fetch"});
+  DocumentId old = Doc(f);
+  ASSERT_EQ(Reserved(f), 64 * 1024);
+  ASSERT_EQ(Available(old), 64 * 1024);
+
+  NavigationParams nav{U("https://c.test/")};
+  nav.initiator = NavigationInitiator::kParent;
+  absl::StatusOr<NavigationId> started = tree_.StartNavigation(f, nav);
+  ASSERT_TRUE(started.ok()) << started.status();
+  // The old document is still the active one (its pagehide runs now) ...
+  EXPECT_EQ(Doc(f), old);
+  EXPECT_EQ(Reserved(f), 8 * 1024);
+  EXPECT_EQ(Available(old), 8 * 1024);
+  // ... and what its listener queues is checked against the new reservation.
+  FetchLaterDecision too_big =
+      QueueBytes(old, "https://collector.test/pagehide", 20000);
+  EXPECT_EQ(too_big.outcome, FetchLaterOutcome::kQuotaExceeded);
+  EXPECT_EQ(too_big.quota, 8 * 1024);
+  EXPECT_EQ(too_big.requested, 20000);
+  EXPECT_EQ(QueueBytes(old, "https://collector.test/pagehide", 4000).outcome,
+            FetchLaterOutcome::kQueued);
+
+  absl::StatusOr<DocumentId> committed = tree_.CommitNavigation(f, *started);
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_NE(*committed, old);
+  ASSERT_EQ(sink_.count(), 1u);  // the unload sent what pagehide queued
+  EXPECT_EQ(Available(*committed), 8 * 1024);
+}
+
+// A navigation the browser or the frame itself starts does not reserve; a
+// later navigation replaces an ongoing one that was never committed; a gone
+// navigable has no navigation to commit.
+TEST_F(FrameTreeTest, StartedNavigationIsCommittedOnlyWhileOngoing) {
+  DocumentId top = Top("https://a.test/");
+  NavigableId f = Iframe(top, "https://b.test/");
+  ASSERT_EQ(Reserved(f), 8 * 1024);
+  NavigationParams self_nav{U("https://c.test/")};
+  self_nav.initiator = NavigationInitiator::kSelf;
+  NavigationId first = tree_.StartNavigation(f, self_nav).value();
+  NavigationParams parent_nav{U("https://a.test/same")};
+  parent_nav.initiator = NavigationInitiator::kParent;
+  NavigationId second = tree_.StartNavigation(f, parent_nav).value();
+  EXPECT_EQ(tree_.CommitNavigation(f, first).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(tree_.CommitNavigation(f, second).ok());
+  EXPECT_EQ(tree_.ControlDocument(Doc(f)).value(), top);
+  EXPECT_EQ(tree_.CommitNavigation(f, second).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // already committed
+  NavigationId third = tree_.StartNavigation(f, self_nav).value();
+  ASSERT_TRUE(tree_.RemoveIframe(f).ok());
+  EXPECT_EQ(tree_.CommitNavigation(f, third).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 // Processed fetches carry the client's network isolation key (top-frame site,
 // frame site); document lifecycle is reported in order.
 TEST_F(FrameTreeTest,

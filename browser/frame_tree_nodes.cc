@@ -74,16 +74,22 @@ bool NavigableContainer::SandboxesOrigin() const {
       [](const std::string& t) { return t == "allow-same-origin"; });
 }
 
+bool NavigableContainer::CreationSandboxesOrigin() const {
+  return SandboxesOrigin() || node_document->sandboxed_origin;
+}
+
 policy::ContainerInfo NavigableContainer::PolicyContainerInfo() const {
   const Document& parent = *node_document;
   policy::ContainerInfo info{&parent.permissions_policy, parent.origin, allow,
                              std::nullopt};
-  // HTML: the iframe's "declared origin": a new opaque origin when sandboxed
-  // without allow-same-origin, else the src URL's origin, else (about:blank, no
-  // src) the parent's.
-  if (SandboxesOrigin()) {
+  // Permissions Policy: "declared origin" of the iframe: a new opaque origin
+  // when its node document's active sandboxing flags or its own `sandbox`
+  // attribute set the sandboxed origin browsing context flag; else the origin
+  // of its src URL (opaque for about:blank, as for any about: URL); else (no
+  // src) the node document's origin.
+  if (CreationSandboxesOrigin()) {
     info.declared_origin = net::Origin::CreateOpaque();
-  } else if (src && src->scheme() != "about") {
+  } else if (src) {
     info.declared_origin = net::Origin::Create(*src);
   } else {
     info.declared_origin = parent.origin;
@@ -93,6 +99,20 @@ policy::ContainerInfo NavigableContainer::PolicyContainerInfo() const {
 
 Document* Navigable::ContainerDocument() const {
   return container ? container->node_document : nullptr;
+}
+
+const Navigable& Navigable::TopLevelTraversable() const {
+  const Navigable* navigable = this;
+  while (navigable->container != nullptr)
+    navigable = navigable->container->node_document->node_navigable;
+  return *navigable;
+}
+
+Navigable& Navigable::TopLevelTraversable() {
+  Navigable* navigable = this;
+  while (navigable->container != nullptr)
+    navigable = navigable->container->node_document->node_navigable;
+  return *navigable;
 }
 
 void Document::AppendPending(DeferredFetchRecord* record) {

@@ -155,9 +155,13 @@ class NavigableContainer {
   // KiB).
   int64_t reserved_deferred_fetch_quota = 0;
 
-  // HTML: the sandboxed origin browsing context flag is set (sandbox without
-  // allow-same-origin).
+  // HTML: the iframe's own "iframe sandboxing flag set" contains the sandboxed
+  // origin browsing context flag (`sandbox` without allow-same-origin).
   bool SandboxesOrigin() const;
+  // HTML "determine the creation sandboxing flags" for the content navigable,
+  // the origin flag only: the iframe's own flags united with its node
+  // document's active sandboxing flags. The node document must be alive.
+  bool CreationSandboxesOrigin() const;
   // What Permissions Policy's "define an inherited policy for feature in
   // container at origin" needs: the node document's policy and origin, `allow`,
   // and the iframe's "declared origin". The node document must be alive.
@@ -175,9 +179,18 @@ class Navigable {
   // back/forward cache (oldest first).
   std::vector<std::unique_ptr<Document>> documents;
 
+  // HTML: a top-level traversable's "system visibility state" is "hidden"
+  // (FrameTree::SetHidden). Only meaningful for a top-level traversable: a
+  // page's visibility is its traversable's.
+  bool system_visibility_hidden = false;
+
   bool IsTopLevelTraversable() const { return container == nullptr; }
   // HTML: "container document".
   Document* ContainerDocument() const;
+  // HTML: "traversable navigable": the top-level traversable this navigable
+  // is in (itself for a top-level traversable).
+  const Navigable& TopLevelTraversable() const;
+  Navigable& TopLevelTraversable();
 };
 
 enum class DocumentState {
@@ -198,6 +211,7 @@ class Document {
       : id(id),
         node_navigable(navigable),
         url(std::move(url)),
+        base_url(this->url),
         origin(std::move(origin)),
         permissions_policy(std::move(policy)),
         network_isolation_key(std::move(network_isolation_key)) {
@@ -214,7 +228,18 @@ class Document {
   DocumentId id;
   Navigable* node_navigable;  // Not owned.
   net::Url url;
+  // HTML: "document base URL". This prototype has no <base> elements, so it
+  // is the document's URL, except for about:blank, whose "fallback base URL"
+  // is its creator's base URL (the navigation's initiator). Fixed at creation.
+  net::Url base_url;
   const net::Origin origin;
+  // HTML: the document's "active sandboxing flag set" contains the "sandboxed
+  // origin browsing context flag": its container's `sandbox` attribute lacks
+  // allow-same-origin, or its container document's flag set contains it
+  // (nested documents inherit their parent's flags). Its origin is then a new
+  // opaque origin, and so is the declared origin of every iframe in it.
+  // Fixed at creation.
+  bool sandboxed_origin = false;
   const policy::PermissionsPolicy permissions_policy;  // fixed at creation
   // (top-frame site, frame site), fixed at creation.
   const net::NetworkIsolationKey network_isolation_key;

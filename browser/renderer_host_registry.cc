@@ -50,6 +50,8 @@ RendererHostRegistry::OnDocumentStateChanged(
     committed->set_document_token(hosted.token);
     committed->set_url(change.url->Serialize());
     committed->set_origin(change.origin->Serialize());
+    if (change.base_url)
+      committed->set_base_url(change.base_url->Serialize());
     committed->set_hidden(change.hidden);
     committed->set_secure_context(change.secure_context);
     for (const std::string& feature : change.allowed_features)

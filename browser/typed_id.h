@@ -43,6 +43,7 @@ using NavigableId = TypedId<struct NavigableIdTag>;
 using ContainerId = TypedId<struct ContainerIdTag>;
 using DocumentId = TypedId<struct DocumentIdTag>;
 using DeferredFetchId = TypedId<struct DeferredFetchIdTag>;
+using NavigationId = TypedId<struct NavigationIdTag>;
 
 }  // namespace fetch_later::browser
 

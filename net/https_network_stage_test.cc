@@ -1045,8 +1045,14 @@ TEST_P(HttpsNetworkStageTest, BlockedRecordsAreBounded) {
   EXPECT_EQ(blocked[1].request_id, 3u);
 }
 
+// Destroying the stage in the middle of a stalled burst, with every request
+// retryable, returns promptly (it joins every loop and closes the stalled
+// connections) and nothing runs afterwards: no retry, no queued request, no new
+// connection, however far the clock moves and though the server answers again.
 TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
-  MakeStage();
+  HttpsNetworkStage::Options options = DefaultOptions();
+  options.max_connections_per_pool = 6;
+  MakeStage(std::move(options));
   server_->SetMode(FaultMode::kStall);
   for (uint64_t id = 1; id <= 40; ++id) {
     OutgoingRequest r =
@@ -1055,10 +1061,22 @@ TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
     r.retry_options = Retry(2);
     stage_->Send(std::move(r));
   }
+  // Five pools (one per host), six connections each: 30 requests reach the
+  // stalled server, the other 10 queue behind them.
+  ASSERT_EQ(server_->WaitForRequests(30, kIo), 30u);
   absl::SleepFor(absl::Milliseconds(50));
-  stage_.reset();  // joins every loop; nothing runs afterwards
+  ASSERT_EQ(server_->request_count(), 30u);
+  const uint64_t connections = server_->connections_accepted();
+
+  const absl::Time before = absl::Now();
+  stage_.reset();                        // joins every loop
+  EXPECT_LT(absl::Now() - before, kIo);  // did not wait for the stalls
+
   clock_.Advance(absl::Minutes(5));
   server_->SetMode(FaultMode::kOk);
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(server_->request_count(), 30u);
+  EXPECT_EQ(server_->connections_accepted(), connections);
 }
 
 INSTANTIATE_TEST_SUITE_P(EventLoops,

@@ -257,15 +257,16 @@ DeclaredPolicyResult ParsePermissionsPolicyHeader(
       } else if (IsToken(item, "self")) {  // Step 3.6.1.
         allowlist.self_origin = self_origin;
       } else {
-        // "Member Values of any other form will cause the entire Dictionary
-        // Member to be ignored" (section "Structured header serialization").
-        result.warnings.push_back(
-            absl::StrCat(kHeaderName, ": member ", member_index, " (",
-                         feature_name, "=", item.DebugString(),
-                         "): a bare item other than the tokens * and self is "
-                         "not an allowlist; member "
-                         "ignored"));
-        continue;
+        // Step 3.6: any other bare item (a string such as "https://a.test", a
+        // token other than self, ?1 for a key without a value) adds nothing,
+        // so the allowlist is empty and the feature is disabled for every
+        // origin. (The syntax prose also lists a String as a member value, and
+        // Chromium reads `"https://a.test"` as a one-origin allowlist.)
+        result.warnings.push_back(absl::StrCat(
+            kHeaderName, ": member ", member_index, " (", feature_name, "=",
+            item.DebugString(),
+            "): a bare item other than the tokens * and self adds no origin; "
+            "empty allowlist (the feature is disabled for every origin)"));
       }
     } else {
       const std::vector<sf::Item>& elements = value.inner_list().items;

@@ -92,9 +92,10 @@ struct DeclaredPolicyResult {
   // whole header was ignored ("Permissions-Policy: at offset 17: trailing ','
   // in dictionary (found end of input)"); `policy` is then empty.
   std::string error;
-  // For a header that parsed: one note per member or inner-list item that was
-  // skipped ("Permissions-Policy: member 2 (deferred-fetch-minimal=\"https://
-  // a.test\"): ... member ignored"). Unknown features are skipped silently.
+  // For a header that parsed: one note per inner-list item that was skipped
+  // and per member whose bare value added no origin ("Permissions-Policy:
+  // member 2 (deferred-fetch-minimal=\"https://a.test\"): ... empty
+  // allowlist ..."). Unknown features are skipped silently.
   std::vector<std::string> warnings;
 };
 
@@ -109,9 +110,10 @@ struct DeclaredPolicyResult {
 // are URL-parsed and their non-opaque origin added to the expressions (ports
 // kept, paths dropped); `()` -> an empty allowlist that matches nothing. Any
 // other inner-list item is skipped with a warning. A member whose value is any
-// other bare item (e.g. the string `"https://a.test"`) is not an allowlist: the
-// member is skipped with a warning (Chromium reads a bare string as one
-// origin). Parameters are ignored.
+// other bare item (e.g. the string `"https://a.test"`) adds no origin, so its
+// allowlist is empty and the feature is disabled for every origin, the
+// document's own included (with a warning; Chromium reads a bare string as a
+// one-origin allowlist). Parameters are ignored.
 DeclaredPolicyResult ParsePermissionsPolicyHeader(
     absl::string_view header_value,
     const net::Origin& self_origin);

@@ -83,15 +83,17 @@ TEST(PermissionsPolicyTest, HeaderToAllowlist) {
       {"PP spec step 3.1: unknown features are skipped silently",
        "geolocation=*, deferred-fetch=self, fullscreen=()",
        "self=https://a.test src=none []", "absent", 0, false},
-      {"SPEC-NOTES 2.4: bare string is not an allowlist (Chromium: one origin)",
-       "deferred-fetch-minimal=\"https://a.test\"", "absent", "absent", 1,
-       false},
-      {"PP spec 'structured header serialization': other bare tokens ignore "
-       "the member",
-       "deferred-fetch=none, deferred-fetch-minimal=self", "absent",
-       "self=https://a.test src=none []", 1, false},
-      {"PP spec: a key without value (?1) is not an allowlist",
-       "deferred-fetch", "absent", "absent", 1, false},
+      {"PP spec 'construct policy' step 3.6: a bare string adds no origin, "
+       "an empty allowlist (Chromium: a one-origin allowlist)",
+       "deferred-fetch-minimal=\"https://a.test\"", "absent",
+       "self=none src=none []", 1, false},
+      {"PP spec 'construct policy' step 3.6: a bare token other than self is "
+       "an empty allowlist",
+       "deferred-fetch=none, deferred-fetch-minimal=self",
+       "self=none src=none []", "self=https://a.test src=none []", 1, false},
+      {"PP spec 'construct policy' step 3.6: a key without value (?1) is an "
+       "empty allowlist",
+       "deferred-fetch", "self=none src=none []", "absent", 1, false},
       {"RFC 8941: uppercase key fails; the header is ignored as a whole",
        "deferred-fetch-minimal=(), Deferred-Fetch=*", "absent", "absent", 0,
        true},
@@ -156,8 +158,8 @@ TEST(PermissionsPolicyTest, HeaderErrorAndWarningMessages) {
   EXPECT_EQ(bare.warnings[0],
             "Permissions-Policy: member 2 "
             "(deferred-fetch-minimal=\"https://a.test\"): a bare "
-            "item other than the tokens * and self is not an allowlist; member "
-            "ignored");
+            "item other than the tokens * and self adds no origin; empty "
+            "allowlist (the feature is disabled for every origin)");
 
   DeclaredPolicyResult opaque =
       ParsePermissionsPolicyHeader("deferred-fetch=(\"data:,x\")", a);
@@ -418,6 +420,33 @@ TEST(PermissionsPolicyTest, DeclaredPolicyOnlyForInheritedFeatures) {
   EXPECT_FALSE(child.IsFeatureEnabledForOrigin(kMin, b));
 }
 
+// PP "declared origin": an iframe whose node document's active sandboxing
+// flags contain the sandboxed origin browsing context flag (the document is
+// itself inside sandbox="allow-scripts", so opaque) declares a new opaque
+// origin even without its own `sandbox` attribute. Its 'src' (the bare
+// allow="deferred-fetch") then matches nothing, not the grandchild's opaque
+// origin nor the src URL's b.test; '*' still matches.
+TEST(PermissionsPolicyTest, IframeInSandboxedDocumentDeclaresOpaqueOrigin) {
+  const net::Origin a = O("https://a.test");
+  PermissionsPolicy top = MakeTop(a, "deferred-fetch=*");
+  const net::Origin sandboxed_origin = net::Origin::CreateOpaque();
+  PermissionsPolicy sandboxed = MakeChild(
+      top, "deferred-fetch *", net::Origin::CreateOpaque(), sandboxed_origin);
+  ASSERT_TRUE(sandboxed.inherited(kDF));
+  ASSERT_TRUE(sandboxed.IsFeatureEnabledForOrigin(kDF, sandboxed_origin));
+  const net::Origin grandchild = net::Origin::CreateOpaque();
+  EXPECT_FALSE(MakeChild(sandboxed, "deferred-fetch",
+                         /*declared_origin=*/net::Origin::CreateOpaque(),
+                         grandchild)
+                   .inherited(kDF));
+  EXPECT_FALSE(MakeChild(sandboxed, "deferred-fetch",
+                         net::Origin::CreateOpaque(), O("https://b.test"))
+                   .inherited(kDF));
+  EXPECT_TRUE(MakeChild(sandboxed, "deferred-fetch *",
+                        net::Origin::CreateOpaque(), grandchild)
+                  .inherited(kDF));
+}
+
 struct InheritCase {
   const char* source;
   const char* top_header;  // top-level document https://a.test (or a.com) with
@@ -492,6 +521,13 @@ TEST(PermissionsPolicyTest, InheritedPolicyForIframe) {
        "", "deferred-fetch", "opaque", "opaque", false, true},
       {"SPEC-NOTES 1.15: sandboxed iframe without allow: minimal by default",
        "", "", "opaque", "opaque", false, true},
+      {"PP 'declared origin': <iframe src=about:blank allow=deferred-fetch>: "
+       "the src URL's origin is opaque, so 'src' does not match the "
+       "about:blank document's (its creator's) origin",
+       "", "deferred-fetch", "opaque", "https://a.test", false, true},
+      {"PP 'declared origin': <iframe src=about:blank> without allow: the "
+       "default 'self' matches the creator's origin",
+       "", "", "opaque", "https://a.test", true, true},
       {"SPEC-NOTES 2.4 (MDN 'further subframe' example wrong): (c c) without "
        "self or b",
        "deferred-fetch=(\"https://c.com\" \"https://c.com\")", "deferred-fetch",
@@ -550,8 +586,12 @@ TEST(PermissionsPolicyTest, TopLevelDocumentItself) {
        "deferred-fetch-minimal=(\"https://b.com\")", true, false},
       {"SPEC-NOTES 2.4 (MDN): deferred-fetch=(c c) on a.com: the top has 0",
        "deferred-fetch=(\"https://c.com\" \"https://c.com\")", false, true},
-      {"SPEC-NOTES 2.4: bare string ignored, default * stays",
-       "deferred-fetch-minimal=\"https://b.com\"", true, true},
+      {"PP 'construct policy' step 3.6: a bare string is an empty "
+       "allowlist, disabling minimal for the top itself (Chromium: b.com only)",
+       "deferred-fetch-minimal=\"https://b.com\"", true, false},
+      {"PP 'construct policy' step 3.6: a bare string naming the top's own "
+       "origin still disables deferred-fetch there (Chromium: enabled)",
+       "deferred-fetch=\"https://a.com\"", false, true},
       {"Invalid header ignored as a whole",
        "deferred-fetch=(), Deferred-Fetch=*", true, true},
   };

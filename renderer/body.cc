@@ -157,13 +157,19 @@ std::string EncodeMultipartFormData(const std::vector<FormDataEntry>& entries,
   return out;
 }
 
+// HTML leaves the boundary string to the user agent; Chromium and WebKit
+// (FormDataEncoder::GenerateUniqueBoundaryString) use "----WebKitFormBoundary"
+// and 16 alphanumerics, 38 bytes, and so does this one, so that a FormData
+// body's total request length agrees with theirs byte for byte.
 std::string GenerateMultipartBoundary() {
-  static constexpr char kAlphabet[] =
+  static constexpr char kAlphanumerics[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   absl::BitGen gen;
-  std::string boundary = "----FetchLaterFormBoundary";
-  for (int i = 0; i < 16; ++i)
-    boundary += kAlphabet[absl::Uniform<size_t>(gen, 0, sizeof(kAlphabet) - 1)];
+  std::string boundary(kMultipartBoundaryPrefix);
+  for (int i = 0; i < kMultipartBoundaryRandomLength; ++i) {
+    boundary += kAlphanumerics[absl::Uniform<size_t>(
+        gen, 0, sizeof(kAlphanumerics) - 1)];
+  }
   return boundary;
 }
 

@@ -110,7 +110,13 @@ JsResult<BodyWithType> ExtractBody(const BodyInit& init, bool keepalive);
 // HTML: "multipart/form-data encoding algorithm" (UTF-8) with `boundary`.
 std::string EncodeMultipartFormData(const std::vector<FormDataEntry>& entries,
                                     absl::string_view boundary);
-// HTML: a fresh "multipart/form-data boundary string".
+// HTML: a fresh "multipart/form-data boundary string", in Chromium's and
+// WebKit's shape: kMultipartBoundaryPrefix and kMultipartBoundaryRandomLength
+// random ASCII alphanumerics (38 bytes). Every FormData body uses it, page
+// script's included.
+inline constexpr absl::string_view kMultipartBoundaryPrefix =
+    "----WebKitFormBoundary";
+inline constexpr int kMultipartBoundaryRandomLength = 16;
 std::string GenerateMultipartBoundary();
 // URL: "application/x-www-form-urlencoded serializer".
 std::string SerializeUrlEncoded(

@@ -17,14 +17,14 @@ BodyInit MakeBody(ipc::PageBody::Type kind, size_t size) {
       return BodyInit::String(payload);
     case ipc::PageBody::BYTES:
       return BodyInit::Bytes(payload);
-    case ipc::PageBody::BLOB:
-      return BodyInit::Blob(payload, "application/octet-stream");
-    case ipc::PageBody::FILE:
-      return BodyInit::File(payload, "data.bin", "application/octet-stream");
-    case ipc::PageBody::FORM_DATA:
-      return BodyInit::FormData({FormDataEntry::String("data", payload)});
-    case ipc::PageBody::URL_SEARCH_PARAMS:
-      return BodyInit::UrlSearchParams({{"data", payload}});
+    case ipc::PageBody::BLOB:  // new Blob([payload])
+      return BodyInit::Blob(payload, /*type=*/"");
+    case ipc::PageBody::FILE:  // new File([payload], "f")
+      return BodyInit::File(payload, "f", /*type=*/"");
+    case ipc::PageBody::FORM_DATA:  // fd.append("k", payload)
+      return BodyInit::FormData({FormDataEntry::String("k", payload)});
+    case ipc::PageBody::URL_SEARCH_PARAMS:  // new URLSearchParams({k: payload})
+      return BodyInit::UrlSearchParams({{"k", payload}});
     case ipc::PageBody::STREAM:
       return BodyInit::Stream();
     default:

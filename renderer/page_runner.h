@@ -27,10 +27,11 @@ namespace fetch_later::renderer {
 
 class RendererConnection;
 
-// The BodyInit a page script would pass for `kind` with `size` payload bytes (a
-// string of 'x', a byte buffer, a Blob "application/octet-stream", a File
-// "data.bin", a FormData with one string entry, URLSearchParams with one pair,
-// or a ReadableStream).
+// The BodyInit a page script would pass for `kind` with `size` payload bytes,
+// exactly as ipc/page_step.proto's PageBody says: the payload is `size` 'x's,
+// as a string, an ArrayBuffer, `new Blob([payload])`, `new File([payload],
+// "f")` (both with type "", so no Content-Type), a FormData with the one
+// string entry `k`, `new URLSearchParams({k: payload})`, or a ReadableStream.
 BodyInit MakeBody(ipc::PageBody::Type kind, size_t size);
 
 // What the binding would throw, as the step's outcome.

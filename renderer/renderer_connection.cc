@@ -104,10 +104,18 @@ void RendererConnection::ReadEvents() {
       if (!url.ok())
         continue;
       ClientContext context = ClientContext::ForDocument(*url);
-      // The browser's origin is authoritative (e.g. opaque for a sandboxed
-      // frame).
-      if (committed.origin() == "null")
-        context.origin = net::Origin::CreateOpaque();
+      // The browser's origin and base URL are authoritative: opaque for a
+      // sandboxed frame (or one nested in it), the creator's for about:blank.
+      absl::StatusOr<net::Origin> origin =
+          net::Origin::Parse(committed.origin());
+      context.origin =
+          origin.ok() ? *std::move(origin) : net::Origin::CreateOpaque();
+      if (!committed.base_url().empty()) {
+        absl::StatusOr<net::Url> base_url =
+            net::Url::Parse(committed.base_url());
+        if (base_url.ok())
+          context.base_url = *std::move(base_url);
+      }
       context.secure_context = committed.secure_context();
       documents_.insert_or_assign(committed.document_token(),
                                   std::move(context));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/referrer.h"
@@ -331,7 +332,12 @@ TEST(RequestTest, FormDataWithRandomBoundary) {
   const std::string prefix = "multipart/form-data; boundary=";
   ASSERT_EQ(type.substr(0, prefix.size()), prefix);
   const std::string boundary = type.substr(prefix.size());
-  EXPECT_GE(boundary.size(), 16u);
+  // Chromium's and WebKit's shape: "----WebKitFormBoundary" and 16
+  // alphanumerics (38 bytes).
+  EXPECT_EQ(boundary.size(), 38u) << boundary;
+  EXPECT_EQ(boundary.substr(0, 22), "----WebKitFormBoundary");
+  for (char c : boundary.substr(22))
+    EXPECT_TRUE(absl::ascii_isalnum(static_cast<unsigned char>(c))) << boundary;
   EXPECT_EQ(
       request.body_bytes(),
       "--" + boundary +
@@ -556,6 +562,54 @@ TEST(RequestTest, ReferrerInit) {
   JsResult<Request> request = ConstructRequest("/", init, Client());
   ASSERT_FALSE(request.ok());
   EXPECT_EQ(request.error().type, JsErrorType::kTypeError);
+}
+
+// HTML: an about:blank document has its creator's origin, and its "fallback
+// base URL" is its creator's base URL; the browser says both when it commits
+// the document. So in an about:blank iframe of https://a.test/page, '/b'
+// resolves to https://a.test/b, and a same-origin referrer stays a URL and is
+// counted. The document's own URL gives no referrer ("strip url for use as a
+// referrer": about is a local scheme).
+TEST(RequestTest, AboutBlankDocumentUsesItsCreatorsBaseUrlAndOrigin) {
+  ClientContext blank = ClientContext::ForDocument(MustParse("about:blank"));
+  blank.base_url = MustParse("https://a.test/page");
+  blank.origin = net::Origin::Create(MustParse("https://a.test/"));
+  RequestInit init;
+  init.referrer = "https://a.test/r";
+  JsResult<Request> request = ConstructRequest("/b", init, blank);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->url().Serialize(), "https://a.test/b");
+  EXPECT_EQ(request->referrer().kind, RequestReferrer::Kind::kUrl);
+  EXPECT_EQ(TotalRequestLength(*request),
+            std::string("https://a.test/b").size() +
+                std::string("https://a.test/r").size());
+  JsResult<Request> by_default = ConstructRequest("/b", {}, blank);
+  ASSERT_TRUE(by_default.ok()) << by_default.error().message;
+  EXPECT_EQ(by_default->referrer().kind, RequestReferrer::Kind::kClient);
+  EXPECT_EQ(DetermineReferrerForRequest(*by_default, blank), std::nullopt);
+  // Before the browser's origin and base URL were taken: a TypeError.
+  EXPECT_FALSE(
+      ConstructRequest("/b", {},
+                       ClientContext::ForDocument(MustParse("about:blank")))
+          .ok());
+}
+
+// HTML: a document nested in sandbox="allow-scripts" inherits the sandboxed
+// origin browsing context flag, so its origin is opaque even though its URL is
+// https://b.test/inner: a `referrer` naming its former origin is cross-origin
+// and becomes "client", which counts 0 bytes.
+TEST(RequestTest, ReferrerOfDocumentWithInheritedSandboxBecomesClient) {
+  ClientContext sandboxed =
+      ClientContext::ForDocument(MustParse("https://b.test/inner"));
+  sandboxed.origin = net::Origin::CreateOpaque();
+  RequestInit init;
+  init.referrer = "https://b.test/r";
+  JsResult<Request> request =
+      ConstructRequest("https://c.test/beacon", init, sandboxed);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->referrer().kind, RequestReferrer::Kind::kClient);
+  EXPECT_EQ(TotalRequestLength(*request),
+            std::string("https://c.test/beacon").size());
 }
 
 TEST(RequestTest, DetermineReferrerForRequest) {

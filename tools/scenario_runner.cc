@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -194,7 +195,15 @@ class Run {
   // Collects what script did on the browser's initiative during step `index`
   // (lifecycle listeners, timers): console output goes to the step's report
   // entry, every uncaught exception is a failure.
-  void TakeScriptReports(int index, const Step& step);
+  void TakeScriptReports(int index, const Step& step) {
+    TakeScriptReports(index, scenario::StepKind(step));
+  }
+  // The same, the failures naming `what` happened.
+  void TakeScriptReports(int index, const std::string& what);
+  // SCENARIOS.md: "When the steps end, a tab that is still open is closed, as
+  // by a final closeTab": its pagehide listeners run and its pending deferred
+  // fetches are sent. Reported as step `index` (one past the last).
+  void CloseTabAtEndOfSteps(int index);
   // The scenario's id for the frame whose document is `token` ("?" if none).
   std::string FrameIdFor(const std::string& token) const;
   StepResult& ResultFor(int index);
@@ -217,6 +226,9 @@ class Run {
   // Frames of pages in the bfcache, restored by restoreFromBfcache.
   std::vector<std::map<std::string, Frame>> bfcache_;
   std::map<std::string, std::string> signals_;  // signal name -> document token
+  // Signals an `abort` step named before any fetchLater passed them: the first
+  // fetchLater that passes one gets its AbortController already aborted.
+  std::set<std::string> aborted_before_use_;
   // Every document the run committed (token -> frame id), kept after the frame
   // is gone: reports about a closing tab's documents arrive after it closed.
   std::map<std::string, std::string> frame_ids_;
@@ -358,7 +370,7 @@ std::string Run::FrameIdFor(const std::string& token) const {
   return it == frame_ids_.end() ? "?" : it->second;
 }
 
-void Run::TakeScriptReports(int index, const Step& step) {
+void Run::TakeScriptReports(int index, const std::string& what) {
   ipc::ScriptReports reports;
   grpc::ClientContext context;
   if (!control().TakeScriptReports(&context, ipc::Empty(), &reports).ok())
@@ -374,16 +386,16 @@ void Run::TakeScriptReports(int index, const Step& step) {
     for (const ipc::ScriptError& error : report.result().errors()) {
       r.errors.push_back(DescribeScriptError(error));
       failures_.push_back(absl::StrCat(
-          "step ", index, " (", scenario::StepKind(step), "): uncaught in ",
-          report.cause(), " of frame ", frame, ": ", r.errors.back()));
+          "step ", index, " (", what, "): uncaught in ", report.cause(),
+          " of frame ", frame, ": ", r.errors.back()));
       Say(failures_.back());
     }
     if (report.result().errors_size() == 0 &&
         report.result().outcome() != ipc::JS_OK) {
       // The renderer did not run the events (gone or too slow).
-      failures_.push_back(absl::StrCat(
-          "step ", index, " (", scenario::StepKind(step), "): ", report.cause(),
-          " in frame ", frame, ": ", report.result().message()));
+      failures_.push_back(absl::StrCat("step ", index, " (", what,
+                                       "): ", report.cause(), " in frame ",
+                                       frame, ": ", report.result().message()));
       Say(failures_.back());
     }
   }
@@ -498,6 +510,21 @@ absl::Status Run::FetchLaterStep(int index, const scenario::FetchLater& step) {
   auto frame = FindFrame(step.frame());
   if (!frame.ok())
     return frame.status();
+  if (!step.signal().empty() && aborted_before_use_.erase(step.signal())) {
+    // SCENARIOS.md: a signal exists from the first step that names it, so an
+    // `abort` before any fetchLater passed it aborted it already: create the
+    // controller in this document and abort it before the call (WPT "already
+    // aborted signal": fetchLater throws AbortError).
+    ipc::RunPageStepRequest abort;
+    abort.set_document_token((*frame)->document_token);
+    abort.mutable_step()->set_abort_signal(step.signal());
+    ipc::StepResult aborted;
+    grpc::ClientContext abort_context;
+    absl::Status status =
+        FromGrpc(control().RunPageStep(&abort_context, abort, &aborted));
+    if (!status.ok())
+      return status;
+  }
   ipc::RunPageStepRequest request;
   request.set_document_token((*frame)->document_token);
   *request.mutable_step()->mutable_fetch_later() = ToPageFetchLater(step);
@@ -522,8 +549,13 @@ absl::Status Run::FetchLaterStep(int index, const scenario::FetchLater& step) {
 
 absl::Status Run::AbortStep(int index, const scenario::Abort& step) {
   auto it = signals_.find(step.signal());
-  if (it == signals_.end())
-    return absl::NotFoundError("unknown signal");
+  if (it == signals_.end()) {
+    // No fetchLater has passed it yet: it is aborted from its creation on.
+    aborted_before_use_.insert(step.signal());
+    Say(absl::StrCat("  step ", index, " abort ", step.signal(),
+                     " (before any fetchLater passes it)"));
+    return absl::OkStatus();
+  }
   ipc::RunPageStepRequest request;
   request.set_document_token(it->second);
   request.mutable_step()->set_abort_signal(step.signal());
@@ -658,6 +690,20 @@ absl::Status Run::CrashRendererStep(int index,
   return FromGrpc(control().CrashRenderer(&context, request, &empty));
 }
 
+void Run::CloseTabAtEndOfSteps(int index) {
+  if (tab_ == 0)
+    return;
+  Say(absl::StrCat("  end of steps: the tab is still open"));
+  const std::string what = "end of steps: the open tab closes";
+  absl::Status status = CloseTabStep(index);
+  if (!status.ok()) {
+    failures_.push_back(absl::StrCat("step ", index, " (", what,
+                                     "): could not run: ", status.message()));
+    Say(failures_.back());
+  }
+  TakeScriptReports(index, what);
+}
+
 absl::Status Run::CloseTabStep(int index) {
   SayQuota();
   ipc::NavigableRequest request;
@@ -746,8 +792,9 @@ absl::StatusOr<Report> Run::Execute() {
     }
     TakeScriptReports(i, step);
   }
-  // Drain: everything handed to the network has finished or waits for (virtual)
-  // time.
+  CloseTabAtEndOfSteps(scenario_.steps_size());
+  // Drain, as after any step: everything handed to the network has finished or
+  // waits for (virtual) time.
   ipc::DrainRequest drain;
   drain.set_timeout_ms(20000);
   ipc::DrainResponse drained;

@@ -91,9 +91,15 @@ TEST_F(ScriptTest, FormData) {
   EXPECT_EQ(Eval("fetchLater('/b', {method: 'POST', body: fd}).activated"),
             "false");
   ASSERT_EQ(delegate_.fetch_later_calls.size(), 1u);
-  EXPECT_THAT(
-      HeaderValue(delegate_.fetch_later_calls[0].headers, "content-type"),
-      StartsWith("multipart/form-data; boundary="));
+  // Chromium's and WebKit's boundary shape: 22 fixed bytes, 16 random
+  // alphanumerics.
+  const std::string type =
+      HeaderValue(delegate_.fetch_later_calls[0].headers, "content-type");
+  EXPECT_THAT(type, StartsWith("multipart/form-data; boundary="
+                               "----WebKitFormBoundary"));
+  EXPECT_EQ(type.size(),
+            std::string("multipart/form-data; boundary=").size() + 38)
+      << type;
   EXPECT_THAT(delegate_.fetch_later_calls[0].body,
               ::testing::HasSubstr("filename=\"renamed.txt\""));
 }
