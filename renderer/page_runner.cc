@@ -264,6 +264,14 @@ ipc::StepResult PageRunner::RunFetchLater(const std::string& document_token,
     init.referrer = call.referrer();
   if (call.has_referrer_policy())
     init.referrer_policy = call.referrer_policy();
+  // The enum strings as script would pass them: any other value is the
+  // binding's TypeError.
+  if (call.has_mode())
+    init.mode = call.mode();
+  if (call.has_credentials())
+    init.credentials = call.credentials();
+  if (call.has_redirect())
+    init.redirect = call.redirect();
   if (call.has_activate_after_ms())
     init.activate_after = call.activate_after_ms();
   if (!call.signal().empty())
