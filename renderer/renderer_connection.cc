@@ -112,6 +112,10 @@ void RendererConnection::RunPageTasks() {
       task = std::move(page_tasks_.front());
       page_tasks_.pop_front();
     }
+    if (task.violation) {
+      page_runner_->ReportSecurityPolicyViolation(*task.violation);
+      continue;
+    }
     if (!task.step) {
       page_runner_->ForgetDocument(task.destroyed_document);
       continue;
@@ -164,7 +168,8 @@ void RendererConnection::ReadEvents() {
       if (state.destroyed()) {
         documents_.erase(it);
         committed_.erase(state.document_token());
-        page_tasks_.push_back(PageTask{std::nullopt, state.document_token()});
+        page_tasks_.push_back(
+            PageTask{std::nullopt, std::nullopt, state.document_token()});
         absl::erase_if(pending_, [&](const auto& entry) {
           return entry.first.first == state.document_token();
         });
@@ -172,7 +177,14 @@ void RendererConnection::ReadEvents() {
         it->second.fully_active = state.fully_active();
       }
     } else if (event.has_run_page_step()) {
-      page_tasks_.push_back(PageTask{event.run_page_step(), ""});
+      page_tasks_.push_back(PageTask{event.run_page_step(), std::nullopt, ""});
+    } else if (event.has_security_policy_violation()) {
+      // CSP "report a violation": the document's script hears of it in task
+      // order with its page steps.
+      if (documents_.contains(
+              event.security_policy_violation().document_token()))
+        page_tasks_.push_back(
+            PageTask{std::nullopt, event.security_policy_violation(), ""});
     } else if (event.has_activated()) {
       auto it = pending_.find(
           {event.activated().document_token(), event.activated().client_id()});
