@@ -78,7 +78,8 @@ TEST(CorsSafelistTest, RequestHeaders) {
        "range: a null start is not safelisted"},
       {"Range", "bytes=0-1,3-4", false, false, "range: one range only"},
       {"Range", "bytes = 0-1", false, false, "range: no whitespace allowed"},
-      {"Range", "Bytes=0-1", false, false, "range: \"bytes\" is case-sensitive"},
+      {"Range", "Bytes=0-1", false, false,
+       "range: \"bytes\" is case-sensitive"},
       {"Range", "bytes=00000000000000000000001-99999999999999999999999", true,
        false, "range: numbers compared without overflow"},
       {"X-Trace", "1", false, false, "any other name"},
@@ -113,8 +114,9 @@ TEST(CorsSafelistTest, NoCorsNames) {
 TEST(CorsSafelistTest, CorsUnsafeBytes) {
   const std::string unsafe = "\"():<>?@[\\]{}\x7F";
   for (int b = 0; b < 256; ++b) {
-    const bool expected = (b < 0x20 && b != 0x09) ||
-                          unsafe.find(static_cast<char>(b)) != std::string::npos;
+    const bool expected =
+        (b < 0x20 && b != 0x09) ||
+        unsafe.find(static_cast<char>(b)) != std::string::npos;
     EXPECT_EQ(IsCorsUnsafeRequestHeaderByte(static_cast<unsigned char>(b)),
               expected)
         << b;

@@ -126,8 +126,7 @@ void PageRunner::ReportSecurityPolicyViolation(
   init.original_policy = violation.original_policy();
   // SecurityPolicyViolationEventDisposition: "report" or "enforce" (the only
   // disposition that blocks a request).
-  init.disposition =
-      violation.disposition() == "report" ? "report" : "enforce";
+  init.disposition = violation.disposition() == "report" ? "report" : "enforce";
   it->second.between_steps.push_back(
       it->second.script->FireSecurityPolicyViolation(init));
 }
@@ -227,11 +226,11 @@ ipc::StepResult PageRunner::RunScriptStep(const ipc::RunPageStep& step) {
   }
   // What script did since the last step (violation listeners), then the
   // timers that came due before this task (the page clock moved).
-  std::vector<ScriptRunResult> between =
-      std::move(scripts_[step.document_token()].between_steps);
-  scripts_[step.document_token()].between_steps.clear();
+  std::vector<ScriptRunResult>& between =
+      scripts_.find(step.document_token())->second.between_steps;
   for (const ScriptRunResult& run : between)
     Append(run, result);
+  between.clear();
   Append(script->AdvanceTime(now), result);
   if (page_step.has_run_script()) {
     Append(script->RunClassicScript(page_step.run_script().source(),
