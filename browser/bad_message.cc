@@ -72,6 +72,16 @@ absl::string_view BadMessageReasonName(BadMessageReason reason) {
       return "STEP_RESULT_UNKNOWN_STEP";
     case BadMessageReason::kStepResultBadNextTimer:
       return "STEP_RESULT_BAD_NEXT_TIMER";
+    case BadMessageReason::kFetchLaterRequestModeInvalid:
+      return "FETCH_LATER_REQUEST_MODE_INVALID";
+    case BadMessageReason::kFetchLaterCredentialsModeInvalid:
+      return "FETCH_LATER_CREDENTIALS_MODE_INVALID";
+    case BadMessageReason::kFetchLaterRedirectModeInvalid:
+      return "FETCH_LATER_REDIRECT_MODE_INVALID";
+    case BadMessageReason::kFetchLaterNoCorsMethodNotSafelisted:
+      return "FETCH_LATER_NO_CORS_METHOD_NOT_SAFELISTED";
+    case BadMessageReason::kFetchLaterNoCorsHeaderNotSafelisted:
+      return "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED";
   }
   // No default above: the compiler names a reason left without a name.
   return "UNKNOWN_BAD_MESSAGE_REASON";

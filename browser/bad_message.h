@@ -92,8 +92,24 @@ enum class BadMessageReason : int {
   kStepResultUnknownStep = 32,
   // next_timer_ms is not a finite, non-negative page time.
   kStepResultBadNextTimer = 33,
+  // ---- FetchLater: RequestInit's mode, credentials and redirect (the
+  // Request constructor's rules, re-checked).
+  // `mode` is not a RequestMode value (an honest renderer never sends
+  // "navigate": the constructor throws for it).
+  kFetchLaterRequestModeInvalid = 34,
+  // `credentials` is not a CredentialsMode value.
+  kFetchLaterCredentialsModeInvalid = 35,
+  // `redirect` is not a RedirectMode value.
+  kFetchLaterRedirectModeInvalid = 36,
+  // Mode "no-cors" with a method that is not CORS-safelisted (the Request
+  // constructor throws, step 33.1).
+  kFetchLaterNoCorsMethodNotSafelisted = 37,
+  // Mode "no-cors" with a header the guard "request-no-cors" drops (not a
+  // no-CORS-safelisted request-header, given the combined value of every
+  // header of its name).
+  kFetchLaterNoCorsHeaderNotSafelisted = 38,
 
-  kMaxValue = kStepResultBadNextTimer,
+  kMaxValue = kFetchLaterNoCorsHeaderNotSafelisted,
 };
 
 // The reason's stable name, as logs and the debug interface show it:

@@ -216,4 +216,13 @@ grpc::Status BrowserControlService::TakeScriptReports(
   return grpc::Status::OK;
 }
 
+grpc::Status BrowserControlService::TakeBlockedRequests(
+    grpc::ServerContext*,
+    const ipc::Empty*,
+    ipc::BlockedRequests* response) {
+  for (ipc::BlockedRequest& blocked : core_->TakeBlockedRequests())
+    *response->add_requests() = std::move(blocked);
+  return grpc::Status::OK;
+}
+
 }  // namespace fetch_later::browser

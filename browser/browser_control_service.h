@@ -53,6 +53,9 @@ class BrowserControlService final : public ipc::BrowserControl::Service {
   grpc::Status TakeScriptReports(grpc::ServerContext*,
                                  const ipc::Empty*,
                                  ipc::ScriptReports* response) override;
+  grpc::Status TakeBlockedRequests(grpc::ServerContext*,
+                                   const ipc::Empty*,
+                                   ipc::BlockedRequests* response) override;
 
  private:
   BrowserCore* const core_;  // Not owned.

@@ -391,6 +391,17 @@ std::vector<ipc::ScriptReport> BrowserCore::TakeScriptReports() {
   return scripts_.TakeScriptReports();
 }
 
+std::vector<ipc::BlockedRequest> BrowserCore::TakeBlockedRequests() {
+  if (!options_.take_blocked_requests)
+    return {};
+  std::vector<ipc::BlockedRequest> blocked = options_.take_blocked_requests();
+  if (blocked.size() > kMaxBlockedRequests) {
+    blocked.erase(blocked.begin(), blocked.end() - static_cast<std::ptrdiff_t>(
+                                                       kMaxBlockedRequests));
+  }
+  return blocked;
+}
+
 void BrowserCore::CloseAllTabs() {
   for (NavigableId tab : frame_tree_->TopLevelTraversables())
     (void)frame_tree_->CloseTopLevelTraversable(tab);

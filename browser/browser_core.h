@@ -85,6 +85,11 @@ class BrowserCore : public DeferredFetchSink {
     // Waits until the network stage has nothing in flight; returns whether it
     // is idle. Unset: always idle.
     std::function<bool(absl::Duration)> drain_network;
+    // The requests the network stage refused to put on the wire since the
+    // last call, oldest first (BrowserControl.TakeBlockedRequests; e.g. a
+    // BlockedRequestFeed over HttpsNetworkStage::blocked()). Called without
+    // locks. Unset: none.
+    std::function<std::vector<ipc::BlockedRequest>()> take_blocked_requests;
     // Where the core records what it decided (record.queued, quota.denied,
     // record.aborted, record.activated, record.sent_on_termination,
     // renderer.bad_message, renderer.killed, document.created,
@@ -182,6 +187,10 @@ class BrowserCore : public DeferredFetchSink {
   std::vector<ipc::ScriptReport> TakeScriptReports();
   static constexpr size_t kMaxScriptReports =
       PageScriptRunner::kMaxScriptReports;
+  // The requests refused since the last call (Options::take_blocked_requests),
+  // oldest first; at most kMaxBlockedRequests, the newest.
+  std::vector<ipc::BlockedRequest> TakeBlockedRequests();
+  static constexpr size_t kMaxBlockedRequests = 10'000;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
 

@@ -29,6 +29,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "browser/blocked_requests.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
 #include "browser/debug_service.h"
@@ -179,6 +180,11 @@ int Main(int argc, char** argv) {
   net::HttpsNetworkStage* stage_ptr = stage->get();
   options.drain_network = [stage_ptr](absl::Duration timeout) {
     return stage_ptr->WaitForIdle(timeout);
+  };
+  auto blocked_feed = std::make_shared<BlockedRequestFeed>(
+      [stage_ptr] { return stage_ptr->blocked(); });
+  options.take_blocked_requests = [blocked_feed] {
+    return blocked_feed->TakeNew();
   };
   options.net_log = &net_log;
   auto core = std::make_unique<BrowserCore>(options);

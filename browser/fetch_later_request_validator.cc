@@ -3,8 +3,10 @@
 #include <cmath>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "browser/deferred_fetch_quota.h"
+#include "net/cors_safelist.h"
 #include "net/fetch_header_rules.h"
 #include "net/referrer.h"
 
@@ -20,6 +22,73 @@ BadMessage Bad(Reason reason, absl::string_view field, absl::string_view rule) {
 
 bool TooLong(absl::string_view s) {
   return s.size() > static_cast<size_t>(ipc::MAX_FIELD_BYTES);
+}
+
+// The IPC enums as the network stage's. Proto3 enums are open: a renderer can
+// send any number, so each is checked.
+std::optional<net::RequestMode> FromIpc(int mode) {
+  switch (mode) {
+    case ipc::REQUEST_MODE_CORS:
+      return net::RequestMode::kCors;
+    case ipc::REQUEST_MODE_NO_CORS:
+      return net::RequestMode::kNoCors;
+    case ipc::REQUEST_MODE_SAME_ORIGIN:
+      return net::RequestMode::kSameOrigin;
+  }
+  return std::nullopt;
+}
+
+std::optional<net::CredentialsMode> CredentialsFromIpc(int mode) {
+  switch (mode) {
+    case ipc::CREDENTIALS_SAME_ORIGIN:
+      return net::CredentialsMode::kSameOrigin;
+    case ipc::CREDENTIALS_OMIT:
+      return net::CredentialsMode::kOmit;
+    case ipc::CREDENTIALS_INCLUDE:
+      return net::CredentialsMode::kInclude;
+  }
+  return std::nullopt;
+}
+
+std::optional<net::RedirectMode> RedirectFromIpc(int mode) {
+  switch (mode) {
+    case ipc::REDIRECT_FOLLOW:
+      return net::RedirectMode::kFollow;
+    case ipc::REDIRECT_ERROR:
+      return net::RedirectMode::kError;
+    case ipc::REDIRECT_MANUAL:
+      return net::RedirectMode::kManual;
+  }
+  return std::nullopt;
+}
+
+// What the guard "request-no-cors" lets a header list hold: each header
+// kept by Headers "append" step 3 was a no-CORS-safelisted request-header
+// together with the earlier values of its name, so the combined value of every
+// name is one. The index of the first header of a name that is not, or -1.
+int FirstHeaderTheNoCorsGuardDrops(const ipc::FetchLaterRequest& m) {
+  for (int i = 0; i < m.headers_size(); ++i) {
+    const std::string& name = m.headers(i).name();
+    // Each name once, at its first header.
+    bool seen = false;
+    for (int j = 0; j < i && !seen; ++j)
+      seen = absl::EqualsIgnoreCase(m.headers(j).name(), name);
+    if (seen)
+      continue;
+    // Fetch: header list "get": the values of every header of the name,
+    // combined with ", ".
+    std::string combined;
+    for (int j = i; j < m.headers_size(); ++j) {
+      if (!absl::EqualsIgnoreCase(m.headers(j).name(), name))
+        continue;
+      if (j != i)
+        combined += ", ";
+      combined += m.headers(j).value();
+    }
+    if (!net::IsNoCorsSafelistedRequestHeader(name, combined))
+      return i;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -68,11 +137,41 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
                "not normalised");
   }
 
+  // RequestInit's mode, credentials and redirect as the Request constructor
+  // left them (steps 17-23).
+  const std::optional<net::RequestMode> mode = FromIpc(m.mode());
+  if (!mode) {
+    return Bad(Reason::kFetchLaterRequestModeInvalid, "mode",
+               absl::StrCat(m.mode(), " is not a RequestMode"));
+  }
+  const std::optional<net::CredentialsMode> credentials =
+      CredentialsFromIpc(m.credentials());
+  if (!credentials) {
+    return Bad(Reason::kFetchLaterCredentialsModeInvalid, "credentials",
+               absl::StrCat(m.credentials(), " is not a CredentialsMode"));
+  }
+  const std::optional<net::RedirectMode> redirect =
+      RedirectFromIpc(m.redirect());
+  if (!redirect) {
+    return Bad(Reason::kFetchLaterRedirectModeInvalid, "redirect",
+               absl::StrCat(m.redirect(), " is not a RedirectMode"));
+  }
+  // The Request constructor, step 33.1.
+  if (*mode == net::RequestMode::kNoCors &&
+      !net::IsCorsSafelistedMethod(m.method())) {
+    return Bad(Reason::kFetchLaterNoCorsMethodNotSafelisted, "method",
+               absl::StrCat("\"", m.method(),
+                            "\" is not CORS-safelisted (mode \"no-cors\")"));
+  }
+
   BadMessageOr<net::Url> url = ValidateFetchLaterUrl(m.url());
   if (!url.ok())
     return url.bad_message();
 
   DeferredRequest request{m.method(), *url};
+  request.mode = *mode;
+  request.credentials = *credentials;
+  request.redirect = *redirect;
 
   // Referrer: the Request constructor leaves a URL only when it is same origin
   // with the client; otherwise "client" (or "no-referrer" for '').
@@ -143,6 +242,18 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
                  absl::StrCat("forbidden request-header \"", h.name(), "\""));
     }
     request.headers.emplace_back(h.name(), h.value());
+  }
+  // The Request constructor, step 33.2: mode "no-cors" sets the guard
+  // "request-no-cors", which drops every header it does not safelist.
+  if (*mode == net::RequestMode::kNoCors) {
+    const int dropped = FirstHeaderTheNoCorsGuardDrops(m);
+    if (dropped >= 0) {
+      return Bad(Reason::kFetchLaterNoCorsHeaderNotSafelisted,
+                 absl::StrCat("headers[", dropped, "]"),
+                 absl::StrCat("\"", m.headers(dropped).name(),
+                              "\" is not a no-CORS-safelisted request-header "
+                              "(mode \"no-cors\")"));
+    }
   }
 
   // Body: never with GET/HEAD; always with a length (fetchLater() step 9

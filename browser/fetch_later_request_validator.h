@@ -38,9 +38,11 @@ struct ValidatedFetchLater {
 };
 
 // On success the request's `referer_header` is the value the browser computed
-// from the referrer policy. Checks in order: method, URL, referrer, headers,
-// body, activateAfter, retryOptions, total request length; the first failure
-// is returned.
+// from the referrer policy, and its mode, credentials mode and redirect mode
+// are the message's. Checks in order: method, mode / credentials / redirect
+// (and a no-cors request's method), URL, referrer, headers (and what a no-cors
+// request's guard would have dropped), body, activateAfter, retryOptions,
+// total request length; the first failure is returned.
 BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     const ipc::FetchLaterRequest& message,
     const ClientFacts& client);

@@ -33,7 +33,10 @@ DeferredFetchRecord::DeferredFetchRecord(
       reporting_origin(reporting_origin),
       total_request_length(static_cast<uint32_t>(total_request_length)),
       body_length(static_cast<uint32_t>(request.body_length.value_or(0))),
-      has_body_length(request.body_length.has_value()) {
+      has_body_length(request.body_length.has_value()),
+      mode(request.mode),
+      credentials(request.credentials),
+      redirect(request.redirect) {
   if (request.referrer_url) {
     referrer_url =
         document->InternReferrerString(std::move(*request.referrer_url));
@@ -59,6 +62,9 @@ DeferredRequest DeferredFetchRecord::TakeRequest() {
     request.referer_header = *referer_header;
   if (retry_options)
     request.retry_options = *retry_options;
+  request.mode = mode;
+  request.credentials = credentials;
+  request.redirect = redirect;
   request.body = std::move(body);
   referrer_url.reset();
   referer_header.reset();

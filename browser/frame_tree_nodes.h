@@ -94,6 +94,11 @@ struct DeferredFetchRecord {
   // Whether "queue a deferred fetch" was given a non-null activateAfter: the
   // record has a timer (FrameTree::timers_ holds its time).
   bool has_activation_timer = false;
+  // Fetch: request's mode, credentials mode and redirect mode (one byte each,
+  // in what would be padding).
+  net::RequestMode mode = net::RequestMode::kCors;
+  net::CredentialsMode credentials = net::CredentialsMode::kSameOrigin;
+  net::RedirectMode redirect = net::RedirectMode::kFollow;
   // The document's list of pending records, in queueing order (intrusive, so a
   // record leaves it in O(1) when it is sent or aborted).
   DeferredFetchRecord* prev_pending = nullptr;  // Not owned.

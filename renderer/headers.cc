@@ -1,125 +1,13 @@
 #include "renderer/headers.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "net/cors_safelist.h"
 #include "net/fetch_header_rules.h"
 #include "net/http_token.h"
 
 namespace fetch_later::renderer {
 namespace {
-
-bool IsHttpWhitespace(char c) {
-  return c == '\t' || c == ' ' || c == '\r' || c == '\n';
-}
-
-absl::string_view StripHttpWhitespace(absl::string_view s) {
-  while (!s.empty() && IsHttpWhitespace(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && IsHttpWhitespace(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Fetch: "CORS-unsafe request-header byte".
-bool IsCorsUnsafeRequestHeaderByte(unsigned char c) {
-  if (c < 0x20 && c != 0x09)
-    return true;
-  switch (c) {
-    case '"':
-    case '(':
-    case ')':
-    case ':':
-    case '<':
-    case '>':
-    case '?':
-    case '@':
-    case '[':
-    case '\\':
-    case ']':
-    case '{':
-    case '}':
-    case 0x7F:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool ContainsCorsUnsafeByte(absl::string_view value) {
-  for (unsigned char c : value) {
-    if (IsCorsUnsafeRequestHeaderByte(c))
-      return true;
-  }
-  return false;
-}
-
-// MIME Sniffing: "parse a MIME type", the essence only (parameters never make
-// parsing fail). nullopt on failure.
-std::optional<std::string> ParseMimeTypeEssence(absl::string_view input) {
-  input = StripHttpWhitespace(input);
-  size_t slash = input.find('/');
-  if (slash == absl::string_view::npos)
-    return std::nullopt;
-  absl::string_view type = input.substr(0, slash);
-  absl::string_view rest = input.substr(slash + 1);
-  absl::string_view subtype = rest.substr(0, rest.find(';'));
-  while (!subtype.empty() && IsHttpWhitespace(subtype.back()))
-    subtype.remove_suffix(1);
-  if (!net::IsHttpToken(type) || !net::IsHttpToken(subtype))
-    return std::nullopt;
-  return absl::AsciiStrToLower(absl::StrCat(type, "/", subtype));
-}
-
-// Fetch: "CORS-safelisted request-header".
-bool IsCorsSafelistedRequestHeader(absl::string_view name,
-                                   absl::string_view value) {
-  if (value.size() > 128)
-    return false;
-  std::string lower = absl::AsciiStrToLower(name);
-  if (lower == "accept")
-    return !ContainsCorsUnsafeByte(value);
-  if (lower == "accept-language" || lower == "content-language") {
-    for (unsigned char c : value) {
-      if (!absl::ascii_isalnum(c) && c != ' ' && c != '*' && c != ',' &&
-          c != '-' && c != '.' && c != ';' && c != '=') {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (lower == "content-type") {
-    if (ContainsCorsUnsafeByte(value))
-      return false;
-    std::optional<std::string> essence = ParseMimeTypeEssence(value);
-    return essence.has_value() &&
-           (*essence == "application/x-www-form-urlencoded" ||
-            *essence == "multipart/form-data" || *essence == "text/plain");
-  }
-  // `range` is CORS-safelisted in some forms, but it is not a no-CORS-
-  // safelisted name, the only use made of this function here.
-  return false;
-}
-
-// Fetch: "no-CORS-safelisted request-header name".
-bool IsNoCorsSafelistedRequestHeaderName(absl::string_view name) {
-  return absl::EqualsIgnoreCase(name, "accept") ||
-         absl::EqualsIgnoreCase(name, "accept-language") ||
-         absl::EqualsIgnoreCase(name, "content-language") ||
-         absl::EqualsIgnoreCase(name, "content-type");
-}
-
-// Fetch: "privileged no-CORS request-header name".
-bool IsPrivilegedNoCorsRequestHeaderName(absl::string_view name) {
-  return absl::EqualsIgnoreCase(name, "range");
-}
-
-// Fetch: "no-CORS-safelisted request-header".
-bool IsNoCorsSafelistedRequestHeader(absl::string_view name,
-                                     absl::string_view value) {
-  return IsNoCorsSafelistedRequestHeaderName(name) &&
-         IsCorsSafelistedRequestHeader(name, value);
-}
 
 // The first header of `list` named `name` (byte-case-insensitive).
 HeaderList::const_iterator FindHeader(const HeaderList& list,
@@ -197,7 +85,7 @@ JsStatus Headers::Append(absl::string_view name, absl::string_view raw_value) {
     std::optional<std::string> temporary = GetFromHeaderList(list_, name);
     std::string combined =
         temporary.has_value() ? absl::StrCat(*temporary, ", ", value) : value;
-    if (!IsNoCorsSafelistedRequestHeader(name, combined))
+    if (!net::IsNoCorsSafelistedRequestHeader(name, combined))
       return {};
   }
   // Step 4: header list "append" reuses the casing of an existing name.
@@ -220,7 +108,7 @@ JsStatus Headers::Set(absl::string_view name, absl::string_view raw_value) {
   if (!*valid)
     return {};
   if (guard_ == Guard::kRequestNoCors &&
-      !IsNoCorsSafelistedRequestHeader(name, value)) {
+      !net::IsNoCorsSafelistedRequestHeader(name, value)) {
     return {};
   }
   // Header list "set": replace the first, remove the others.
@@ -252,8 +140,8 @@ JsStatus Headers::Delete(absl::string_view name) {
     return {};
   // Step 2.
   if (guard_ == Guard::kRequestNoCors &&
-      !IsNoCorsSafelistedRequestHeaderName(name) &&
-      !IsPrivilegedNoCorsRequestHeaderName(name)) {
+      !net::IsNoCorsSafelistedRequestHeaderName(name) &&
+      !net::IsPrivilegedNoCorsRequestHeaderName(name)) {
     return {};
   }
   // Steps 3-4.

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "ipc/page_step.pb.h"
@@ -47,6 +48,13 @@ class PageRunner {
   PageRunner& operator=(const PageRunner&) = delete;
 
   ipc::StepResult Run(const ipc::RunPageStep& step);
+  // CSP "report a violation" in `violation`'s document: fires
+  // securitypolicyviolation at it when it has a realm (a document that ran no
+  // script has no listener to tell). What the listeners printed or threw is
+  // reported with the document's next script, lifecycle or timer step, as
+  // timers that came due between steps are.
+  void ReportSecurityPolicyViolation(
+      const ipc::SecurityPolicyViolation& violation);
   // The document was destroyed: drops its realm, timers and controllers.
   void ForgetDocument(const std::string& document_token);
 
@@ -55,6 +63,9 @@ class PageRunner {
   struct ScriptedDocument {
     std::unique_ptr<DocumentDelegate> delegate;
     std::unique_ptr<DocumentScript> script;
+    // What script did between page steps (violation listeners), for the
+    // document's next script step.
+    std::vector<ScriptRunResult> between_steps;
   };
 
   // The document's realm, created on its first script; null (with the reason

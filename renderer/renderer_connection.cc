@@ -16,6 +16,46 @@ constexpr char kRendererTokenMetadata[] = "renderer-token";
 // quota); a longer one can never fit, so only the available quota is asked for.
 constexpr uint64_t kMaxDeferredRequestLength = 64 * 1024;
 
+// The Request's mode, credentials mode and redirect mode as the IPC carries
+// them. A Request never has mode "navigate" here: the constructor throws for
+// it (step 18) and no Request object is made by a navigation.
+ipc::RequestMode ToIpc(RequestMode mode) {
+  switch (mode) {
+    case RequestMode::kCors:
+      return ipc::REQUEST_MODE_CORS;
+    case RequestMode::kNoCors:
+      return ipc::REQUEST_MODE_NO_CORS;
+    case RequestMode::kSameOrigin:
+    case RequestMode::kNavigate:
+      return ipc::REQUEST_MODE_SAME_ORIGIN;
+  }
+  return ipc::REQUEST_MODE_CORS;
+}
+
+ipc::CredentialsMode ToIpc(CredentialsMode mode) {
+  switch (mode) {
+    case CredentialsMode::kSameOrigin:
+      return ipc::CREDENTIALS_SAME_ORIGIN;
+    case CredentialsMode::kOmit:
+      return ipc::CREDENTIALS_OMIT;
+    case CredentialsMode::kInclude:
+      return ipc::CREDENTIALS_INCLUDE;
+  }
+  return ipc::CREDENTIALS_SAME_ORIGIN;
+}
+
+ipc::RedirectMode ToIpc(RedirectMode mode) {
+  switch (mode) {
+    case RedirectMode::kFollow:
+      return ipc::REDIRECT_FOLLOW;
+    case RedirectMode::kError:
+      return ipc::REDIRECT_ERROR;
+    case RedirectMode::kManual:
+      return ipc::REDIRECT_MANUAL;
+  }
+  return ipc::REDIRECT_FOLLOW;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
@@ -71,6 +111,10 @@ void RendererConnection::RunPageTasks() {
         break;
       task = std::move(page_tasks_.front());
       page_tasks_.pop_front();
+    }
+    if (task.violation) {
+      page_runner_->ReportSecurityPolicyViolation(*task.violation);
+      continue;
     }
     if (!task.step) {
       page_runner_->ForgetDocument(task.destroyed_document);
@@ -132,7 +176,8 @@ void RendererConnection::ReadEvents() {
       if (state.destroyed()) {
         documents_.erase(it);
         committed_.erase(state.document_token());
-        page_tasks_.push_back(PageTask{std::nullopt, state.document_token()});
+        page_tasks_.push_back(
+            PageTask{std::nullopt, std::nullopt, state.document_token()});
         absl::erase_if(pending_, [&](const auto& entry) {
           return entry.first.first == state.document_token();
         });
@@ -140,7 +185,14 @@ void RendererConnection::ReadEvents() {
         it->second.fully_active = state.fully_active();
       }
     } else if (event.has_run_page_step()) {
-      page_tasks_.push_back(PageTask{event.run_page_step(), ""});
+      page_tasks_.push_back(PageTask{event.run_page_step(), std::nullopt, ""});
+    } else if (event.has_security_policy_violation()) {
+      // CSP "report a violation": the document's script hears of it in task
+      // order with its page steps.
+      if (documents_.contains(
+              event.security_policy_violation().document_token()))
+        page_tasks_.push_back(
+            PageTask{std::nullopt, event.security_policy_violation(), ""});
     } else if (event.has_activated()) {
       auto it = pending_.find(
           {event.activated().document_token(), event.activated().client_id()});
@@ -310,6 +362,9 @@ JsResult<FetchLaterResult> RendererConnection::QueueDeferredFetch(
     message.set_activate_after_ms(*validated->activate_after_ms);
   message.set_total_request_length(requested);
   message.set_send_now(send_now);
+  message.set_mode(ToIpc(request.mode()));
+  message.set_credentials(ToIpc(request.credentials()));
+  message.set_redirect(ToIpc(request.redirect()));
   if (retry) {
     ipc::RetryOptions* r = message.mutable_retry_options();
     r->set_max_attempts(retry->max_attempts);

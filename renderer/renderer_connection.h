@@ -129,10 +129,12 @@ class RendererConnection {
   uint64_t next_client_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool disconnected_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // The page task thread's queue: a page step, or a destroyed document whose
-  // script state the thread must drop (it owns that state).
+  // The page task thread's queue: a page step, a violation to report to a
+  // document's script, or a destroyed document whose script state the thread
+  // must drop (it owns that state).
   struct PageTask {
     std::optional<ipc::RunPageStep> step;
+    std::optional<ipc::SecurityPolicyViolation> violation;
     std::string destroyed_document;
   };
   std::deque<PageTask> page_tasks_ ABSL_GUARDED_BY(mu_);

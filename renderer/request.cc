@@ -2,17 +2,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "net/cors_safelist.h"
 #include "net/fetch_header_rules.h"
 #include "net/http_token.h"
 #include "net/total_request_length.h"
 
 namespace fetch_later::renderer {
 namespace {
-
-// Fetch: "CORS-safelisted method".
-bool IsCorsSafelistedMethod(absl::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "POST";
-}
 
 bool SameOrigin(const net::Url& url, const net::Origin& origin) {
   return net::Origin::Create(url).IsSameOriginWith(origin);
@@ -51,61 +47,158 @@ bool RequestInit::IsEmpty() const {
   return !method.has_value() && !headers.has_value() &&
          body.kind == BodyInit::Kind::kNone && !referrer.has_value() &&
          !referrer_policy.has_value() && !mode.has_value() &&
-         !credentials.has_value() && !keepalive.has_value() && !signal &&
-         !priority.has_value() && !duplex.has_value();
+         !credentials.has_value() && !cache.has_value() &&
+         !redirect.has_value() && !integrity.has_value() &&
+         !keepalive.has_value() && !signal && !priority.has_value() &&
+         !duplex.has_value();
 }
 
+namespace {
+
+// One IDL enum: its values (as script spells them) and what they convert to.
+template <typename T>
+struct EnumValue {
+  absl::string_view name;
+  T value;
+};
+
+// WebIDL: converting a JS string to the IDL enum `type` of RequestInit's
+// `member`: TypeError for a string that is not one of `values`.
+template <typename T, size_t N>
+JsResult<T> ConvertEnum(absl::string_view member,
+                        absl::string_view type,
+                        const EnumValue<T> (&values)[N],
+                        absl::string_view value) {
+  for (const EnumValue<T>& v : values) {
+    if (v.name == value)
+      return v.value;
+  }
+  return EnumError(member, value, type);
+}
+
+// Fetch: the RequestInit enums (RequestCache, RequestCredentials,
+// RequestDuplex, RequestMode, RequestPriority, RequestRedirect).
+constexpr EnumValue<CacheMode> kRequestCache[] = {
+    {"default", CacheMode::kDefault},
+    {"no-store", CacheMode::kNoStore},
+    {"reload", CacheMode::kReload},
+    {"no-cache", CacheMode::kNoCache},
+    {"force-cache", CacheMode::kForceCache},
+    {"only-if-cached", CacheMode::kOnlyIfCached},
+};
+constexpr EnumValue<CredentialsMode> kRequestCredentials[] = {
+    {"omit", CredentialsMode::kOmit},
+    {"same-origin", CredentialsMode::kSameOrigin},
+    {"include", CredentialsMode::kInclude},
+};
+constexpr EnumValue<bool> kRequestDuplex[] = {{"half", true}};
+constexpr EnumValue<RequestMode> kRequestMode[] = {
+    {"navigate", RequestMode::kNavigate},
+    {"same-origin", RequestMode::kSameOrigin},
+    {"no-cors", RequestMode::kNoCors},
+    {"cors", RequestMode::kCors},
+};
+constexpr EnumValue<RequestPriority> kRequestPriority[] = {
+    {"high", RequestPriority::kHigh},
+    {"low", RequestPriority::kLow},
+    {"auto", RequestPriority::kAuto},
+};
+constexpr EnumValue<RedirectMode> kRequestRedirect[] = {
+    {"follow", RedirectMode::kFollow},
+    {"error", RedirectMode::kError},
+    {"manual", RedirectMode::kManual},
+};
+
+JsResult<net::ReferrerPolicy> ConvertReferrerPolicy(absl::string_view value) {
+  absl::StatusOr<net::ReferrerPolicy> policy = net::ParseReferrerPolicy(value);
+  if (!policy.ok())
+    return EnumError("referrerPolicy", value, "ReferrerPolicy");
+  return *policy;
+}
+
+// Converts `init`'s `member` into `*out` when present; false with `*error`
+// when its value is not one of its enum's.
+template <typename T, typename Convert>
+bool ConvertMember(const std::optional<std::string>& member,
+                   Convert convert,
+                   std::optional<T>* out,
+                   JsError* error) {
+  if (!member.has_value())
+    return true;
+  JsResult<T> converted = convert(*member);
+  if (!converted.ok()) {
+    *error = converted.error();
+    return false;
+  }
+  *out = *converted;
+  return true;
+}
+
+}  // namespace
+
 // WebIDL: the enum members of a RequestInit dictionary, in the order WebIDL
-// converts dictionary members (lexicographic): credentials, duplex, mode,
-// priority, referrerPolicy.
+// converts dictionary members (lexicographic): cache, credentials, duplex,
+// mode, priority, redirect, referrerPolicy.
 JsResult<RequestInitEnums> ConvertRequestInitEnums(const RequestInit& init) {
   RequestInitEnums out;
-  if (init.credentials.has_value()) {
-    const std::string& v = *init.credentials;
-    if (v == "omit")
-      out.credentials = CredentialsMode::kOmit;
-    else if (v == "same-origin")
-      out.credentials = CredentialsMode::kSameOrigin;
-    else if (v == "include")
-      out.credentials = CredentialsMode::kInclude;
-    else
-      return EnumError("credentials", v, "RequestCredentials");
-  }
-  if (init.duplex.has_value() && *init.duplex != "half")
-    return EnumError("duplex", *init.duplex, "RequestDuplex");
-  if (init.mode.has_value()) {
-    const std::string& v = *init.mode;
-    if (v == "navigate")
-      out.mode = RequestMode::kNavigate;
-    else if (v == "same-origin")
-      out.mode = RequestMode::kSameOrigin;
-    else if (v == "no-cors")
-      out.mode = RequestMode::kNoCors;
-    else if (v == "cors")
-      out.mode = RequestMode::kCors;
-    else
-      return EnumError("mode", v, "RequestMode");
-  }
-  if (init.priority.has_value()) {
-    const std::string& v = *init.priority;
-    if (v == "high")
-      out.priority = RequestPriority::kHigh;
-    else if (v == "low")
-      out.priority = RequestPriority::kLow;
-    else if (v == "auto")
-      out.priority = RequestPriority::kAuto;
-    else
-      return EnumError("priority", v, "RequestPriority");
-  }
-  if (init.referrer_policy.has_value()) {
-    absl::StatusOr<net::ReferrerPolicy> policy =
-        net::ParseReferrerPolicy(*init.referrer_policy);
-    if (!policy.ok())
-      return EnumError("referrerPolicy", *init.referrer_policy,
-                       "ReferrerPolicy");
-    out.referrer_policy = *policy;
+  std::optional<bool> duplex;
+  JsError error;
+  auto enum_of = [](absl::string_view member, absl::string_view type,
+                    const auto& values) {
+    return [=, &values](absl::string_view v) {
+      return ConvertEnum(member, type, values, v);
+    };
+  };
+  if (!ConvertMember(init.cache,
+                     enum_of("cache", "RequestCache", kRequestCache),
+                     &out.cache, &error) ||
+      !ConvertMember(
+          init.credentials,
+          enum_of("credentials", "RequestCredentials", kRequestCredentials),
+          &out.credentials, &error) ||
+      !ConvertMember(init.duplex,
+                     enum_of("duplex", "RequestDuplex", kRequestDuplex),
+                     &duplex, &error) ||
+      !ConvertMember(init.mode, enum_of("mode", "RequestMode", kRequestMode),
+                     &out.mode, &error) ||
+      !ConvertMember(init.priority,
+                     enum_of("priority", "RequestPriority", kRequestPriority),
+                     &out.priority, &error) ||
+      !ConvertMember(init.redirect,
+                     enum_of("redirect", "RequestRedirect", kRequestRedirect),
+                     &out.redirect, &error) ||
+      !ConvertMember(init.referrer_policy, ConvertReferrerPolicy,
+                     &out.referrer_policy, &error)) {
+    return error;
   }
   return out;
+}
+
+JsStatus CheckRequestInitEnumMember(absl::string_view member,
+                                    absl::string_view value) {
+  RequestInit init;
+  const std::string v(value);
+  if (member == "cache")
+    init.cache = v;
+  else if (member == "credentials")
+    init.credentials = v;
+  else if (member == "duplex")
+    init.duplex = v;
+  else if (member == "mode")
+    init.mode = v;
+  else if (member == "priority")
+    init.priority = v;
+  else if (member == "redirect")
+    init.redirect = v;
+  else if (member == "referrerPolicy")
+    init.referrer_policy = v;
+  else
+    return MakeTypeError(
+        absl::StrCat("RequestInit has no enum member '", member, "'"));
+  JsResult<RequestInitEnums> converted = ConvertRequestInitEnums(init);
+  if (!converted.ok())
+    return converted.error();
+  return {};
 }
 
 // Fetch: "new Request(input, init)".
@@ -196,7 +289,24 @@ JsResult<Request> ConstructRequest(const RequestInfo& input,
   if (enums->credentials.has_value())
     request->credentials_ = *enums->credentials;
 
-  // Steps 21-24 (cache, redirect, integrity) are not modelled.
+  // Step 21.
+  if (enums->cache.has_value())
+    request->cache_ = *enums->cache;
+
+  // Step 22.
+  if (request->cache_ == CacheMode::kOnlyIfCached &&
+      request->mode_ != RequestMode::kSameOrigin) {
+    return MakeTypeError(
+        "'only-if-cached' can be set only with 'same-origin' mode");
+  }
+
+  // Step 23.
+  if (enums->redirect.has_value())
+    request->redirect_ = *enums->redirect;
+
+  // Step 24.
+  if (init.integrity.has_value())
+    request->integrity_ = *init.integrity;
 
   // Step 25.
   if (init.keepalive.has_value())
@@ -236,7 +346,7 @@ JsResult<Request> ConstructRequest(const RequestInfo& input,
 
   // Step 33.
   if (request->mode_ == RequestMode::kNoCors) {
-    if (!IsCorsSafelistedMethod(request->method_)) {
+    if (!net::IsCorsSafelistedMethod(request->method_)) {
       return MakeTypeError(absl::StrCat("'", request->method_,
                                         "' is unsupported in no-cors mode."));
     }
@@ -298,9 +408,23 @@ JsResult<Request> ConstructRequest(const RequestInfo& input,
     }
   }
 
-  // Steps 41-43. (Input bodies are not tracked as disturbed here, so the
-  // "unusable" check of step 42 never fires.)
+  // Step 41: finalBody.
+  std::shared_ptr<Request::BodyStream> final_stream;
+  if (input_or_init_body.has_value())
+    final_stream = std::make_shared<Request::BodyStream>();
+  // Step 42: the new request takes `input`'s body through a proxy, which
+  // reads (disturbs) `input`'s stream.
+  if (!init_body.has_value() && input_body.has_value()) {
+    if (input_request->unusable()) {
+      return MakeTypeError(
+          "Cannot construct a Request with a Request object that has already "
+          "been used.");
+    }
+    input_request->body_stream_->disturbed = true;
+  }
+  // Step 43.
   request->body_ = std::move(input_or_init_body);
+  request->body_stream_ = std::move(final_stream);
   return *std::move(request);
 }
 

@@ -61,10 +61,20 @@ struct ClientContext {
   bool secure_context = true;
 };
 
-// Fetch: request "mode", "credentials mode", "priority".
+// Fetch: request "mode", "credentials mode", "priority", "cache mode",
+// "redirect mode".
 enum class RequestMode { kSameOrigin, kNoCors, kCors, kNavigate };
 enum class CredentialsMode { kOmit, kSameOrigin, kInclude };
 enum class RequestPriority { kHigh, kLow, kAuto };
+enum class CacheMode {
+  kDefault,
+  kNoStore,
+  kReload,
+  kNoCache,
+  kForceCache,
+  kOnlyIfCached,
+};
+enum class RedirectMode { kFollow, kError, kManual };
 
 // Fetch: request "referrer": "no-referrer", "client" or a URL.
 struct RequestReferrer {
@@ -89,6 +99,9 @@ struct RequestInit {
   std::optional<std::string> referrer_policy;  // ReferrerPolicy
   std::optional<std::string> mode;             // RequestMode
   std::optional<std::string> credentials;      // RequestCredentials
+  std::optional<std::string> cache;            // RequestCache
+  std::optional<std::string> redirect;         // RequestRedirect
+  std::optional<std::string> integrity;        // DOMString
   std::optional<bool> keepalive;
   std::shared_ptr<AbortSignal> signal;  // null: absent or null
   std::optional<std::string> priority;  // RequestPriority
@@ -131,15 +144,33 @@ class Request {
   RequestMode mode() const { return mode_; }
   CredentialsMode credentials() const { return credentials_; }
   RequestPriority priority() const { return priority_; }
+  CacheMode cache() const { return cache_; }
+  RedirectMode redirect() const { return redirect_; }
+  const std::string& integrity() const { return integrity_; }
   bool keepalive() const { return keepalive_; }
   // The Request's own (dependent) signal; never null.
   const std::shared_ptr<AbortSignal>& signal() const { return signal_; }
+
+  // Fetch: Body mixin "bodyUsed": the body is non-null and its stream is
+  // disturbed (a Request built from this one took it, see ConstructRequest()).
+  bool body_used() const { return body_stream_ && body_stream_->disturbed; }
+  // Fetch: "unusable": the body is non-null and its stream is disturbed or
+  // locked. (Only disturbance is tracked: a locked ReadableStream is refused
+  // when the body is extracted.)
+  bool unusable() const { return body_used(); }
 
  private:
   friend JsResult<Request> ConstructRequest(const RequestInfo& input,
                                             const RequestInit& init,
                                             const ClientContext& client);
   explicit Request(net::Url url) : url_(std::move(url)) {}
+
+  // The state of the body's ReadableStream that the Fetch model observes. One
+  // per body; copies of a Request share it, as JS references to one Request
+  // object share its body.
+  struct BodyStream {
+    bool disturbed = false;
+  };
 
   std::string method_ = "GET";
   net::Url url_;
@@ -150,8 +181,13 @@ class Request {
   RequestMode mode_ = RequestMode::kNoCors;
   CredentialsMode credentials_ = CredentialsMode::kSameOrigin;
   RequestPriority priority_ = RequestPriority::kAuto;
+  CacheMode cache_ = CacheMode::kDefault;
+  RedirectMode redirect_ = RedirectMode::kFollow;
+  std::string integrity_;
   bool keepalive_ = false;
   std::shared_ptr<AbortSignal> signal_;
+  // Null exactly when `body_` is.
+  std::shared_ptr<BodyStream> body_stream_;
 };
 
 // Fetch: RequestInfo, a URL string or a Request object.
@@ -171,23 +207,40 @@ class RequestInfo {
 // RequestInit's enum members converted from the strings script gave; a
 // member that was absent stays nullopt. (`duplex` has the one value "half".)
 struct RequestInitEnums {
+  std::optional<CacheMode> cache;
   std::optional<CredentialsMode> credentials;
   std::optional<RequestMode> mode;
   std::optional<RequestPriority> priority;
+  std::optional<RedirectMode> redirect;
   std::optional<net::ReferrerPolicy> referrer_policy;
 };
 
 // WebIDL: converting `init`'s enum members, in the order WebIDL converts
-// dictionary members. TypeError for a value that is not one of its enum's.
-// ConstructRequest() runs it first; fetchLater() runs it before converting
-// DeferredRequestInit's own member.
+// dictionary members (lexicographic: cache, credentials, duplex, mode,
+// priority, redirect, referrerPolicy). TypeError for a value that is not one
+// of its enum's. ConstructRequest() runs it first; fetchLater() runs it
+// before converting DeferredRequestInit's own member.
 JsResult<RequestInitEnums> ConvertRequestInitEnums(const RequestInit& init);
+
+// WebIDL: converting one enum-typed RequestInit member, `member` ("cache",
+// "credentials", "duplex", "mode", "priority", "redirect" or
+// "referrerPolicy"), whose string is `value`: the TypeError
+// ConvertRequestInitEnums() would throw for it, or OK. A binding calls it as
+// it reads each member, so that the first invalid member in dictionary order
+// throws before later members are read.
+JsStatus CheckRequestInitEnumMember(absl::string_view member,
+                                    absl::string_view value);
 
 // Fetch: "new Request(input, init)" run in `client`'s realm, including the
 // binding's conversion of `init`'s enum members. Returns the Request or the
-// TypeError the constructor throws (URL parse failure, credentials, bad or
-// forbidden method, body with GET/HEAD, ReadableStream with keepalive or
-// without duplex, ...).
+// TypeError the constructor throws (URL parse failure, credentials, mode
+// "navigate", cache "only-if-cached" without mode "same-origin", bad or
+// forbidden method, a method that is not CORS-safelisted in mode "no-cors",
+// body with GET/HEAD, ReadableStream with keepalive or without duplex, an
+// `input` Request whose body is already used, ...). When the new Request
+// takes `input`'s body (no body in `init`), `input`'s body is disturbed from
+// then on: its body_used() is true and a second ConstructRequest() from it
+// throws ("creates a proxy" for the body).
 JsResult<Request> ConstructRequest(const RequestInfo& input,
                                    const RequestInit& init,
                                    const ClientContext& client);

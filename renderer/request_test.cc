@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/referrer.h"
@@ -151,6 +152,10 @@ TEST(RequestTest, EnumConversionErrors) {
        [](RequestInit& i) { i.priority = "urgent"; }, "RequestPriority"},
       {"WebIDL enum RequestDuplex", [](RequestInit& i) { i.duplex = "full"; },
        "RequestDuplex"},
+      {"WebIDL enum RequestCache",
+       [](RequestInit& i) { i.cache = "only-if-stale"; }, "RequestCache"},
+      {"WebIDL enum RequestRedirect",
+       [](RequestInit& i) { i.redirect = "Follow"; }, "RequestRedirect"},
   };
   for (const Case& c : kCases) {
     RequestInit init;
@@ -167,6 +172,50 @@ TEST(RequestTest, EnumConversionErrors) {
       ConstructRequest("https://a.test:99999/", init, Client());
   ASSERT_FALSE(request.ok());
   EXPECT_THAT(request.error().message, HasSubstr("RequestMode"));
+}
+
+// WebIDL converts dictionary members in lexicographic order, so with several
+// invalid enum members the first in that order names the error.
+TEST(RequestTest, EnumMembersConvertInLexicographicOrder) {
+  RequestInit init;
+  init.cache = "x";
+  init.credentials = "x";
+  init.duplex = "x";
+  init.mode = "x";
+  init.priority = "x";
+  init.redirect = "x";
+  init.referrer_policy = "x";
+  // After each row its member is cleared, so the next row's member is first.
+  struct Row {
+    std::optional<std::string> RequestInit::*member;
+    const char* name;
+  };
+  const Row kOrder[] = {
+      {&RequestInit::cache, "cache"},
+      {&RequestInit::credentials, "credentials"},
+      {&RequestInit::duplex, "duplex"},
+      {&RequestInit::mode, "mode"},
+      {&RequestInit::priority, "priority"},
+      {&RequestInit::redirect, "redirect"},
+      {&RequestInit::referrer_policy, "referrerPolicy"},
+  };
+  for (const Row& row : kOrder) {
+    JsResult<Request> request = ConstructRequest("/", init, Client());
+    ASSERT_FALSE(request.ok()) << row.name;
+    EXPECT_THAT(request.error().message,
+                HasSubstr(absl::StrCat("'", row.name, "'")));
+    // The binding's check of the member alone throws the same error.
+    JsStatus alone = CheckRequestInitEnumMember(row.name, "x");
+    ASSERT_FALSE(alone.ok()) << row.name;
+    EXPECT_EQ(alone.error().message, request.error().message);
+    EXPECT_TRUE(CheckRequestInitEnumMember(row.name, "same-origin").ok() ==
+                (std::string(row.name) == "credentials" ||
+                 std::string(row.name) == "mode" ||
+                 std::string(row.name) == "referrerPolicy"))
+        << row.name;
+    init.*row.member = std::nullopt;
+  }
+  EXPECT_TRUE(ConstructRequest("/", init, Client()).ok());
 }
 
 TEST(RequestTest, ModeNavigateThrows) {
@@ -190,6 +239,66 @@ TEST(RequestTest, InitMembersAreCopied) {
   EXPECT_TRUE(request.keepalive());
   EXPECT_EQ(request.priority(), RequestPriority::kLow);
   EXPECT_EQ(request.referrer_policy(), net::ReferrerPolicy::kUnsafeUrl);
+  // Defaults.
+  EXPECT_EQ(request.cache(), CacheMode::kDefault);
+  EXPECT_EQ(request.redirect(), RedirectMode::kFollow);
+  EXPECT_EQ(request.integrity(), "");
+
+  RequestInit more;
+  more.cache = "no-store";
+  more.redirect = "manual";
+  more.integrity = "sha256-abc";
+  Request with_more = MustConstruct("/", more);
+  EXPECT_EQ(with_more.cache(), CacheMode::kNoStore);
+  EXPECT_EQ(with_more.redirect(), RedirectMode::kManual);
+  EXPECT_EQ(with_more.integrity(), "sha256-abc");
+  EXPECT_EQ(with_more.mode(), RequestMode::kCors);
+  // A Request as input keeps them unless init says otherwise.
+  RequestInit error_redirect;
+  error_redirect.redirect = "error";
+  Request copied = MustConstruct(with_more, error_redirect);
+  EXPECT_EQ(copied.cache(), CacheMode::kNoStore);
+  EXPECT_EQ(copied.redirect(), RedirectMode::kError);
+}
+
+// Fetch Request ctor step 22: "only-if-cached" needs mode "same-origin",
+// whether the cache mode and the mode come from `init` or from a Request
+// given as input (SPEC-NOTES 2.4: Chromium agrees).
+TEST(RequestTest, OnlyIfCachedNeedsSameOriginMode) {
+  struct Row {
+    const char* source;
+    std::optional<std::string> mode;
+    bool throws;
+  };
+  const Row kRows[] = {
+      {"default mode (cors for a URL)", std::nullopt, true},
+      {"cors", "cors", true},
+      {"no-cors", "no-cors", true},
+      {"same-origin", "same-origin", false},
+  };
+  for (const Row& row : kRows) {
+    RequestInit init;
+    init.cache = "only-if-cached";
+    init.mode = row.mode;
+    JsResult<Request> request = ConstructRequest("/", init, Client());
+    EXPECT_EQ(!request.ok(), row.throws) << row.source;
+    if (!request.ok()) {
+      EXPECT_EQ(request.error().type, JsErrorType::kTypeError) << row.source;
+      EXPECT_THAT(request.error().message, HasSubstr("only-if-cached"));
+    }
+  }
+  RequestInit same_origin;
+  same_origin.cache = "only-if-cached";
+  same_origin.mode = "same-origin";
+  Request cached = MustConstruct("/", same_origin);
+  // From a Request: its cache mode stays, a new mode breaks the rule.
+  RequestInit cors;
+  cors.mode = "cors";
+  EXPECT_FALSE(ConstructRequest(cached, cors, Client()).ok());
+  RequestInit reset_cache;
+  reset_cache.mode = "cors";
+  reset_cache.cache = "default";
+  EXPECT_TRUE(ConstructRequest(cached, reset_cache, Client()).ok());
 }
 
 // ---------------------------------------------------------------------------
@@ -479,19 +588,84 @@ TEST(RequestTest, NoCorsMode) {
   }
 }
 
+// The guard "request-no-cors" changes what "total request length" counts,
+// byte for byte: the dropped headers count nothing.
+TEST(RequestTest, NoCorsGuardChangesTheTotalRequestLength) {
+  RequestInit cors = Post(BodyInit::String("12345"));
+  cors.referrer = "";
+  cors.headers = HeaderList{{"X-Trace", "1"}, {"Content-Language", "en"}};
+  RequestInit no_cors = cors;
+  no_cors.mode = "no-cors";
+  const Request with_header = MustConstruct("https://b.test/beacon", cors);
+  const Request without = MustConstruct("https://b.test/beacon", no_cors);
+  const uint64_t base = std::string("https://b.test/beacon").size() +
+                        std::string("Content-Language").size() + 2 +
+                        std::string("Content-Type").size() +
+                        std::string("text/plain;charset=UTF-8").size() + 5;
+  EXPECT_EQ(TotalRequestLength(without), base);
+  EXPECT_EQ(TotalRequestLength(with_header),
+            base + std::string("X-Trace").size() + 1);
+}
+
 // ---------------------------------------------------------------------------
 // Request as input.
+
+// Fetch Request ctor step 42: a Request made from `input` without a body of
+// its own takes `input`'s body through a proxy, which disturbs `input`'s
+// stream; `input` is then unusable and a second Request from it throws
+// (SPEC-NOTES 2.4: Chromium agrees).
+TEST(RequestTest, ABodyTakenByAnEarlierRequestIsUsed) {
+  Request original = MustConstruct("/beacon", Post(BodyInit::String("body")));
+  EXPECT_FALSE(original.body_used());
+  Request first = MustConstruct(original, {});
+  EXPECT_TRUE(original.body_used());
+  EXPECT_FALSE(first.body_used());
+  EXPECT_EQ(first.body_bytes(), "body");
+
+  JsResult<Request> second = ConstructRequest(original, {}, Client());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().type, JsErrorType::kTypeError);
+  EXPECT_THAT(second.error().message, HasSubstr("already been used"));
+  // A copy of the C++ value is the same JS object: it is used too.
+  Request same_object = original;
+  EXPECT_TRUE(same_object.body_used());
+  EXPECT_FALSE(ConstructRequest(same_object, {}, Client()).ok());
+
+  // With a body of its own in `init`, the input's body is not taken: no
+  // proxy, no unusable check (step 42 needs initBody null).
+  Request replaced = MustConstruct(original, Post(BodyInit::String("new")));
+  EXPECT_EQ(replaced.body_bytes(), "new");
+
+  // The first new Request's body is its own: it can give it once.
+  EXPECT_TRUE(ConstructRequest(first, {}, Client()).ok());
+  EXPECT_FALSE(ConstructRequest(first, {}, Client()).ok());
+
+  // An earlier check that throws comes first and takes nothing (step 36).
+  Request fresh = MustConstruct("/beacon", Post(BodyInit::String("b")));
+  RequestInit get;
+  get.method = "GET";
+  EXPECT_FALSE(ConstructRequest(fresh, get, Client()).ok());
+  EXPECT_FALSE(fresh.body_used());
+
+  // A Request without a body can be used any number of times.
+  Request bodiless = MustConstruct("/beacon", {});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(ConstructRequest(bodiless, {}, Client()).ok());
+  EXPECT_FALSE(bodiless.body_used());
+}
 
 TEST(RequestTest, RequestInputKeepsItsFieldsUnlessInitIsGiven) {
   RequestInit first = Post(BodyInit::String("body"));
   first.referrer = "/ref";
   first.referrer_policy = "origin";
   first.headers = HeaderList{{"X-A", "1"}};
+  // A Request whose body a new Request took cannot give it again (see
+  // ABodyTakenByAnEarlierRequestIsUsed), so each case starts afresh.
   Request original = MustConstruct("/beacon", first);
   ASSERT_EQ(original.referrer().kind, RequestReferrer::Kind::kUrl);
 
   // Empty init: everything is copied, including the referrer and the body.
-  Request copy = MustConstruct(original, {});
+  Request copy = MustConstruct(MustConstruct("/beacon", first), {});
   EXPECT_EQ(copy.method(), "POST");
   EXPECT_EQ(copy.url().Serialize(), "https://a.test/beacon");
   EXPECT_EQ(copy.header_list(), original.header_list());
@@ -503,7 +677,7 @@ TEST(RequestTest, RequestInputKeepsItsFieldsUnlessInitIsGiven) {
   // A non-empty init resets the referrer and its policy (step 14).
   RequestInit second;
   second.keepalive = true;
-  Request reset = MustConstruct(original, second);
+  Request reset = MustConstruct(MustConstruct("/beacon", first), second);
   EXPECT_EQ(reset.referrer().kind, RequestReferrer::Kind::kClient);
   EXPECT_EQ(reset.referrer_policy(), net::ReferrerPolicy::kEmpty);
   EXPECT_EQ(reset.header_list(), original.header_list());

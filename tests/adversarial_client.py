@@ -8,7 +8,9 @@ page on https://honest.test/, attacker pages on https://evil.test/), then:
   - the honest side queues a deferred fetch exactly as an honest renderer
     builds it (GET, total_request_length = len(url));
   - the attacker sends forged messages (FetchLater for the honest document
-    with its own renderer token, a mismatched length, an http: URL;
+    with its own renderer token, a mismatched length, an http: URL, a
+    no-cors request with a PUT or with a header its guard drops, a request
+    mode no RequestMode has;
     QueryQuota for the honest document; ReportStepResult for a step never
     given), each from a fresh attacker renderer, and must get
     PERMISSION_DENIED, then UNAUTHENTICATED for anything else it says;
@@ -196,6 +198,35 @@ def main():
          lambda a: pb.QueryQuotaRequest(document_token=honest.document_token,
                                         url=HONEST_ORIGIN),
          "QUERY_QUOTA_DOCUMENT_NOT_HOSTED", DOCUMENT_NOT_HOSTED),
+        # RequestInit's mode as the Request constructor leaves it: "no-cors"
+        # needs a CORS-safelisted method, and its guard drops every header
+        # that is not a no-CORS-safelisted request-header.
+        ("no-cors request with method PUT",
+         browser.host.FetchLater,
+         lambda a: pb.FetchLaterRequest(
+             document_token=a.document_token, method="PUT",
+             url="https://evil.test/x", mode=pb.REQUEST_MODE_NO_CORS,
+             total_request_length=19, client_id=7),
+         "FETCH_LATER_NO_CORS_METHOD_NOT_SAFELISTED",
+         'method: "PUT" is not CORS-safelisted (mode "no-cors")'),
+        ("no-cors request with a header its guard drops",
+         browser.host.FetchLater,
+         lambda a: pb.FetchLaterRequest(
+             document_token=a.document_token, method="GET",
+             url="https://evil.test/x", mode=pb.REQUEST_MODE_NO_CORS,
+             headers=[pb.Header(name=b"X-Trace", value=b"1")],
+             total_request_length=19 + len("X-Trace") + 1, client_id=7),
+         "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED",
+         'headers[0]: "X-Trace" is not a no-CORS-safelisted request-header '
+         '(mode "no-cors")'),
+        # Proto3 enums are open: a number no enum value has arrives as is.
+        ("request mode that is no RequestMode",
+         browser.host.FetchLater,
+         lambda a: pb.FetchLaterRequest(
+             document_token=a.document_token, method="GET",
+             url="https://evil.test/x", mode=9, total_request_length=19,
+             client_id=7),
+         "FETCH_LATER_REQUEST_MODE_INVALID", "mode: 9 is not a RequestMode"),
         ("ReportStepResult for a step never given",
          browser.host.ReportStepResult,
          lambda a: pb.StepResult(step_id=1, outcome=pb.JS_OK),
@@ -302,7 +333,7 @@ def main():
     check(code == grpc.StatusCode.OK and response.outcome == pb.QUEUED,
           "garbage is not a bad message: the sender is not cut off",
           f"{code} {details}")
-    # Sent when the browser shuts down, with pending-3.
+    # Sent when the browser shuts down, with the victim's first pending fetch.
     expected_sent.append("https://evil.test/still-alive")
 
     # ---- The honest renderer is untouched.

@@ -504,6 +504,81 @@ std::vector<ForgedCase> ForgedCases() {
           },
           Reason::kFetchLaterRetryBackoffNotFinite,
           "retry_options.backoff_factor: not finite"),
+      // ---- RequestInit's mode, credentials and redirect (proto3 enums are
+      // open: any number arrives).
+      ForgeConsistent(
+          "RequestModeOutOfRange",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(static_cast<ipc::RequestMode>(7));
+          },
+          Reason::kFetchLaterRequestModeInvalid,
+          "mode: 7 is not a RequestMode"),
+      ForgeConsistent(
+          "CredentialsModeNegative",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_credentials(static_cast<ipc::CredentialsMode>(-1));
+          },
+          Reason::kFetchLaterCredentialsModeInvalid,
+          "credentials: -1 is not a CredentialsMode"),
+      ForgeConsistent(
+          "RedirectModeOutOfRange",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_redirect(static_cast<ipc::RedirectMode>(3));
+          },
+          Reason::kFetchLaterRedirectModeInvalid,
+          "redirect: 3 is not a RedirectMode"),
+      // ---- Mode "no-cors": what the Request constructor refuses (step 33).
+      ForgeConsistent(
+          "NoCorsWithPut",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(ipc::REQUEST_MODE_NO_CORS);
+            m.set_method("PUT");
+          },
+          Reason::kFetchLaterNoCorsMethodNotSafelisted,
+          "method: \"PUT\" is not CORS-safelisted (mode \"no-cors\")"),
+      ForgeConsistent(
+          "NoCorsWithACustomHeader",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(ipc::REQUEST_MODE_NO_CORS);
+            AddHeader(m, "Accept", "*/*");
+            AddHeader(m, "X-Trace", "1");
+          },
+          Reason::kFetchLaterNoCorsHeaderNotSafelisted,
+          "headers[1]: \"X-Trace\" is not a no-CORS-safelisted "
+          "request-header (mode \"no-cors\")"),
+      ForgeConsistent(
+          "NoCorsWithAJsonContentType",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(ipc::REQUEST_MODE_NO_CORS);
+            m.set_method("POST");
+            m.set_body("{}");
+            AddHeader(m, "Content-Type", "application/json");
+          },
+          Reason::kFetchLaterNoCorsHeaderNotSafelisted,
+          "headers[0]: \"Content-Type\" is not a no-CORS-safelisted "
+          "request-header (mode \"no-cors\")"),
+      // The guard checks a name's combined value: two Accept headers of 100
+      // bytes each combine to 202 (> 128).
+      ForgeConsistent(
+          "NoCorsCombinedValueOver128Bytes",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(ipc::REQUEST_MODE_NO_CORS);
+            AddHeader(m, "Accept", std::string(100, 'a'));
+            AddHeader(m, "accept", std::string(100, 'b'));
+          },
+          Reason::kFetchLaterNoCorsHeaderNotSafelisted,
+          "headers[0]: \"Accept\" is not a no-CORS-safelisted "
+          "request-header (mode \"no-cors\")"),
+      // The privileged no-CORS name: the guard removes Range.
+      ForgeConsistent(
+          "NoCorsWithRange",
+          [](ipc::FetchLaterRequest& m) {
+            m.set_mode(ipc::REQUEST_MODE_NO_CORS);
+            AddHeader(m, "Range", "bytes=0-1");
+          },
+          Reason::kFetchLaterNoCorsHeaderNotSafelisted,
+          "headers[0]: \"Range\" is not a no-CORS-safelisted request-header "
+          "(mode \"no-cors\")"),
       // ---- [SecureContext] (Fetch: fetchLater() and RequestInit's
       // retryOptions are exposed in secure contexts only).
       ForgeInsecure(
@@ -1112,6 +1187,48 @@ std::vector<HonestCase> HonestCases() {
        Init([](DeferredRequestInit& i) {
          i.method = "POST";
          i.body = BodyInit::String("");
+       }),
+       true},
+      // Mode "no-cors": the guard "request-no-cors" drops what the browser
+      // would refuse (a custom header, a JSON Content-Type, Range, a second
+      // Accept that makes the combined value too long).
+      {"NoCorsGuardDropsWhatItDoesNotSafelist", "https://collector.test/n",
+       Init([](DeferredRequestInit& i) {
+         i.mode = "no-cors";
+         i.method = "POST";
+         i.body = BodyInit::Blob("{}", "application/json");
+         i.headers = renderer::HeaderList{{"X-Trace", "1"},
+                                          {"Accept", std::string(100, 'a')},
+                                          {"Range", "bytes=0-1"},
+                                          {"accept", std::string(100, 'b')},
+                                          {"Content-Language", "en"}};
+       }),
+       true},
+      {"NoCorsFormData", "https://collector.test/n",
+       Init([](DeferredRequestInit& i) {
+         i.mode = "no-cors";
+         i.method = "POST";
+         i.body =
+             BodyInit::FormData({renderer::FormDataEntry::String("k", "v")});
+       }),
+       true},
+      {"NoCorsPutThrowsInRenderer", "https://collector.test/n",
+       Init([](DeferredRequestInit& i) {
+         i.mode = "no-cors";
+         i.method = "PUT";
+       }),
+       false},
+      {"SameOriginOmitError", "https://honest.test/s",
+       Init([](DeferredRequestInit& i) {
+         i.mode = "same-origin";
+         i.credentials = "omit";
+         i.redirect = "error";
+       }),
+       true},
+      {"IncludeManual", "https://collector.test/s",
+       Init([](DeferredRequestInit& i) {
+         i.credentials = "include";
+         i.redirect = "manual";
        }),
        true},
       {"ActivateAfterZero", "https://honest.test/t",

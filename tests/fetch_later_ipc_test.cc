@@ -415,5 +415,53 @@ TEST_F(IpcTest, SentRequestCarriesBrowserComputedRefererAndKey) {
   EXPECT_TRUE(sent.initiator_gone);
 }
 
+// RequestInit's mode, credentials and redirect travel from the renderer's
+// Request through the browser's re-check to the network stage, and a no-cors
+// request carries only what its guard kept.
+TEST_F(IpcTest, ModesReachTheNetworkStage) {
+  ipc::Frame page = OpenPage("https://a.test/page");
+  DeferredRequestInit no_cors = Post("hi");
+  no_cors.mode = "no-cors";
+  no_cors.credentials = "include";
+  no_cors.redirect = "error";
+  no_cors.referrer = "";
+  no_cors.headers = renderer::HeaderList{{"X-Trace", "1"}, {"Accept", "a/b"}};
+  ASSERT_TRUE(
+      FetchLater(page, RequestInfo("https://collector.test/n"), no_cors).ok());
+  DeferredRequestInit same_origin;
+  same_origin.mode = "same-origin";
+  same_origin.credentials = "omit";
+  same_origin.redirect = "manual";
+  ASSERT_TRUE(
+      FetchLater(page, RequestInfo("https://a.test/s"), same_origin).ok());
+  ASSERT_TRUE(FetchLater(page, RequestInfo("https://collector.test/d")).ok());
+  ASSERT_TRUE(CloseTab(tab_).ok());
+  ASSERT_EQ(network_.sent().size(), 3u);
+  const std::vector<net::OutgoingRequest> sent = network_.sent();
+  auto find = [&](const std::string& url) -> const net::OutgoingRequest& {
+    for (const net::OutgoingRequest& request : sent) {
+      if (request.url.Serialize() == url)
+        return request;
+    }
+    ADD_FAILURE() << "not sent: " << url;
+    return sent.front();
+  };
+  const net::OutgoingRequest& n = find("https://collector.test/n");
+  EXPECT_EQ(n.mode, net::RequestMode::kNoCors);
+  EXPECT_EQ(n.credentials, net::CredentialsMode::kInclude);
+  EXPECT_EQ(n.redirect, net::RedirectMode::kError);
+  std::vector<std::pair<std::string, std::string>> kept = {
+      {"Accept", "a/b"}, {"Content-Type", "text/plain;charset=UTF-8"}};
+  EXPECT_EQ(n.headers, kept);
+  const net::OutgoingRequest& s = find("https://a.test/s");
+  EXPECT_EQ(s.mode, net::RequestMode::kSameOrigin);
+  EXPECT_EQ(s.credentials, net::CredentialsMode::kOmit);
+  EXPECT_EQ(s.redirect, net::RedirectMode::kManual);
+  const net::OutgoingRequest& d = find("https://collector.test/d");
+  EXPECT_EQ(d.mode, net::RequestMode::kCors);
+  EXPECT_EQ(d.credentials, net::CredentialsMode::kSameOrigin);
+  EXPECT_EQ(d.redirect, net::RedirectMode::kFollow);
+}
+
 }  // namespace
 }  // namespace fetch_later::testing

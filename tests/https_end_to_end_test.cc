@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "browser/blocked_requests.h"
 #include "gtest/gtest.h"
 #include "net/https_network_stage.h"
 #include "net/testing/https_test_server.h"
@@ -68,6 +69,22 @@ class HttpsEndToEndTest : public IpcTest {
   }
 
   net::NetworkStage* NetworkStageForTest() override { return stage_.get(); }
+  // As the browser's main wires it.
+  std::function<std::vector<ipc::BlockedRequest>()> TakeBlockedRequestsForTest()
+      override {
+    auto feed = std::make_shared<browser::BlockedRequestFeed>(
+        [stage = stage_.get()] { return stage->blocked(); });
+    return [feed] { return feed->TakeNew(); };
+  }
+
+  // BrowserControl.TakeBlockedRequests.
+  std::vector<ipc::BlockedRequest> TakeBlocked() {
+    ipc::BlockedRequests response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(
+        control_->TakeBlockedRequests(&context, ipc::Empty(), &response).ok());
+    return {response.requests().begin(), response.requests().end()};
+  }
 
   std::unique_ptr<TestCertificateAuthority> ca_;
   std::unique_ptr<HttpsTestServer> collector_;
@@ -124,6 +141,38 @@ TEST_F(HttpsEndToEndTest, HttpLocalhostIsQueuedButNeverSent) {
   EXPECT_EQ(attempts[0].error->kind, net::NetworkErrorKind::kNotHttps);
   EXPECT_TRUE(stage_->WaitForIdle(kIo));
   EXPECT_EQ(collector_->request_count(), 0u);
+}
+
+// BrowserControl.TakeBlockedRequests: what the stage refused to put on the
+// wire since the last call, oldest first, with the reason's report name and
+// the refused URL (a refused redirect's target).
+TEST_F(HttpsEndToEndTest, TakeBlockedRequestsListsRefusalsOnce) {
+  EXPECT_TRUE(TakeBlocked().empty());
+  collector_->Respond({"https://collector.test/r",
+                       std::nullopt,
+                       302,
+                       {{"Location", "http://insecure.test/target"}}});
+  ipc::Frame page = OpenPage("https://a.test/");
+  DeferredRequestInit now;
+  now.activate_after = 0;
+  ASSERT_TRUE(
+      FetchLater(page, RequestInfo("http://localhost/beacon"), now).ok());
+  AdvanceClock(0);  // activateAfter 0: sent when the timers run
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  ASSERT_TRUE(
+      FetchLater(page, RequestInfo("https://collector.test/r"), now).ok());
+  AdvanceClock(0);
+  ASSERT_EQ(collector_->WaitForRequests(1, kIo), 1u);
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  std::vector<ipc::BlockedRequest> blocked = TakeBlocked();
+  ASSERT_EQ(blocked.size(), 2u);
+  EXPECT_EQ(blocked[0].url(), "http://localhost/beacon");
+  EXPECT_EQ(blocked[0].reason(), "NOT_HTTPS");
+  EXPECT_FALSE(blocked[0].message().empty());
+  EXPECT_EQ(blocked[1].url(), "http://insecure.test/target");
+  EXPECT_EQ(blocked[1].reason(), "REDIRECT_NOT_HTTPS");
+  EXPECT_NE(blocked[0].request_id(), blocked[1].request_id());
+  EXPECT_TRUE(TakeBlocked().empty());
 }
 
 // A retry after unload waits for a fully active document with the same network

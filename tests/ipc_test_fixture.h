@@ -11,6 +11,7 @@
 #ifndef TESTS_IPC_TEST_FIXTURE_H_
 #define TESTS_IPC_TEST_FIXTURE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,7 @@ class IpcTest : public ::testing::Test {
     options.clock = &clock_;
     options.fake_clock = &clock_;
     options.net_log = NetLogForTest();
+    options.take_blocked_requests = TakeBlockedRequestsForTest();
     core_ = std::make_unique<browser::BrowserCore>(options);
     debug_service_ = CreateDebugServiceForTest(core_.get());
     auto server = browser::BrowserServer::Start(core_.get(), "/tmp",
@@ -56,6 +58,12 @@ class IpcTest : public ::testing::Test {
   virtual net::NetworkStage* NetworkStageForTest() { return &network_; }
   // Where the browser records its events; none unless a test installs a log.
   virtual browser::NetLog* NetLogForTest() { return nullptr; }
+  // BrowserCore::Options::take_blocked_requests; none unless a test installs
+  // a real stage's.
+  virtual std::function<std::vector<ipc::BlockedRequest>()>
+  TakeBlockedRequestsForTest() {
+    return nullptr;
+  }
   // The debug service the server exposes on debug.sock, made for `core`
   // (which outlives it); none unless a test makes one.
   virtual std::unique_ptr<browser::DebugService> CreateDebugServiceForTest(

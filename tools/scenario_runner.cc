@@ -127,7 +127,29 @@ ipc::PageFetchLater ToPageFetchLater(const scenario::FetchLater& s) {
     call.set_signal(s.signal());
   if (s.has_retry_options())
     *call.mutable_retry_options() = s.retry_options();
+  // RequestInit's enum strings as script would pass them ("" = absent).
+  if (!s.mode().empty())
+    call.set_mode(s.mode());
+  if (!s.credentials().empty())
+    call.set_credentials(s.credentials());
+  if (!s.redirect().empty())
+    call.set_redirect(s.redirect());
   return call;
+}
+
+// The collector's canned answer for a `respond` step (its headers in name
+// order, so that the response does not depend on the map's order).
+net::testing::ResponseRule ToResponseRule(const scenario::Respond& respond) {
+  net::testing::ResponseRule rule;
+  rule.url_prefix = respond.url_prefix();
+  if (!respond.method().empty())
+    rule.method = respond.method();
+  rule.status = respond.status();
+  std::map<std::string, std::string> sorted(respond.headers().begin(),
+                                            respond.headers().end());
+  rule.headers.assign(sorted.begin(), sorted.end());
+  rule.body = respond.body();
+  return rule;
 }
 
 struct Frame {
@@ -173,6 +195,7 @@ class Run {
   // released reach the network.
   absl::Status AdvanceVirtualClock(int64_t ms);
   absl::Status SetNetworkStep(int index, const scenario::SetNetwork& step);
+  absl::Status RespondStep(int index, const scenario::Respond& step);
   absl::Status CrashRendererStep(int index,
                                  const scenario::CrashRenderer& step);
   absl::Status CloseTabStep(int index);
@@ -209,6 +232,9 @@ class Run {
   StepResult& ResultFor(int index);
   ipc::BrowserControl::Stub& control() { return browser_->control(); }
   std::vector<SentRequest> CollectSent();
+  // What the browser refused to put on the wire (BrowserControl.
+  // TakeBlockedRequests), once the run has drained.
+  std::vector<scenario::BlockedRequest> CollectBlocked();
   // The frame tree with what each frame may still queue ("available
   // deferred-fetch quota" with no reporting origin: its group's remaining pool,
   // at most 64 KiB).
@@ -434,6 +460,8 @@ absl::Status Run::RunStep(int index, const Step& step) {
       return CrashRendererStep(index, step.crash_renderer());
     case Step::kCloseTab:
       return CloseTabStep(index);
+    case Step::kRespond:
+      return RespondStep(index, step.respond());
     case Step::ACTION_NOT_SET:
       break;
   }
@@ -676,6 +704,14 @@ absl::Status Run::SetNetworkStep(int index, const scenario::SetNetwork& step) {
   return absl::OkStatus();
 }
 
+absl::Status Run::RespondStep(int index, const scenario::Respond& step) {
+  collector_->Respond(ToResponseRule(step));
+  Say(absl::StrCat("  step ", index, " collector answers ",
+                   step.method().empty() ? "" : step.method() + " ",
+                   step.url_prefix(), "* with ", step.status()));
+  return absl::OkStatus();
+}
+
 absl::Status Run::CrashRendererStep(int index,
                                     const scenario::CrashRenderer& step) {
   auto frame = FindFrame(step.frame());
@@ -762,8 +798,14 @@ std::vector<SentRequest> Run::CollectSent() {
     s.url =
         absl::StrCat("https://", r.host.empty() ? r.sni : r.host, r.url_path);
     s.body_bytes = static_cast<int64_t>(r.body_bytes);
-    for (const auto& [name, value] : r.headers)
-      s.headers[absl::AsciiStrToLower(name)] = value;
+    // Repeated fields joined with ", ", as the collector's JSON lines do.
+    for (const auto& [name, value] : r.headers) {
+      auto [it, inserted] =
+          s.headers.emplace(absl::AsciiStrToLower(name), value);
+      if (!inserted)
+        absl::StrAppend(&it->second, ", ", value);
+    }
+    s.preflight = scenario::IsCorsPreflight(s.method, s.headers);
     int retry = 0;
     auto attempt = s.headers.find("retry-attempt");
     if (attempt != s.headers.end() &&
@@ -774,6 +816,22 @@ std::vector<SentRequest> Run::CollectSent() {
     sent.push_back(std::move(s));
   }
   return sent;
+}
+
+std::vector<scenario::BlockedRequest> Run::CollectBlocked() {
+  std::vector<scenario::BlockedRequest> blocked;
+  ipc::BlockedRequests response;
+  grpc::ClientContext context;
+  absl::Status status = FromGrpc(
+      control().TakeBlockedRequests(&context, ipc::Empty(), &response));
+  if (!status.ok()) {
+    failures_.push_back(absl::StrCat("could not read the blocked requests: ",
+                                     status.message()));
+    return blocked;
+  }
+  for (const ipc::BlockedRequest& r : response.requests())
+    blocked.push_back({r.url(), r.reason(), r.message()});
+  return blocked;
 }
 
 absl::StatusOr<Report> Run::Execute() {
@@ -807,11 +865,14 @@ absl::StatusOr<Report> Run::Execute() {
   for (const auto& s : report.sent) {
     Say(absl::StrCat("  arrived: ", s.method, " ", s.url, "  ", s.body_bytes,
                      " body bytes, attempt ", s.attempt, ", at ", s.at_ms,
-                     " ms"));
+                     " ms", s.preflight ? " (CORS preflight)" : ""));
   }
+  report.blocked = CollectBlocked();
+  for (const auto& b : report.blocked)
+    Say(absl::StrCat("  blocked: ", b.url, "  ", b.reason, ": ", b.message));
   report.failures = failures_;
-  for (std::string& f :
-       scenario::CheckExpectations(scenario_, report.steps, report.sent)) {
+  for (std::string& f : scenario::CheckExpectations(
+           scenario_, report.steps, report.sent, report.blocked)) {
     report.failures.push_back(std::move(f));
   }
   browser_->Terminate();

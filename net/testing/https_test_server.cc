@@ -195,9 +195,12 @@ std::string Response(
     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   std::string out =
       absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status), "\r\n");
-  for (const auto& [name, value] : headers)
+  bool has_content_type = false;
+  for (const auto& [name, value] : headers) {
     absl::StrAppend(&out, name, ": ", value, "\r\n");
-  if (!body.empty())
+    has_content_type |= absl::EqualsIgnoreCase(name, "Content-Type");
+  }
+  if (!body.empty() && !has_content_type)
     absl::StrAppend(&out, "Content-Type: text/plain; charset=utf-8\r\n");
   // RFC 9110 8.6 says a 204 carries no Content-Length; it is sent anyway (as 0)
   // because simple test clients frame every response by Content-Length.
@@ -207,6 +210,11 @@ std::string Response(
     absl::StrAppend(&out, "Connection: close\r\n");
   absl::StrAppend(&out, "\r\n", body);
   return out;
+}
+
+// RFC 9110 6.4.1: 1xx, 204 and 304 responses have no content.
+bool StatusHasContent(int status) {
+  return status >= 200 && status != 204 && status != 304;
 }
 
 absl::StatusOr<int> OpenListener(uint16_t port) {
@@ -771,7 +779,9 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
       const std::string response =
           current_mode == FaultMode::kHttp500
               ? Response(500, "fault injection: HTTP_500\n", parsed.keep_alive)
-          : rule ? Response(rule->status, "", parsed.keep_alive, rule->headers)
+          : rule ? Response(rule->status,
+                            StatusHasContent(rule->status) ? rule->body : "",
+                            parsed.keep_alive, rule->headers)
                  : Response(204, "", parsed.keep_alive);
       if (SSL_write(ssl.get(), response.data(),
                     static_cast<int>(response.size())) !=

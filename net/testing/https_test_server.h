@@ -124,13 +124,16 @@ struct RecordedRequest {
 
 // A canned answer (SCENARIOS.md `respond`): requests whose URL
 // (RecordedRequest::AbsoluteUrl()) starts with `url_prefix`, and whose method
-// is `method` when one is given, get `status` with `headers` and an empty
-// body instead of 204.
+// is `method` when one is given, get `status` with `headers` and `body`
+// instead of 204. A status that has no content (1xx, 204, 304) is sent
+// without the body; a body gets `Content-Type: text/plain; charset=utf-8`
+// unless `headers` names a Content-Type.
 struct ResponseRule {
   std::string url_prefix;
   std::optional<std::string> method;
   int status = 204;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
 };
 
 // The collector. Created by a test (or the shell, or //tools:beacon_collector)

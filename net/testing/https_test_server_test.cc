@@ -45,6 +45,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 
 // ---- A minimal TLS client ----
@@ -668,6 +669,42 @@ TEST_F(HttpsTestServerTest, RespondRulesAnswerMatchingRequests) {
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 500);
   EXPECT_EQ(server_->request_count(), 4u);  // all recorded
+}
+
+// SCENARIOS.md `respond.body`: sent with the rule's status; a status without
+// content (204) drops it; the rule's own Content-Type replaces the default.
+TEST_F(HttpsTestServerTest, RespondRulesSendTheirBody) {
+  server_->Respond(
+      {"https://collector.test/text", std::nullopt, 200, {}, "hello"});
+  server_->Respond({"https://collector.test/json",
+                    std::nullopt,
+                    200,
+                    {{"Content-Type", "application/json"}},
+                    "{}"});
+  server_->Respond(
+      {"https://collector.test/none", std::nullopt, 204, {}, "dropped"});
+  auto client = Connect(Sni("collector.test"));
+  ASSERT_TRUE(client->handshake_ok);
+  ASSERT_TRUE(client->Send(Get("collector.test", "/text")));
+  std::optional<HttpResponse> response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "hello");
+  EXPECT_THAT(response->head,
+              HasSubstr("\r\nContent-Type: text/plain; charset=utf-8\r\n"));
+  ASSERT_TRUE(client->Send(Get("collector.test", "/json")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "{}");
+  EXPECT_THAT(response->head,
+              HasSubstr("\r\nContent-Type: application/json\r\n"));
+  EXPECT_THAT(response->head, Not(HasSubstr("text/plain")));
+  ASSERT_TRUE(client->Send(Get("collector.test", "/none")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 204);
+  EXPECT_EQ(response->body, "");
+  EXPECT_THAT(response->head, HasSubstr("\r\nContent-Length: 0\r\n"));
 }
 
 TEST_F(HttpsTestServerTest, ResetModeResetsAfterReadingTheRequest) {

@@ -115,6 +115,35 @@ ScriptRunResult DocumentScript::UpdateVisibilityState(bool hidden) {
   });
 }
 
+ScriptRunResult DocumentScript::FireSecurityPolicyViolation(
+    const SecurityPolicyViolationEventInit& init) {
+  script::Realm* realm = impl_->realm.get();
+  return impl_->RunTask("", [&](JSValueRef* exception) {
+    JSContextRef ctx = realm->ctx();
+    JSObjectRef dict = JSObjectMake(ctx, nullptr, nullptr);
+    const std::pair<const char*, const std::string*> kStrings[] = {
+        {"documentURI", &init.document_uri},
+        {"referrer", &init.referrer},
+        {"blockedURI", &init.blocked_uri},
+        {"violatedDirective", &init.violated_directive},
+        {"effectiveDirective", &init.effective_directive},
+        {"originalPolicy", &init.original_policy},
+        {"sourceFile", &init.source_file},
+        {"sample", &init.sample},
+        {"disposition", &init.disposition},
+    };
+    for (const auto& [name, value] : kStrings)
+      script::SetProperty(ctx, dict, name, script::MakeString(ctx, *value));
+    script::SetProperty(ctx, dict, "statusCode",
+                        JSValueMakeNumber(ctx, init.status_code));
+    script::SetProperty(ctx, dict, "lineNumber",
+                        JSValueMakeNumber(ctx, init.line_number));
+    script::SetProperty(ctx, dict, "columnNumber",
+                        JSValueMakeNumber(ctx, init.column_number));
+    realm->CallHook("fireSecurityPolicyViolation", {dict}, exception);
+  });
+}
+
 ScriptRunResult DocumentScript::AdvanceTime(double now_ms) {
   ScriptRunResult result;
   script::Realm* realm = impl_->realm.get();

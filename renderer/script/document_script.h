@@ -94,6 +94,24 @@ struct ScriptRunResult {
   std::optional<double> next_timer_ms;
 };
 
+// CSP: the attributes of the SecurityPolicyViolationEvent that "report a
+// violation" fires, as the browser reported the violation (IPC
+// SecurityPolicyViolation). Defaults are the event init dictionary's.
+struct SecurityPolicyViolationEventInit {
+  std::string document_uri;
+  std::string referrer;
+  std::string blocked_uri;
+  std::string violated_directive;
+  std::string effective_directive;
+  std::string original_policy;
+  std::string source_file;
+  std::string sample;
+  std::string disposition = "enforce";  // "enforce" or "report"
+  uint16_t status_code = 0;             // 0: unknown
+  uint32_t line_number = 0;
+  uint32_t column_number = 0;
+};
+
 struct ScriptEngineOptions {
   // The watchdog: a script task running longer than this is terminated (the
   // document and the engine stay usable).
@@ -148,6 +166,12 @@ class DocumentScript {
   // document.visibilityState and, if it changed, fires visibilitychange at
   // the document (bubbles to the Window).
   ScriptRunResult UpdateVisibilityState(bool hidden);
+
+  // CSP: "report a violation" with `init`: fires a trusted
+  // SecurityPolicyViolationEvent named securitypolicyviolation at the
+  // document (bubbles, so Window listeners see it; composed).
+  ScriptRunResult FireSecurityPolicyViolation(
+      const SecurityPolicyViolationEventInit& init);
 
   // Moves the page clock to `now_ms` (never backwards) and runs, in due order,
   // every timer due by then (each a task with its microtask checkpoint; a

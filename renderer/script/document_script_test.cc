@@ -134,6 +134,80 @@ TEST_F(ScriptTest, VisibilityChangeFiresAtDocumentAndBubbles) {
   EXPECT_EQ(Eval("document.visibilityState"), "hidden");
 }
 
+// CSP "report a violation": the event is fired at the document, bubbles to
+// the Window (capture listeners first), is composed, trusted and not
+// cancelable, and carries the browser's attributes; the ones it did not give
+// have the init dictionary's defaults.
+TEST_F(ScriptTest, SecurityPolicyViolationFiresAtDocumentAndBubbles) {
+  Run(R"JS(
+    addEventListener('securitypolicyviolation', () => console.log('capture'),
+                     true);
+    document.addEventListener('securitypolicyviolation', (e) =>
+        console.log('document', e.target === document, e.eventPhase,
+                    e.isTrusted, e.bubbles, e.composed, e.cancelable,
+                    e instanceof SecurityPolicyViolationEvent));
+    addEventListener('securitypolicyviolation', (e) => console.log(
+        'window', e.currentTarget === window, e.eventPhase,
+        [e.documentURI, e.blockedURI, e.violatedDirective,
+         e.effectiveDirective, e.originalPolicy, e.disposition,
+         e.statusCode, e.sample, e.sourceFile, e.referrer, e.lineNumber,
+         e.columnNumber].join('|')));
+    onsecuritypolicyviolation = (e) => console.log('handler', e.type);
+  )JS");
+  SecurityPolicyViolationEventInit init;
+  init.document_uri = "https://a.test/page";
+  init.blocked_uri = "https://evil.test";
+  init.violated_directive = "connect-src";
+  init.effective_directive = "connect-src";
+  init.original_policy = "connect-src 'self'";
+  ScriptRunResult r = script_->FireSecurityPolicyViolation(init);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_THAT(
+      r.console,
+      ElementsAre("log: capture",
+                  "log: document true 2 true true true false true",
+                  "log: window true 3 https://a.test/page|https://evil.test|"
+                  "connect-src|connect-src|connect-src 'self'|enforce|0|||"
+                  "|0|0",
+                  "log: handler securitypolicyviolation"));
+  // A listener that throws is reported; dispatch goes on.
+  Run("document.addEventListener('securitypolicyviolation', () => "
+      "{ throw new TypeError('in listener'); }, {once: true});");
+  r = script_->FireSecurityPolicyViolation(init);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].name, "TypeError");
+  EXPECT_EQ(r.console.size(), 4u);
+}
+
+// CSP: SecurityPolicyViolationEventInit's required members and conversions.
+TEST_F(ScriptTest, SecurityPolicyViolationEventConstructor) {
+  const std::string required =
+      "{documentURI: 'https://a.test/', violatedDirective: 'connect-src', "
+      "effectiveDirective: 'connect-src', originalPolicy: 'p', "
+      "disposition: 'report', statusCode: 65537}";
+  EXPECT_EQ(Eval("(e => [e.type, e.disposition, e.statusCode, e.bubbles, "
+                 "e.isTrusted, e.blockedURI].join())(new "
+                 "SecurityPolicyViolationEvent('x', " +
+                 required + "))"),
+            "x,report,1,false,false,");
+  EXPECT_THAT(Eval("new SecurityPolicyViolationEvent('x')"),
+              HasSubstr("threw TypeError: "));
+  EXPECT_THAT(Eval("new SecurityPolicyViolationEvent('x', {documentURI: ''})"),
+              HasSubstr("Required member is undefined"));
+  EXPECT_THAT(Eval("new SecurityPolicyViolationEvent('x', Object.assign(" +
+                   required + ", {disposition: 'block'}))"),
+              HasSubstr("SecurityPolicyViolationEventDisposition"));
+  EXPECT_EQ(
+      Eval("new SecurityPolicyViolationEvent('x', Object.assign(" + required +
+           ", {lineNumber: -1, blockedURI: '\\uD800'}))"
+           ".lineNumber"),
+      "4294967295");
+  EXPECT_EQ(
+      Eval("new SecurityPolicyViolationEvent('x', Object.assign(" + required +
+           ", {blockedURI: 'a\\uD800'})).blockedURI === 'a\\uFFFD'"),
+      "true");
+}
+
 TEST_F(ScriptTest, HiddenAtCreation) {
   DocumentScript hidden(&engine_, &delegate_, {.hidden = true, .now_ms = 0});
   ScriptRunResult r = hidden.RunClassicScript(

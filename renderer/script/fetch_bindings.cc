@@ -130,19 +130,56 @@ JSValueRef RequestSignal(Call& call) {
   return signal;
 }
 
-// The attributes the model fixes: cache "default", redirect "follow",
-// integrity "", destination "", duplex "half".
+JSValueRef RequestCache(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  switch (r->cache()) {
+    case CacheMode::kDefault:
+      return MakeString(call.ctx, "default");
+    case CacheMode::kNoStore:
+      return MakeString(call.ctx, "no-store");
+    case CacheMode::kReload:
+      return MakeString(call.ctx, "reload");
+    case CacheMode::kNoCache:
+      return MakeString(call.ctx, "no-cache");
+    case CacheMode::kForceCache:
+      return MakeString(call.ctx, "force-cache");
+    case CacheMode::kOnlyIfCached:
+      return MakeString(call.ctx, "only-if-cached");
+  }
+  return nullptr;
+}
+
+JSValueRef RequestRedirect(Call& call) {
+  const Request* r = ThisRequest(call);
+  if (!r)
+    return nullptr;
+  switch (r->redirect()) {
+    case RedirectMode::kFollow:
+      return MakeString(call.ctx, "follow");
+    case RedirectMode::kError:
+      return MakeString(call.ctx, "error");
+    case RedirectMode::kManual:
+      return MakeString(call.ctx, "manual");
+  }
+  return nullptr;
+}
+
+JSValueRef RequestIntegrity(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? MakeString(call.ctx, r->integrity()) : nullptr;
+}
+
+// Fetch: Body mixin bodyUsed.
+JSValueRef RequestBodyUsed(Call& call) {
+  const Request* r = ThisRequest(call);
+  return r ? JSValueMakeBoolean(call.ctx, r->body_used()) : nullptr;
+}
+
+// The attributes the model fixes: destination "", duplex "half".
 JSValueRef RequestFixedString(Call& call, const char* value) {
   return ThisRequest(call) ? MakeString(call.ctx, value) : nullptr;
-}
-JSValueRef RequestCache(Call& call) {
-  return RequestFixedString(call, "default");
-}
-JSValueRef RequestRedirect(Call& call) {
-  return RequestFixedString(call, "follow");
-}
-JSValueRef RequestIntegrity(Call& call) {
-  return RequestFixedString(call, "");
 }
 JSValueRef RequestDestination(Call& call) {
   return RequestFixedString(call, "");
@@ -236,7 +273,8 @@ void InstallFetchBindings(Realm& realm) {
                      {"integrity", Native<RequestIntegrity>},
                      {"keepalive", Native<RequestKeepalive>},
                      {"signal", Native<RequestSignal>},
-                     {"duplex", Native<RequestDuplex>}},
+                     {"duplex", Native<RequestDuplex>},
+                     {"bodyUsed", Native<RequestBodyUsed>}},
   });
   realm.DefineInterface({
       .name = "FetchLaterResult",

@@ -141,6 +141,102 @@ TEST_F(ScriptTest, DictionaryMembersAreReadInLexicographicOrder) {
             "signal,window,activateAfter");
 }
 
+// WebIDL converts (and checks) each enum member as it reads it: an invalid
+// enum throws before later members are read, even when a later member would
+// throw too.
+TEST_F(ScriptTest, AnInvalidEnumMemberThrowsBeforeLaterMembersAreRead) {
+  Run(R"JS(
+    globalThis.read = [];
+    globalThis.initWith = (invalid) => {
+      const init = {};
+      for (const k of ['cache', 'credentials', 'headers', 'mode', 'redirect',
+                       'referrerPolicy', 'signal']) {
+        Object.defineProperty(init, k, {get() {
+          read.push(k);
+          if (k === invalid) return 'bogus';
+          if (k === 'headers') return undefined;
+          if (k === 'signal') return 5;  // would throw TypeError too
+          return undefined;
+        }});
+      }
+      return init;
+    };
+  )JS");
+  const struct {
+    const char* member;
+    const char* type;
+    const char* read;
+  } kRows[] = {
+      {"cache", "RequestCache", "cache"},
+      {"credentials", "RequestCredentials", "cache,credentials"},
+      {"mode", "RequestMode", "cache,credentials,headers,mode"},
+      {"redirect", "RequestRedirect",
+       "cache,credentials,headers,mode,redirect"},
+      {"referrerPolicy", "ReferrerPolicy",
+       "cache,credentials,headers,mode,redirect,referrerPolicy"},
+  };
+  for (const auto& row : kRows) {
+    const std::string call = absl::StrCat(
+        "(read.length = 0, fetchLater('/b', initWith('", row.member, "')))");
+    EXPECT_THAT(Eval(call), StartsWith(absl::StrCat(
+                                "threw TypeError: Failed to read the '",
+                                row.member, "' property from 'RequestInit'")))
+        << row.member;
+    EXPECT_THAT(Eval(call), HasSubstr(row.type)) << row.member;
+    EXPECT_EQ(Eval("read.join()"), row.read) << row.member;
+  }
+}
+
+// RequestInit's mode, credentials and redirect (and cache, integrity) reach
+// the Request object's attributes; a Request whose body was taken says so.
+TEST_F(ScriptTest, RequestAttributesFromInit) {
+  EXPECT_EQ(Eval("(r => [r.mode, r.credentials, r.redirect, r.cache, "
+                 "r.integrity, r.bodyUsed].join())(new Request('/b'))"),
+            "cors,same-origin,follow,default,,false");
+  EXPECT_EQ(Eval("(r => [r.mode, r.credentials, r.redirect, r.cache, "
+                 "r.integrity].join())(new Request('/b', {mode: 'same-origin', "
+                 "credentials: 'omit', redirect: 'error', cache: "
+                 "'only-if-cached', integrity: 'sha256-x'}))"),
+            "same-origin,omit,error,only-if-cached,sha256-x");
+  EXPECT_EQ(Eval("new Request('/b', {mode: 'no-cors', redirect: 'manual', "
+                 "credentials: 'include'}).redirect"),
+            "manual");
+  EXPECT_THAT(Eval("new Request('/b', {mode: 'navigate'})"),
+              StartsWith("threw TypeError: "));
+  EXPECT_THAT(Eval("new Request('/b', {cache: 'only-if-cached'})"),
+              StartsWith("threw TypeError: 'only-if-cached'"));
+  EXPECT_THAT(Eval("new Request('/b', {mode: 'no-cors', method: 'PUT'})"),
+              StartsWith("threw TypeError: 'PUT' is unsupported in no-cors"));
+  // The guard "request-no-cors" drops what it does not safelist.
+  EXPECT_EQ(Eval("[...new Request('/b', {mode: 'no-cors', headers: "
+                 "{'X-Trace': '1', 'Accept': 'a/b'}}).headers].join(';')"),
+            "accept,a/b");
+}
+
+// Fetch Request ctor step 42 (SPEC-NOTES 2.4): fetchLater(request) takes the
+// request's body through a proxy; the request is then used, and a second
+// fetchLater(request) throws TypeError. A bodiless request can be reused.
+TEST_F(ScriptTest, FetchLaterTakesARequestsBody) {
+  Run("globalThis.req = new Request('/b', {method: 'POST', body: 'x'});");
+  EXPECT_EQ(Eval("req.bodyUsed"), "false");
+  EXPECT_EQ(Eval("fetchLater(req).activated"), "false");
+  EXPECT_EQ(Eval("req.bodyUsed"), "true");
+  EXPECT_THAT(Eval("fetchLater(req)"),
+              StartsWith("threw TypeError: Cannot construct a Request with a "
+                         "Request object that has already been used."));
+  EXPECT_THAT(Eval("new Request(req)"), StartsWith("threw TypeError: "));
+  // A body of its own in init does not take the used body.
+  EXPECT_EQ(Eval("fetchLater(req, {body: 'y'}).activated"), "false");
+  ASSERT_EQ(delegate_.fetch_later_calls.size(), 2u);
+  EXPECT_EQ(delegate_.fetch_later_calls[0].body, "x");
+  EXPECT_EQ(delegate_.fetch_later_calls[1].body, "y");
+
+  Run("globalThis.get = new Request('/g');");
+  EXPECT_EQ(Eval("fetchLater(get).activated"), "false");
+  EXPECT_EQ(Eval("fetchLater(get).activated"), "false");
+  EXPECT_EQ(Eval("get.bodyUsed"), "false");
+}
+
 TEST_F(ScriptTest, ActivatedReadsTheFlagEachTime) {
   Run("globalThis.r = fetchLater('/b');");
   ASSERT_EQ(delegate_.fetch_later_calls.size(), 1u);

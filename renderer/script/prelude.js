@@ -27,6 +27,8 @@
   const promiseThen = Promise.prototype.then;
   const jsonStringify = JSON.stringify;
   const StringCtor = String;
+  const NumberIsFinite = Number.isFinite;
+  const MathTrunc = Math.trunc;
   const dataViewBuffer =
       getOwnPropertyDescriptor(DataView.prototype, 'buffer').get;
   const dataViewOffset =
@@ -313,6 +315,91 @@
   }
   registerClass('PageTransitionEvent', PageTransitionEvent);
 
+  // WebIDL: USVString (lone surrogates become U+FFFD), unsigned short and
+  // unsigned long (ToNumber, truncated, modulo 2^16 / 2^32; NaN and infinities
+  // are 0).
+  function toUSVString(v) {
+    const s = `${v}`;
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xDC00 && d <= 0xDFFF) {
+          out += s[i] + s[i + 1];
+          i++;
+          continue;
+        }
+      }
+      out += (c >= 0xD800 && c <= 0xDFFF) ? '\uFFFD' : s[i];
+    }
+    return out;
+  }
+  function toUnsigned(v, bits) {
+    const n = +v;
+    if (!NumberIsFinite(n)) return 0;
+    const m = 2 ** bits;
+    const t = MathTrunc(n) % m;
+    return t < 0 ? t + m : t + 0;
+  }
+
+  // CSP: SecurityPolicyViolationEvent and its init dictionary (members
+  // converted in lexicographic order after EventInit's; the `required` ones
+  // throw a TypeError when missing).
+  const violationState = new WeakMapCtor();
+  const violationMembers = [
+    // [name, conversion, default (undefined: required)]
+    ['blockedURI', toUSVString, ''],
+    ['columnNumber', (v) => toUnsigned(v, 32), 0],
+    ['disposition', (v) => {
+      const s = `${v}`;
+      if (s !== 'enforce' && s !== 'report') {
+        throw new TypeErrorCtor(`Failed to read the 'disposition' property from 'SecurityPolicyViolationEventInit': The provided value '${s}' is not a valid enum value of type SecurityPolicyViolationEventDisposition.`);
+      }
+      return s;
+    }, undefined],
+    ['documentURI', toUSVString, undefined],
+    ['effectiveDirective', (v) => `${v}`, undefined],
+    ['lineNumber', (v) => toUnsigned(v, 32), 0],
+    ['originalPolicy', (v) => `${v}`, undefined],
+    ['referrer', toUSVString, ''],
+    ['sample', (v) => `${v}`, ''],
+    ['sourceFile', toUSVString, ''],
+    ['statusCode', (v) => toUnsigned(v, 16), undefined],
+    ['violatedDirective', (v) => `${v}`, undefined],
+  ];
+  class SecurityPolicyViolationEvent extends Event {
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length < 1) {
+        throw new TypeErrorCtor("Failed to construct 'SecurityPolicyViolationEvent': 1 argument required, but only 0 present.");
+      }
+      super(type, eventInitDict);
+      const state = {};
+      for (const [name, convert, fallback] of violationMembers) {
+        const v = eventInitDict == null ? undefined : eventInitDict[name];
+        if (v !== undefined) {
+          state[name] = convert(v);
+        } else if (fallback === undefined) {
+          throw new TypeErrorCtor(`Failed to construct 'SecurityPolicyViolationEvent': Failed to read the '${name}' property from 'SecurityPolicyViolationEventInit': Required member is undefined.`);
+        } else {
+          state[name] = fallback;
+        }
+      }
+      violationState.set(this, state);
+    }
+  }
+  for (const [name] of violationMembers) {
+    defineProperty(SecurityPolicyViolationEvent.prototype, name, {
+      enumerable: true, configurable: true,
+      get() {
+        const s = violationState.get(this);
+        if (s === undefined) throw new TypeErrorCtor('Illegal invocation');
+        return s[name];
+      },
+    });
+  }
+  registerClass('SecurityPolicyViolationEvent', SecurityPolicyViolationEvent);
+
   // DOM: EventTarget. Listeners live in a side table so any object (the
   // global, document, C++-backed AbortSignal) can be a target.
   const listenerTable = new WeakMapCtor();
@@ -506,6 +593,7 @@
   defineEventHandler(Window.prototype, 'onpagehide');
   defineEventHandler(Window.prototype, 'onpageshow');
   defineEventHandler(Window.prototype, 'onvisibilitychange');
+  defineEventHandler(Window.prototype, 'onsecuritypolicyviolation');
 
   // Permissions Policy: the document's policy object.
   class FeaturePolicy {
@@ -547,6 +635,7 @@
   }
   registerClass('Document', Document);
   defineEventHandler(Document.prototype, 'onvisibilitychange');
+  defineEventHandler(Document.prototype, 'onsecuritypolicyviolation');
   const document = create(Document.prototype);
   parentTable.set(document, global);
 
@@ -665,6 +754,15 @@
     // document, bubbling (to the Window).
     fireVisibilityChange() {
       fireTrusted(document, new Event('visibilitychange', {bubbles: true}));
+    },
+    // CSP: "report a violation" for a violation whose global object is a
+    // Window: fire securitypolicyviolation at its associated Document,
+    // bubbling (to the Window) and composed. `init` holds the event's
+    // attributes.
+    fireSecurityPolicyViolation(init) {
+      fireTrusted(document, new SecurityPolicyViolationEvent(
+          'securitypolicyviolation',
+          {...init, bubbles: true, composed: true, cancelable: false}));
     },
     // DOM: "signal abort" step: fire an event named abort at the signal.
     fireAbort(signal) {

@@ -34,18 +34,24 @@ bool ToStringMember(Call& call,
   return true;
 }
 
-// An enum member the C++ model does not carry (cache, redirect): converted
-// and checked, then dropped.
-bool CheckEnumMember(Call& call,
-                     DictionaryReader& dict,
-                     absl::string_view member,
-                     const std::vector<absl::string_view>& values,
-                     absl::string_view enum_name) {
-  JSValueRef v;
-  if (!dict.Get(member, &v))
+// An enum-typed RequestInit member: read, converted to a DOMString and
+// checked against its enum at once (WebIDL converts each member as it reads
+// it, so an invalid value throws before later members are read), then kept as
+// the string the C++ model converts again.
+bool ToEnumMember(Call& call,
+                  DictionaryReader& dict,
+                  absl::string_view member,
+                  std::optional<std::string>* out) {
+  if (!ToStringMember(call, dict, member, ToDOMString, out))
     return false;
-  std::string ignored;
-  return !v || ToEnum(call, v, values, enum_name, &ignored);
+  if (!out->has_value())
+    return true;
+  JsStatus valid = CheckRequestInitEnumMember(member, **out);
+  if (!valid.ok()) {
+    call.Throw(valid.error());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -167,17 +173,10 @@ bool ToRequestInit(Call& call,
     return false;
   if (v && !ToBodyInit(call, v, &init->body))
     return false;
-  // cache: RequestCache (not modelled).
-  if (!CheckEnumMember(call, dict, "cache",
-                       {"default", "no-store", "reload", "no-cache",
-                        "force-cache", "only-if-cached"},
-                       "RequestCache")) {
-    return false;
-  }
-  // credentials, duplex: enums, checked by ConstructRequest().
-  if (!ToStringMember(call, dict, "credentials", ToDOMString,
-                      &init->credentials) ||
-      !ToStringMember(call, dict, "duplex", ToDOMString, &init->duplex)) {
+  // cache, credentials, duplex: enums.
+  if (!ToEnumMember(call, dict, "cache", &init->cache) ||
+      !ToEnumMember(call, dict, "credentials", &init->credentials) ||
+      !ToEnumMember(call, dict, "duplex", &init->duplex)) {
     return false;
   }
   // headers: HeadersInit.
@@ -197,9 +196,8 @@ bool ToRequestInit(Call& call,
       return false;
     init->headers = std::move(pairs);
   }
-  // integrity: DOMString (not modelled).
-  std::optional<std::string> integrity;
-  if (!ToStringMember(call, dict, "integrity", ToDOMString, &integrity)) {
+  // integrity: DOMString.
+  if (!ToStringMember(call, dict, "integrity", ToDOMString, &init->integrity)) {
     return false;
   }
   // keepalive: boolean.
@@ -207,21 +205,16 @@ bool ToRequestInit(Call& call,
     return false;
   if (v)
     init->keepalive = ToBoolean(call, v);
-  // method: ByteString; mode, priority: enums.
+  // method: ByteString; mode, priority, redirect: enums.
   if (!ToStringMember(call, dict, "method", ToByteString, &init->method) ||
-      !ToStringMember(call, dict, "mode", ToDOMString, &init->mode) ||
-      !ToStringMember(call, dict, "priority", ToDOMString, &init->priority)) {
-    return false;
-  }
-  // redirect: RequestRedirect (not modelled).
-  if (!CheckEnumMember(call, dict, "redirect", {"follow", "error", "manual"},
-                       "RequestRedirect")) {
+      !ToEnumMember(call, dict, "mode", &init->mode) ||
+      !ToEnumMember(call, dict, "priority", &init->priority) ||
+      !ToEnumMember(call, dict, "redirect", &init->redirect)) {
     return false;
   }
   // referrer: USVString; referrerPolicy: enum.
   if (!ToStringMember(call, dict, "referrer", ToUSVString, &init->referrer) ||
-      !ToStringMember(call, dict, "referrerPolicy", ToDOMString,
-                      &init->referrer_policy)) {
+      !ToEnumMember(call, dict, "referrerPolicy", &init->referrer_policy)) {
     return false;
   }
   // retryOptions: RetryOptions (fetch-retry explainer's partial dictionary).

@@ -1,13 +1,18 @@
 #include "tools/scenario/report.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "net/json_string.h"
 #include "tools/scenario/scenario_reader.h"
@@ -86,6 +91,17 @@ std::string StepJson(const StepResult& step, const std::string& indent) {
   return out;
 }
 
+std::string BlockedJson(const BlockedRequest& blocked,
+                        const std::string& indent) {
+  std::string out;
+  AppendObject(&out,
+               {{"url", Quote(blocked.url)},
+                {"reason", Quote(blocked.reason)},
+                {"message", Quote(blocked.message)}},
+               indent);
+  return out;
+}
+
 std::string SentJson(const SentRequest& sent, const std::string& indent) {
   Members headers;
   for (const auto& [name, value] : sent.headers)
@@ -98,6 +114,8 @@ std::string SentJson(const SentRequest& sent, const std::string& indent) {
                      {"headers", headers_json},
                      {"attempt", absl::StrCat(sent.attempt)},
                      {"atMs", absl::StrCat(sent.at_ms)}};
+  if (sent.preflight)
+    members.emplace_back("preflight", "true");
   std::string out;
   AppendObject(&out, members, indent);
   return out;
@@ -107,7 +125,83 @@ std::string OptionalToString(const std::optional<int64_t>& value) {
   return value.has_value() ? absl::StrCat(*value) : "none";
 }
 
+// An expectSent entry's `headers`, by lower-cased name (sorted, so that
+// failure lines do not depend on hashing).
+std::map<std::string, const google::protobuf::Value*> ExpectedHeaders(
+    const ExpectSent& expect) {
+  std::map<std::string, const google::protobuf::Value*> headers;
+  for (const auto& [name, value] : expect.headers())
+    headers[absl::AsciiStrToLower(name)] = &value;
+  return headers;
+}
+
+bool CountsPreflights(const ExpectSent& expect) {
+  return expect.has_preflight() && expect.preflight();
+}
+
+// What `expect` asks beyond its URL prefix, for its failure line:
+// ` (preflights, method "GET", no header authorization, header referer
+// "https://a.test/")` (headers by name), or "".
+std::string Qualifiers(const ExpectSent& expect) {
+  std::vector<std::string> parts;
+  if (CountsPreflights(expect))
+    parts.push_back("preflights");
+  if (!expect.method().empty())
+    parts.push_back(absl::StrCat("method ", Quote(expect.method())));
+  for (const auto& [name, value] : ExpectedHeaders(expect)) {
+    parts.push_back(
+        value->kind_case() == google::protobuf::Value::kNullValue
+            ? absl::StrCat("no header ", name)
+            : absl::StrCat("header ", name, " ", Quote(value->string_value())));
+  }
+  return parts.empty() ? ""
+                       : absl::StrCat(" (", absl::StrJoin(parts, ", "), ")");
+}
+
+// Why `expect` does not count `request`, whose URL has its prefix; nullopt
+// when it counts it.
+std::optional<std::string> WhyNotCounted(const ExpectSent& expect,
+                                         const SentRequest& request) {
+  if (request.preflight != CountsPreflights(expect))
+    return request.preflight ? "a preflight" : "not a preflight";
+  if (!expect.method().empty() && request.method != expect.method())
+    return absl::StrCat("method ", request.method);
+  for (const auto& [name, value] : ExpectedHeaders(expect)) {
+    auto it = request.headers.find(name);
+    if (value->kind_case() == google::protobuf::Value::kNullValue) {
+      if (it != request.headers.end())
+        return absl::StrCat("header ", name, " ", Quote(it->second));
+    } else if (it == request.headers.end()) {
+      return absl::StrCat("no header ", name);
+    } else if (it->second != value->string_value()) {
+      return absl::StrCat("header ", name, " ", Quote(it->second));
+    }
+  }
+  return std::nullopt;
+}
+
+// "; not counted: A, B, C and 2 more" for `not_counted` ("" when empty).
+std::string NotCounted(const std::vector<std::string>& not_counted) {
+  constexpr size_t kNamed = 3;
+  if (not_counted.empty())
+    return "";
+  std::vector<std::string> named(
+      not_counted.begin(),
+      not_counted.begin() + std::min(kNamed, not_counted.size()));
+  return absl::StrCat(
+      "; not counted: ", absl::StrJoin(named, ", "),
+      not_counted.size() > kNamed
+          ? absl::StrCat(" and ", not_counted.size() - kNamed, " more")
+          : "");
+}
+
 }  // namespace
+
+bool IsCorsPreflight(const std::string& method,
+                     const std::map<std::string, std::string>& headers) {
+  return method == "OPTIONS" &&
+         headers.count("access-control-request-method") > 0;
+}
 
 std::string ReportToJson(const Report& report) {
   std::string steps;
@@ -120,6 +214,11 @@ std::string ReportToJson(const Report& report) {
               [&](const SentRequest& request, const std::string& indent) {
                 sent += SentJson(request, indent);
               });
+  std::string blocked;
+  AppendArray(&blocked, report.blocked, "  ",
+              [&](const BlockedRequest& request, const std::string& indent) {
+                blocked += BlockedJson(request, indent);
+              });
   std::string failures;
   AppendArray(&failures, report.failures, "  ",
               [&](const std::string& failure, const std::string&) {
@@ -130,6 +229,7 @@ std::string ReportToJson(const Report& report) {
                {{"name", Quote(report.name)},
                 {"steps", steps},
                 {"sent", sent},
+                {"blocked", blocked},
                 {"failures", failures}},
                "");
   out += "\n";
@@ -139,7 +239,8 @@ std::string ReportToJson(const Report& report) {
 std::vector<std::string> CheckExpectations(
     const Scenario& scenario,
     const std::vector<StepResult>& steps,
-    const std::vector<SentRequest>& sent) {
+    const std::vector<SentRequest>& sent,
+    const std::vector<BlockedRequest>& blocked) {
   std::vector<std::string> failures;
   for (int i = 0; i < scenario.steps_size(); ++i) {
     const Step& step = scenario.steps(i);
@@ -196,14 +297,44 @@ std::vector<std::string> CheckExpectations(
   for (int i = 0; i < scenario.expect_sent_size(); ++i) {
     const ExpectSent& expect = scenario.expect_sent(i);
     int64_t count = 0;
+    std::vector<std::string> not_counted;
     for (const SentRequest& request : sent) {
-      if (absl::StartsWith(request.url, expect.url_prefix()))
+      if (!absl::StartsWith(request.url, expect.url_prefix()))
+        continue;
+      if (std::optional<std::string> why = WhyNotCounted(expect, request)) {
+        not_counted.push_back(
+            absl::StrCat(request.method, " ", request.url, " (", *why, ")"));
+      } else {
         ++count;
+      }
     }
     if (count != expect.count()) {
       failures.push_back(absl::StrFormat(
-          "expectSent[%d] %s: expected %d request(s), got %d", i,
-          Quote(expect.url_prefix()), expect.count(), count));
+          "expectSent[%d] %s%s: expected %d request(s), got %d%s", i,
+          Quote(expect.url_prefix()), Qualifiers(expect), expect.count(), count,
+          NotCounted(not_counted)));
+    }
+  }
+  for (int i = 0; i < scenario.expect_blocked_size(); ++i) {
+    const ExpectBlocked& expect = scenario.expect_blocked(i);
+    int64_t count = 0;
+    std::vector<std::string> not_counted;
+    for (const BlockedRequest& request : blocked) {
+      if (!absl::StartsWith(request.url, expect.url_prefix()))
+        continue;
+      if (expect.reason().empty() || request.reason == expect.reason())
+        ++count;
+      else
+        not_counted.push_back(absl::StrCat(request.url, " ", request.reason));
+    }
+    if (count != expect.count()) {
+      failures.push_back(absl::StrFormat(
+          "expectBlocked[%d] %s%s: expected %d blocked request(s), got %d%s", i,
+          Quote(expect.url_prefix()),
+          expect.reason().empty()
+              ? ""
+              : absl::StrCat(" (reason ", expect.reason(), ")"),
+          expect.count(), count, NotCounted(not_counted)));
     }
   }
   return failures;

@@ -55,12 +55,32 @@ struct SentRequest {
   // Virtual (or, with --real-time, wall-clock) milliseconds since the run
   // started.
   int64_t at_ms = 0;
+  // A CORS preflight: an OPTIONS request with Access-Control-Request-Method.
+  bool preflight = false;
+};
+
+// Whether a request with `method` and lower-case `headers` is a CORS
+// preflight (SCENARIOS.md: `OPTIONS` with `Access-Control-Request-Method`).
+bool IsCorsPreflight(const std::string& method,
+                     const std::map<std::string, std::string>& headers);
+
+// One request the browser refused to put on the wire.
+struct BlockedRequest {
+  // The refused URL (for a refused redirect, the redirect's target).
+  std::string url;
+  // CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, REDIRECT_LIMIT,
+  // REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, RETRY_GATE, EXPIRED or
+  // IN_FLIGHT_AT_CRASH.
+  std::string reason;
+  // Readable: what was refused and which rule or header decided it.
+  std::string message;
 };
 
 struct Report {
   std::string name;
   std::vector<StepResult> steps;
   std::vector<SentRequest> sent;
+  std::vector<BlockedRequest> blocked;
   // One line per unmet expectation (see CheckExpectations()).
   std::vector<std::string> failures;
 };
@@ -68,29 +88,44 @@ struct Report {
 // The report as pretty-printed JSON (2-space indentation, a final newline):
 // {"name", "steps": [{"index", "outcome", "quota", "requested", "message",
 //                     "console", "errors"}],
-//  "sent": [{"method", "url", "bodyBytes", "headers", "attempt", "atMs"}],
+//  "sent": [{"method", "url", "bodyBytes", "headers", "attempt", "atMs",
+//            "preflight"}],
+//  "blocked": [{"url", "reason", "message"}],
 //  "failures": [...]}. `quota` and `requested` are left out when absent,
-// `message`, `console` and `errors` when empty. Strings are escaped per RFC
-// 8259; bytes that are not valid UTF-8 become U+FFFD.
+// `message`, `console` and `errors` when empty, `preflight` unless true.
+// Strings are escaped per RFC 8259; bytes that are not valid UTF-8 become
+// U+FFFD.
 std::string ReportToJson(const Report& report);
 
-// One human-readable line per unmet expectation, in step order then
-// `expectSent` order:
+// One human-readable line per unmet expectation, in step order, then
+// `expectSent` order, then `expectBlocked` order:
 //   step 2 (fetchLater): expected QUOTA_EXCEEDED_ERROR, got OK
 //   step 3 (runScript): expected OK, got TYPE_ERROR (page.js:4:9: TypeError: x)
 //   step 2 (fetchLater): expected quota 8192, got 4096
 //   step 2 (fetchLater): expected requested 9000, got none
 //   step 2 (fetchLater): expected OK, got no result
 //   expectSent[0] "https://collector.test/b": expected 1 request(s), got 0
+//   expectSent[1] "https://c.test/" (method "GET", no header authorization,
+//       header referer "https://a.test/"): expected 1 request(s), got 0; not
+//       counted: POST https://c.test/x (method POST)
+//   expectBlocked[0] "https://x.test/" (reason CSP): expected 1 blocked
+//       request(s), got 0; not counted: https://x.test/a REDIRECT_LIMIT
 //   step 4 (runScript): expected message containing "x", got "..."
 // A step's `expect` is checked against the StepResult with its index (a
-// `runScript` / `loadScript` step without one must have outcome OK); an
+// `runScript` / `loadScript` step without one must have outcome OK). An
 // `expectSent` entry counts the `sent` requests whose URL starts with its
-// `urlPrefix`. Empty when everything held.
+// `urlPrefix` and that match its other fields: preflights only when it says
+// `"preflight": true`, otherwise only the other requests; `method` exactly;
+// each of `headers` (names compared case-insensitively) with exactly that
+// value, or absent for null. An `expectBlocked` entry counts the `blocked`
+// requests whose URL starts with its `urlPrefix`, for its `reason` ("" = any).
+// The requests with the prefix that were not counted are named (at most 3),
+// with why. Empty when everything held.
 std::vector<std::string> CheckExpectations(
     const Scenario& scenario,
     const std::vector<StepResult>& steps,
-    const std::vector<SentRequest>& sent);
+    const std::vector<SentRequest>& sent,
+    const std::vector<BlockedRequest>& blocked);
 
 }  // namespace fetch_later::scenario
 

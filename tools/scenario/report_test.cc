@@ -1,7 +1,9 @@
 // The report's JSON (SCENARIOS.md, "Report") and the expectation check.
 #include "tools/scenario/report.h"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -26,6 +28,14 @@ TEST(ReportToJsonTest, ContractShape) {
   sent.attempt = 1;
   sent.at_ms = 0;
   report.sent.push_back(sent);
+  SentRequest preflight;
+  preflight.method = "OPTIONS";
+  preflight.url = "https://collector.test/beacon?i=1";
+  preflight.headers = {{"access-control-request-method", "POST"}};
+  preflight.preflight = true;
+  report.sent.push_back(preflight);
+  report.blocked.push_back({"http://insecure.test/b", "REDIRECT_NOT_HTTPS",
+                            "redirect to a URL that is not https"});
   EXPECT_EQ(ReportToJson(report), R"({
   "name": "cross-origin iframe gets the minimal quota",
   "steps": [
@@ -52,6 +62,24 @@ TEST(ReportToJsonTest, ContractShape) {
       },
       "attempt": 1,
       "atMs": 0
+    },
+    {
+      "method": "OPTIONS",
+      "url": "https://collector.test/beacon?i=1",
+      "bodyBytes": 0,
+      "headers": {
+        "access-control-request-method": "POST"
+      },
+      "attempt": 1,
+      "atMs": 0,
+      "preflight": true
+    }
+  ],
+  "blocked": [
+    {
+      "url": "http://insecure.test/b",
+      "reason": "REDIRECT_NOT_HTTPS",
+      "message": "redirect to a URL that is not https"
     }
   ],
   "failures": []
@@ -80,6 +108,7 @@ TEST(ReportToJsonTest, EmptyListsAndEscaping) {
       "atMs": 0
     }
   ],
+  "blocked": [],
   "failures": [
     "bad byte \ufffd here",
     "second"
@@ -125,7 +154,7 @@ TEST_P(CheckExpectationsTest, Failures) {
     request.url = url;
     sent.push_back(request);
   }
-  EXPECT_EQ(CheckExpectations(*scenario, c.steps, sent), c.failures)
+  EXPECT_EQ(CheckExpectations(*scenario, c.steps, sent, {}), c.failures)
       << c.source;
 }
 
@@ -178,6 +207,134 @@ INSTANTIATE_TEST_SUITE_P(
                    "expectSent[1] \"https://a.test/\": expected 2 "
                    "request(s), got 0"}}));
 
+// SCENARIOS.md "Additions": expectSent's preflight, method and headers, and
+// expectBlocked. Each row names the rule it checks.
+constexpr char kAdditions[] = R"({
+  "name": "additions",
+  "steps": [{"navigate": {"frame": "top", "url": "https://a.test/"}}],
+  "expectSent": [
+    {"urlPrefix": "https://c.test/b", "count": 1},
+    {"urlPrefix": "https://c.test/b", "count": 1, "preflight": true},
+    {"urlPrefix": "https://c.test/", "count": 1, "method": "GET"},
+    {"urlPrefix": "https://c.test/b", "count": 1,
+     "headers": {"Referer": "https://a.test/", "authorization": null}}
+  ],
+  "expectBlocked": [
+    {"urlPrefix": "http://x.test/", "reason": "REDIRECT_NOT_HTTPS", "count": 1},
+    {"urlPrefix": "https://y.test/", "reason": "", "count": 2}
+  ]
+})";
+
+SentRequest Sent(std::string method,
+                 std::string url,
+                 std::map<std::string, std::string> headers) {
+  SentRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.preflight = IsCorsPreflight(request.method, headers);
+  request.headers = std::move(headers);
+  return request;
+}
+
+struct AdditionsCase {
+  const char* source;
+  std::vector<SentRequest> sent;
+  std::vector<BlockedRequest> blocked;
+  std::vector<std::string> failures;
+};
+
+void PrintTo(const AdditionsCase& c, std::ostream* os) {
+  *os << c.source;
+}
+
+class AdditionsTest : public ::testing::TestWithParam<AdditionsCase> {};
+
+TEST_P(AdditionsTest, Failures) {
+  const AdditionsCase& c = GetParam();
+  absl::StatusOr<Scenario> scenario =
+      ParseScenario(kAdditions, ScenarioFormat::kJson);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  EXPECT_EQ(CheckExpectations(*scenario, {}, c.sent, c.blocked), c.failures)
+      << c.source;
+}
+
+const SentRequest kPost = Sent("POST",
+                               "https://c.test/b",
+                               {{"referer", "https://a.test/"},
+                                {"content-type", "text/plain;charset=UTF-8"}});
+const SentRequest kPreflight = Sent(
+    "OPTIONS",
+    "https://c.test/b",
+    {{"access-control-request-method", "POST"}, {"origin", "https://a.test"}});
+const SentRequest kGet = Sent("GET", "https://c.test/g", {});
+const std::vector<BlockedRequest> kBlocked = {
+    {"http://x.test/r", "REDIRECT_NOT_HTTPS", "m"},
+    {"https://y.test/a", "CSP", "m"},
+    {"https://y.test/b", "CORS_PREFLIGHT", "m"}};
+
+INSTANTIATE_TEST_SUITE_P(
+    Table,
+    AdditionsTest,
+    ::testing::Values(
+        AdditionsCase{"everything holds",
+                      {kPreflight, kPost, kGet},
+                      kBlocked,
+                      {}},
+        // "An expectSent counts preflights only when it says preflight:
+        // true; otherwise it counts the other requests."
+        AdditionsCase{"preflights are counted only when asked for",
+                      {kPreflight, kPreflight, kPost, kGet},
+                      kBlocked,
+                      {"expectSent[1] \"https://c.test/b\" (preflights): "
+                       "expected 1 request(s), got 2; not counted: POST "
+                       "https://c.test/b (not a preflight)"}},
+        // An OPTIONS without Access-Control-Request-Method is no preflight.
+        AdditionsCase{"OPTIONS alone is not a preflight",
+                      {Sent("OPTIONS", "https://c.test/b", {}), kPost, kGet},
+                      kBlocked,
+                      {"expectSent[0] \"https://c.test/b\": expected 1 "
+                       "request(s), got 2",
+                       "expectSent[1] \"https://c.test/b\" (preflights): "
+                       "expected 1 request(s), got 0; not counted: OPTIONS "
+                       "https://c.test/b (not a preflight), POST "
+                       "https://c.test/b (not a preflight)"}},
+        // "method": count only that method.
+        AdditionsCase{"method",
+                      {kPreflight, kPost, Sent("HEAD", "https://c.test/g", {})},
+                      kBlocked,
+                      {"expectSent[2] \"https://c.test/\" (method \"GET\"): "
+                       "expected 1 request(s), got 0; not counted: OPTIONS "
+                       "https://c.test/b (a preflight), POST https://c.test/b "
+                       "(method POST), HEAD https://c.test/g (method HEAD)"}},
+        // "headers": exact values, names case-insensitive, null = absent.
+        AdditionsCase{
+            "headers",
+            {kPreflight,
+             Sent("POST",
+                  "https://c.test/b",
+                  {{"referer", "https://a.test/"}, {"authorization", "x"}}),
+             Sent("POST", "https://c.test/b", {{"referer", "https://a.test"}}),
+             Sent("POST", "https://c.test/b", {}), kGet},
+            kBlocked,
+            {"expectSent[0] \"https://c.test/b\": expected 1 request(s), got "
+             "3; not counted: OPTIONS https://c.test/b (a preflight)",
+             "expectSent[3] \"https://c.test/b\" (no header authorization, "
+             "header referer \"https://a.test/\"): expected 1 request(s), got "
+             "0; not counted: OPTIONS https://c.test/b (a "
+             "preflight), POST https://c.test/b (header authorization \"x\"), "
+             "POST https://c.test/b (header referer \"https://a.test\") and 1 "
+             "more"}},
+        // expectBlocked: by URL prefix and reason ("" = any reason).
+        AdditionsCase{"blocked",
+                      {kPreflight, kPost, kGet},
+                      {{"http://x.test/r", "REDIRECT_LIMIT", "m"},
+                       {"https://y.test/a", "CSP", "m"}},
+                      {"expectBlocked[0] \"http://x.test/\" (reason "
+                       "REDIRECT_NOT_HTTPS): expected 1 blocked request(s), "
+                       "got 0; not counted: http://x.test/r REDIRECT_LIMIT",
+                       "expectBlocked[1] \"https://y.test/\": expected 2 "
+                       "blocked request(s), got 1"}}));
+
 // Script steps: without `expect` nothing may be thrown; a failure says what
 // was thrown and where; messageContains matches the exception's text; console
 // and errors are in the JSON.
@@ -201,7 +358,7 @@ TEST(CheckExpectationsTest, ScriptSteps) {
        "s.json#step2:1:1: ReferenceError: g"},
       {3, "OK", std::nullopt, std::nullopt, ""}};
   EXPECT_EQ(
-      CheckExpectations(*scenario, steps, {}),
+      CheckExpectations(*scenario, steps, {}, {}),
       (std::vector<std::string>{
           "step 1 (runScript): expected OK, got TYPE_ERROR "
           "(s.json#step1:1:1: TypeError: f is not a function)",
