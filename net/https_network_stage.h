@@ -177,6 +177,8 @@ class HttpsNetworkStage : public NetworkStage {
   // (OutgoingRequest::initiator_gone becoming true after hand-over): later
   // retries need retryAfterUnload.
   void OnInitiatorGone(uint64_t request_id) override;
+  // Tells `observer` each request's final outcome, on the stage's loops.
+  void SetOutcomeObserver(RequestOutcomeObserver observer) override;
 
   // Observability (thread-safe).
   // The newest attempts (at most Options::max_attempt_records), oldest first.
