@@ -330,8 +330,8 @@ bool HttpsStageShard::MainFetchChecks(Job* job) {
           job->redirects > 0 ? absl::StrCat("redirect ", job->redirects, " to ")
                              : std::string(),
           job->url.Serialize(true), " violates the directive \"",
-          violation->violated_directive, "\" of \"",
-          violation->original_policy, "\"");
+          violation->violated_directive, "\" of \"", violation->original_policy,
+          "\"");
       BlockByPolicy(job, BlockedReason::kCsp, job->url, std::move(message),
                     std::move(violation));
       return false;
@@ -404,10 +404,9 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
-  CorsPreflightCache::Key key{job->nik.ToDebugString(),
-                              job->origin->Serialize(),
-                              job->url.Serialize(/*exclude_fragment=*/true),
-                              job->credentials};
+  CorsPreflightCache::Key key{
+      job->nik.ToDebugString(), job->origin->Serialize(),
+      job->url.Serialize(/*exclude_fragment=*/true), job->credentials};
   if (preflight_cache_.Allows(key, job->method, job->unsafe_header_names,
                               context_->clock()->Now())) {
     AcquireConnection(job, /*force_new=*/false);
@@ -426,14 +425,13 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
   CorsPreflightCache::Key key = std::move(*job->preflight_key);
   job->preflight_key.reset();
   // Fetch: "CORS-preflight fetch" step 7.
-  absl::StatusOr<CorsPreflightResult> allowed = CheckCorsPreflightResponse(
-      result.status_code, result.headers, SerializedOrigin(job),
-      job->credentials);
+  absl::StatusOr<CorsPreflightResult> allowed =
+      CheckCorsPreflightResponse(result.status_code, result.headers,
+                                 SerializedOrigin(job), job->credentials);
   if (!allowed.ok()) {
-    std::string message =
-        absl::StrCat("refused: the CORS preflight for ",
-                     job->url.Serialize(true), " failed: ",
-                     allowed.status().message());
+    std::string message = absl::StrCat("refused: the CORS preflight for ",
+                                       job->url.Serialize(true),
+                                       " failed: ", allowed.status().message());
     FinishPreflight(key, message);
     BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url,
                   std::move(message));
@@ -444,11 +442,11 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
   if (absl::Status allows = CorsPreflightAllows(
           *allowed, job->method, job->unsafe_header_names, job->credentials);
       !allows.ok()) {
-    BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url,
-                  absl::StrCat("refused: the CORS preflight for ",
-                               job->url.Serialize(true),
-                               " did not allow the request: ",
-                               allows.message()));
+    BlockByPolicy(
+        job, BlockedReason::kCorsPreflight, job->url,
+        absl::StrCat("refused: the CORS preflight for ",
+                     job->url.Serialize(true),
+                     " did not allow the request: ", allows.message()));
     return;
   }
   AcquireConnection(job, /*force_new=*/false);
@@ -459,9 +457,8 @@ void HttpsStageShard::FinishPreflight(const CorsPreflightCache::Key& key,
   for (const CorsPreflightCache::Waiter& w : preflight_cache_.Finish(key)) {
     // Later, from the loop: a waiter may send a preflight itself, which must
     // not happen inside this one's bookkeeping.
-    loop_->PostTask([this, w, failure] {
-      ResumeAfterPreflight(w.seq, w.token, failure);
-    });
+    loop_->PostTask(
+        [this, w, failure] { ResumeAfterPreflight(w.seq, w.token, failure); });
   }
 }
 
@@ -665,8 +662,8 @@ void HttpsStageShard::OnResponse(uint64_t seq,
   // CORS check. The request was delivered (no retry), but its caller gets a
   // network error.
   if (job->tainting == Job::Tainting::kCors) {
-    if (absl::Status check = CorsCheck(result.headers, SerializedOrigin(job),
-                                       job->credentials);
+    if (absl::Status check =
+            CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
         !check.ok()) {
       job->cors_error = NetworkError::Make(
           NetworkErrorKind::kCorsFailed, true,
@@ -684,14 +681,14 @@ void HttpsStageShard::OnResponse(uint64_t seq,
 void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   // Fetch: "HTTP fetch" step 3.3: the CORS check comes before following.
   if (job->tainting == Job::Tainting::kCors) {
-    if (absl::Status check = CorsCheck(result.headers, SerializedOrigin(job),
-                                       job->credentials);
+    if (absl::Status check =
+            CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
         !check.ok()) {
-      BlockByPolicy(job, BlockedReason::kCors, job->url,
-                    absl::StrCat("refused: the ", result.status_code,
-                                 " redirect response of ",
-                                 job->url.Serialize(true),
-                                 " failed the CORS check: ", check.message()));
+      BlockByPolicy(
+          job, BlockedReason::kCors, job->url,
+          absl::StrCat("refused: the ", result.status_code,
+                       " redirect response of ", job->url.Serialize(true),
+                       " failed the CORS check: ", check.message()));
       return;
     }
   }
@@ -708,9 +705,8 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
           absl::StrCat("refused: redirect mode \"error\" and ",
                        job->url.Serialize(true), " answered ",
                        result.status_code,
-                       result.location
-                           ? absl::StrCat(" to ", *result.location)
-                           : std::string(" (no Location)")));
+                       result.location ? absl::StrCat(" to ", *result.location)
+                                       : std::string(" (no Location)")));
       return;
     case RedirectMode::kManual:
       // The redirect response ends the fetch (an opaque-redirect filtered
@@ -747,9 +743,8 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
       // follow (e.g. ftp:), which is not https either.
       Block(job, BlockedReason::kRedirectNotHttps,
             target.ok() ? *target : job->url, job->method,
-            absl::StrCat("refused: header Location of the ",
-                         result.status_code, " response of ",
-                         job->url.Serialize(true), ": ",
+            absl::StrCat("refused: header Location of the ", result.status_code,
+                         " response of ", job->url.Serialize(true), ": ",
                          step.status().message()));
     }
     FinishAttempt(
@@ -982,11 +977,13 @@ void HttpsStageShard::FinishAttempt(Job* job,
   // The request's status, then the attempt record, then idleness, in one
   // step: an observer that saw the record (or idleness) also sees the status
   // it led to.
-  context_->log().Publish(std::move(status), &record);
-  if (final) {
+  // The outcome before the status: once the stage is idle, every final
+  // outcome has been told.
+  if (final)
     ReportFinalOutcome(job, http_status);
+  context_->log().Publish(std::move(status), &record);
+  if (final)
     EraseJob(job);
-  }
 }
 
 void HttpsStageShard::ReportFinalOutcome(Job* job,
@@ -1092,12 +1089,12 @@ void HttpsStageShard::HandleDue(Job* job,
       job->max_age_timer = 0;
       if (due.state_before == RequestState::kWaitingForSameNikDocument)
         BlockRetryAtTheGate(job);
+      ReportFinalOutcome(job, std::nullopt);
       context_->log().Publish(MakeStatus(
           job, due.status,
           absl::StrCat(due.note, " (in state \"",
                        RequestStateName(due.state_before), "\"); surfacing ",
                        job->last_error ? job->last_error->ToString() : "")));
-      ReportFinalOutcome(job, std::nullopt);
       EraseJob(job);
       return;
   }
@@ -1119,8 +1116,8 @@ void HttpsStageShard::OnMaxAge(uint64_t seq) {
   job->retry_timer = 0;
   if (expired.state_before == RequestState::kWaitingForSameNikDocument)
     BlockRetryAtTheGate(job);
-  context_->log().Publish(MakeStatus(job, expired.status, std::move(note)));
   ReportFinalOutcome(job, std::nullopt);
+  context_->log().Publish(MakeStatus(job, expired.status, std::move(note)));
   EraseJob(job);
 }
 
