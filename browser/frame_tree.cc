@@ -185,6 +185,13 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
       std::move(permissions_policy), std::move(nik));
   Document* document = owned.get();
   document->permissions_policy_error = std::move(policy_error);
+  // HTML: the policy container's CSP list, from the response's
+  // Content-Security-Policy headers (CSP: "parse a response's Content
+  // Security Policies"); malformed parts are ignored, each with a warning.
+  net::CspParseResult csp = net::ParseContentSecurityPolicies(
+      params.content_security_policy, net::CspDisposition::kEnforce);
+  document->csp_list = std::move(csp.list);
+  document->csp_warnings = std::move(csp.warnings);
   Document* container = navigable.ContainerDocument();
   document->secure_context =
       net::IsUrlPotentiallyTrustworthy(final_url) &&
@@ -225,6 +232,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
   // Visibility is the page's: a new document in a hidden page starts hidden.
   created.hidden = top_document != nullptr && top_document->hidden_since;
   created.secure_context = document->secure_context;
+  created.console_warnings = document->csp_warnings;
   for (int f = 0; f < policy::kFeatureCount; ++f) {
     const auto feature = static_cast<policy::Feature>(f);
     if (document->IsFeatureEnabledForOwnOrigin(feature))
@@ -476,9 +484,14 @@ void FrameTree::ProcessDeferredFetch(DeferredFetchRecord& record,
   const Document& document = *record.document;
   // Step 2.
   DeferredRequest request = RetireRecord(record, InvokeState::kSent);
-  processed.push_back(ProcessedDeferredFetch{id, document.id,
-                                             std::move(request), notify_invoked,
-                                             document.network_isolation_key});
+  ProcessedDeferredFetch fetch{id, document.id, std::move(request),
+                               notify_invoked, document.network_isolation_key};
+  fetch.origin = document.origin;
+  if (!document.origin.opaque())
+    fetch.client_referrer = net::StripReferrerSource(document.url);
+  fetch.csp_list = document.csp_list;
+  fetch.document_url = document.url.Serialize();
+  processed.push_back(std::move(fetch));
 }
 
 DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,

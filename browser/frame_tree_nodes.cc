@@ -30,6 +30,11 @@ DeferredFetchRecord::DeferredFetchRecord(
       method(std::move(request.method)),
       headers(std::move(request.headers)),
       body(std::move(request.body)),
+      referrer_policy(request.referrer_policy),
+      mode(request.mode),
+      credentials(request.credentials),
+      redirect(request.redirect),
+      no_referrer(request.no_referrer),
       reporting_origin(reporting_origin),
       total_request_length(static_cast<uint32_t>(total_request_length)),
       body_length(static_cast<uint32_t>(request.body_length.value_or(0))),
@@ -60,6 +65,11 @@ DeferredRequest DeferredFetchRecord::TakeRequest() {
   if (retry_options)
     request.retry_options = *retry_options;
   request.body = std::move(body);
+  request.referrer_policy = referrer_policy;
+  request.mode = mode;
+  request.credentials = credentials;
+  request.redirect = redirect;
+  request.no_referrer = no_referrer;
   referrer_url.reset();
   referer_header.reset();
   retry_options.reset();

@@ -54,22 +54,19 @@ HttpsStageJob::HttpsStageJob(uint64_t job_seq,
 // ---- HttpsStageContext ----
 
 void HttpsStageContext::SetOutcomeObserver(RequestOutcomeObserver observer) {
-  std::shared_ptr<const RequestOutcomeObserver> next;
-  if (observer)
-    next = std::make_shared<const RequestOutcomeObserver>(std::move(observer));
-  absl::MutexLock lock(&outcome_mu_);
-  has_outcome_observer_.store(next != nullptr, std::memory_order_release);
-  outcome_observer_ = std::move(next);
+  // The writer lock waits for calls in progress: once this returns, the old
+  // observer is never called again (its owner may go away).
+  absl::WriterMutexLock lock(&outcome_mu_);
+  has_outcome_observer_.store(static_cast<bool>(observer),
+                              std::memory_order_release);
+  outcome_observer_ = std::move(observer);
 }
 
 void HttpsStageContext::ReportOutcome(const RequestOutcome& outcome) {
-  std::shared_ptr<const RequestOutcomeObserver> observer;
-  {
-    absl::MutexLock lock(&outcome_mu_);
-    observer = outcome_observer_;
-  }
-  if (observer)
-    (*observer)(outcome);
+  // Loops call concurrently under the reader lock.
+  absl::ReaderMutexLock lock(&outcome_mu_);
+  if (outcome_observer_)
+    outcome_observer_(outcome);
 }
 
 namespace {

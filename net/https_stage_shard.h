@@ -170,8 +170,9 @@ class HttpsStageContext {
 
   // The outcome observer (NetworkStage::SetOutcomeObserver). Any thread.
   void SetOutcomeObserver(RequestOutcomeObserver observer);
-  // Tells the observer, if any, how a request ended. Any thread; no lock is
-  // held while the observer runs.
+  // Tells the observer, if any, how a request ended. Any thread; the
+  // observer runs under a reader lock that only SetOutcomeObserver() waits
+  // for.
   void ReportOutcome(const RequestOutcome& outcome);
   bool has_outcome_observer() const {
     return has_outcome_observer_.load(std::memory_order_acquire);
@@ -216,9 +217,10 @@ class HttpsStageContext {
   RetryScheduler scheduler_;
   AttemptLog log_;
 
+  // Held (shared) while the observer runs, so replacing it waits for calls
+  // in progress.
   absl::Mutex outcome_mu_;
-  std::shared_ptr<const RequestOutcomeObserver> outcome_observer_
-      ABSL_GUARDED_BY(outcome_mu_);
+  RequestOutcomeObserver outcome_observer_ ABSL_GUARDED_BY(outcome_mu_);
   std::atomic<bool> has_outcome_observer_{false};
 
   // Which loop owns each pool.

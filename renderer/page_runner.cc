@@ -142,6 +142,7 @@ DocumentScript* PageRunner::Script(const std::string& document_token,
   options.now_ms = page_time_ms;
   scripted.script = std::make_unique<DocumentScript>(
       engine_.get(), scripted.delegate.get(), options);
+  scripted.pending_console_warnings = committed->console_warnings;
   return scripted.script.get();
 }
 
@@ -202,6 +203,13 @@ ipc::StepResult PageRunner::RunScriptStep(const ipc::RunPageStep& step) {
       result.set_message(error);
     }
     return result;
+  }
+  // The browser's warnings for the document (e.g. the parts of its
+  // Content-Security-Policy that were ignored) reach its console first.
+  if (auto it = scripts_.find(step.document_token()); it != scripts_.end()) {
+    for (const std::string& warning : it->second.pending_console_warnings)
+      result.add_console(absl::StrCat("warn: ", warning));
+    it->second.pending_console_warnings.clear();
   }
   // Timers that came due before this task run first (the page clock moved).
   Append(script->AdvanceTime(now), result);

@@ -54,6 +54,9 @@ class PageRunner {
   struct ScriptedDocument {
     std::unique_ptr<DocumentDelegate> delegate;
     std::unique_ptr<DocumentScript> script;
+    // The browser's console warnings for the document (DocumentCommitted),
+    // printed as console.warn lines before its first script's output.
+    std::vector<std::string> pending_console_warnings;
   };
 
   // The document's realm, created on its first script; null (with the reason
