@@ -66,8 +66,12 @@ void FillAllowlist(const policy::Allowlist& allowlist,
     add(*allowlist.self_origin);
   if (allowlist.src_origin)
     add(*allowlist.src_origin);
-  for (const net::Origin& origin : allowlist.expressions)
-    add(origin);
+  for (const net::CspSourceExpression& expression : allowlist.expressions) {
+    if (std::find(origins.begin(), origins.end(), expression.text) ==
+        origins.end()) {
+      origins.push_back(expression.text);
+    }
+  }
   for (std::string& origin : origins)
     out->add_origins(std::move(origin));
 }

@@ -1,5 +1,6 @@
 #include "net/csp_source_expression.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -64,14 +65,14 @@ bool IsPortPart(absl::string_view s) {
   return true;
 }
 
-// CSP grammar: path-part = path-absolute (but not "//"), RFC 3986 pchars and
-// "/". Commas and semicolons end a source list or a directive, so they never
-// get here; we accept any visible ASCII but those.
+// CSP grammar: path-part = path-absolute (but not "//"): "/" and RFC 3986
+// pchars (unreserved, pct-encoded, sub-delims, ":", "@"), without the "," and
+// ";" that end a source list or a directive. No query, no fragment.
 bool IsPathPart(absl::string_view s) {
   if (s.empty() || s[0] != '/' || absl::StartsWith(s, "//"))
     return false;
   for (char c : s) {
-    if (c <= 0x20 || c >= 0x7f || c == ',' || c == ';')
+    if (!absl::ascii_isalnum(c) && !absl::StrContains("/-._~%!$&'()*+=:@", c))
       return false;
   }
   return true;
@@ -128,12 +129,27 @@ std::string PercentDecode(absl::string_view s) {
 
 // CSP: "host-part matches" (`pattern` is lower case; `host` is the URL's
 // host, already lower case for domains).
+// URL Standard: a host that is a domain (not an IPv4 or IPv6 address). After
+// URL parsing an IPv6 host is bracketed and a host whose last label is
+// numeric is an IPv4 address.
+bool HostIsDomain(absl::string_view host) {
+  if (host.empty() || host.front() == '[')
+    return false;
+  if (host.back() == '.')
+    host.remove_suffix(1);
+  const size_t dot = host.rfind('.');
+  const absl::string_view last =
+      dot == absl::string_view::npos ? host : host.substr(dot + 1);
+  return last.empty() ||
+         !std::all_of(last.begin(), last.end(), absl::ascii_isdigit);
+}
+
 bool HostPartMatches(absl::string_view pattern, absl::string_view host) {
-  // Step 1: an IP address host only matches a host-part written as that IP
-  // address; the URL parser serialises IPv6 in brackets, which the grammar
-  // has no way to write, so it never matches.
+  // Step 1: an IP address never matches a host-part.
+  if (!HostIsDomain(host))
+    return false;
   if (pattern == "*")
-    return true;  // Step 2 ("*" alone; the grammar's wildcard host).
+    return true;  // Step 2.
   if (absl::StartsWith(pattern, "*.")) {
     // Step 3: "*.b.test" matches every host that ends with ".b.test".
     return absl::EndsWith(host, pattern.substr(1));
