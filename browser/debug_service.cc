@@ -215,6 +215,19 @@ void FillNetwork(const HttpsNetworkStage& stage,
       out->set_last_error(status.last_error->ToString());
     out->set_note(status.note);
   }
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage.blocked();
+  const size_t first_blocked = blocked.size() > kSnapshotAttempts
+                                   ? blocked.size() - kSnapshotAttempts
+                                   : 0;
+  for (size_t i = first_blocked; i < blocked.size(); ++i) {
+    const HttpsNetworkStage::BlockedRecord& b = blocked[i];
+    ipc::debug::NetworkBlocked* out = snapshot->add_blocked();
+    out->set_request_id(b.request_id);
+    out->set_reason(net::BlockedReasonName(b.reason));
+    out->set_url(b.url);
+    out->set_message(b.message);
+    out->set_at_ms(Ms(b.at));
+  }
   for (const HttpsNetworkStage::PoolInfo& pool : stage.Pools()) {
     ipc::debug::NetworkPool* out = snapshot->add_pools();
     out->set_key(pool.key);
