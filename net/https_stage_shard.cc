@@ -409,11 +409,38 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
-  if (!preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token}))
-    return;  // waits for the preflight in flight (ResumeAfterPreflight)
+  if (!preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
+    // It waits for the preflight in flight (ResumeAfterPreflight). Meanwhile
+    // it warms a connection for itself, so the burst behind a preflight does
+    // not pay the handshakes after it.
+    if (!job->pool->AtCapacity())
+      Preconnect(*job->pool, job->url);
+    return;
+  }
   job->preflight_key = std::move(key);
   job->sending_preflight = true;
   AcquireConnection(job, /*force_new=*/false);
+}
+
+void HttpsStageShard::Preconnect(ConnectionPool& pool, const Url& url) {
+  absl::StatusOr<std::vector<IpEndpoint>> endpoints =
+      context_->resolver().Resolve(*url.host(), pool.key().port);
+  if (!endpoints.ok())
+    return;  // the request meets the error itself
+  HttpsConnection* conn = pool.Add(std::make_unique<HttpsConnection>(
+      loop_.get(), context_->tls(), context_->NextConnectionId(), *url.host()));
+  context_->log().CountConnections(pool.key(), pool.connection_count());
+  ConnectionPool* p = &pool;
+  conn->SetIdleCloseCallback([this, p, conn] {
+    RemoveConnection(*p, conn);
+    DispatchQueued(*p);
+  });
+  conn->Connect(std::move(*endpoints),
+                [this, p, conn](std::optional<NetworkError> error) {
+                  if (error)
+                    RemoveConnection(*p, conn);
+                  DispatchQueued(*p);
+                });
 }
 
 void HttpsStageShard::OnPreflightResponse(Job* job,

@@ -283,6 +283,10 @@ class HttpsStageShard {
   // it (or waits for the one in flight for its key) unless the cache
   // already allows it; then the request itself.
   void PreflightThenSend(Job* job);
+  // Opens a connection in `pool` (to `url`'s host) that no request waits
+  // for yet: it is idle once connected, for the requests waiting for a
+  // preflight.
+  void Preconnect(ConnectionPool& pool, const Url& url);
   // The preflight `job` sent for its key answered (`result`).
   void OnPreflightResponse(Job* job, HttpsConnection::Result result);
   // Releases the requests that waited for the preflight for `key`:
