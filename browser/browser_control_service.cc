@@ -21,7 +21,9 @@ absl::StatusOr<NavigationParams> ToNavigationParams(
     absl::string_view url_field,
     const std::string& url,
     const google::protobuf::RepeatedPtrField<std::string>& redirects,
-    const std::string& permissions_policy) {
+    const std::string& permissions_policy,
+    const google::protobuf::RepeatedPtrField<std::string>&
+        content_security_policy) {
   absl::StatusOr<net::Url> parsed = ParseField(url_field, url);
   if (!parsed.ok())
     return parsed.status();
@@ -34,6 +36,8 @@ absl::StatusOr<NavigationParams> ToNavigationParams(
     params.redirects.push_back(*hop);
   }
   params.permissions_policy = permissions_policy;
+  params.content_security_policy.assign(content_security_policy.begin(),
+                                        content_security_policy.end());
   return params;
 }
 
@@ -65,9 +69,9 @@ grpc::Status BrowserControlService::Navigate(
     grpc::ServerContext*,
     const ipc::NavigateRequest* request,
     ipc::Frame* response) {
-  absl::StatusOr<NavigationParams> params =
-      ToNavigationParams("url", request->url(), request->redirects(),
-                         request->permissions_policy());
+  absl::StatusOr<NavigationParams> params = ToNavigationParams(
+      "url", request->url(), request->redirects(),
+      request->permissions_policy(), request->content_security_policy());
   if (!params.ok())
     return ToGrpcStatus(params.status());
   switch (request->initiator()) {
@@ -93,9 +97,9 @@ grpc::Status BrowserControlService::CreateIframe(
     grpc::ServerContext*,
     const ipc::CreateIframeRequest* request,
     ipc::Frame* response) {
-  absl::StatusOr<NavigationParams> params =
-      ToNavigationParams("src", request->src(), request->redirects(),
-                         request->permissions_policy());
+  absl::StatusOr<NavigationParams> params = ToNavigationParams(
+      "src", request->src(), request->redirects(),
+      request->permissions_policy(), request->content_security_policy());
   if (!params.ok())
     return ToGrpcStatus(params.status());
   IframeParams iframe{request->allow(), std::nullopt, *params};

@@ -45,13 +45,32 @@ BrowserCore::BrowserCore(Options options)
       timers_(options_.clock,
               options_.fake_clock,
               frame_tree_.get(),
-              &scripts_) {}
+              &scripts_) {
+  if (options_.network_stage != nullptr) {
+    options_.network_stage->SetOutcomeObserver(
+        [this](const net::RequestOutcome& outcome) {
+          OnRequestOutcome(outcome);
+        });
+  }
+}
 
 BrowserCore::~BrowserCore() {
   timers_.Stop();
   // Destroying the tree terminates every fetch group: pending fetches go to the
   // network stage (through the sink) while every part is still whole.
   frame_tree_.reset();
+  // Waits for a call in progress; none comes afterwards.
+  if (options_.network_stage != nullptr)
+    options_.network_stage->SetOutcomeObserver(nullptr);
+}
+
+void BrowserCore::OnRequestOutcome(const net::RequestOutcome& outcome) {
+  // CSP "report a violation": a live document's request blocked by its CSP
+  // fires `securitypolicyviolation` in its script.
+  if (std::optional<NetworkHandoff::Violation> v =
+          network_.OnRequestOutcome(outcome)) {
+    renderers_.SendSecurityPolicyViolation(v->document, std::move(v->event));
+  }
 }
 
 NavigableId BrowserCore::CreateTab() {

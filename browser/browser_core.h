@@ -207,6 +207,9 @@ class BrowserCore : public DeferredFetchSink {
   void OnDocumentStateChanged(const DocumentStateChange& change) override;
 
  private:
+  // The network stage's outcome observer (its threads): a CSP block of a live
+  // document's request becomes a SecurityPolicyViolation event.
+  void OnRequestOutcome(const net::RequestOutcome& outcome);
   // Revokes `renderer` (`termination_reason`, "" for a disconnect), then
   // destroys every document it hosts (crash semantics). Once per renderer.
   void CutOff(RendererHost& renderer, std::string termination_reason);

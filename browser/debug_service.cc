@@ -66,8 +66,12 @@ void FillAllowlist(const policy::Allowlist& allowlist,
     add(*allowlist.self_origin);
   if (allowlist.src_origin)
     add(*allowlist.src_origin);
-  for (const net::Origin& origin : allowlist.expressions)
-    add(origin);
+  for (const net::CspSourceExpression& expression : allowlist.expressions) {
+    if (std::find(origins.begin(), origins.end(), expression.text) ==
+        origins.end()) {
+      origins.push_back(expression.text);
+    }
+  }
   for (std::string& origin : origins)
     out->add_origins(std::move(origin));
 }
@@ -210,6 +214,19 @@ void FillNetwork(const HttpsNetworkStage& stage,
     if (status.last_error)
       out->set_last_error(status.last_error->ToString());
     out->set_note(status.note);
+  }
+  std::vector<HttpsNetworkStage::BlockedRecord> blocked = stage.blocked();
+  const size_t first_blocked = blocked.size() > kSnapshotAttempts
+                                   ? blocked.size() - kSnapshotAttempts
+                                   : 0;
+  for (size_t i = first_blocked; i < blocked.size(); ++i) {
+    const HttpsNetworkStage::BlockedRecord& b = blocked[i];
+    ipc::debug::NetworkBlocked* out = snapshot->add_blocked();
+    out->set_request_id(b.request_id);
+    out->set_reason(net::BlockedReasonName(b.reason));
+    out->set_url(b.url);
+    out->set_message(b.message);
+    out->set_at_ms(Ms(b.at));
   }
   for (const HttpsNetworkStage::PoolInfo& pool : stage.Pools()) {
     ipc::debug::NetworkPool* out = snapshot->add_pools();

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "net/network_stage.h"
+#include "net/referrer.h"
 #include "net/url.h"
 
 namespace fetch_later::browser {
@@ -45,9 +46,9 @@ class SerializedUrl {
 struct DeferredRequest {
   std::string method = "GET";
   SerializedUrl url;
-  // Fetch: request's "referrer": "no-referrer", "client", or a URL. Only a URL
-  // is counted by "total request length"; `referrer_url` holds it already
-  // serialised.
+  // Fetch: request's "referrer": "no-referrer" (`no_referrer`), "client", or
+  // a URL. Only a URL is counted by "total request length"; `referrer_url`
+  // holds it already serialised.
   std::optional<std::string> referrer_url;
   // Fetch: request's "header list", in order, as (name, value) byte sequences,
   // including the headers the Request constructor added (e.g. Content-Type for
@@ -57,7 +58,9 @@ struct DeferredRequest {
   // with a null length (a ReadableStream) before it gets here.
   std::optional<uint64_t> body_length;
   // Not counted by "total request length" (added at fetch time or not part of
-  // the request's bytes): the `Referer` value the referrer policy produced, and
+  // the request's bytes): the first hop's `Referer` value as the referrer
+  // policy produced it when fetchLater() was called (informational: the
+  // network stage computes the header for every hop), and
   // `RequestInit.retryOptions`.
   std::string referer_header;
   std::optional<net::RetryOptions> retry_options;
@@ -66,6 +69,12 @@ struct DeferredRequest {
   net::RequestMode mode = net::RequestMode::kCors;
   net::CredentialsMode credentials = net::CredentialsMode::kSameOrigin;
   net::RedirectMode redirect = net::RedirectMode::kFollow;
+  // Fetch: request's referrer is "no-referrer" (with `referrer_url` unset;
+  // neither: "client"), and its "referrer policy" (kEmpty: the default). The
+  // network stage determines every hop's `Referer` from them. Not counted by
+  // quota.
+  bool no_referrer = false;
+  net::ReferrerPolicy referrer_policy = net::ReferrerPolicy::kEmpty;
   // The body bytes when the caller has them (the network stage sends them). May
   // be empty even when `body_length` is set: quota tests and benchmarks count
   // lengths only.

@@ -208,6 +208,9 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
     return Bad(Reason::kFetchLaterReferrerPolicyInvalid, "referrer_policy",
                policy.status().message());
   }
+  // The network stage determines every hop's Referer from these.
+  request.no_referrer = m.no_referrer();
+  request.referrer_policy = *policy;
   if (referrer_source) {
     // Fetch: "determine request's referrer", then the Referer header at fetch
     // time.

@@ -177,6 +177,7 @@ absl::StatusOr<NavigationId> FrameTree::StartNavigationLocked(
   if (initiator != nullptr) {
     navigation.initiator_origin = initiator->origin;
     navigation.initiator_base_url = initiator->base_url;
+    navigation.initiator_csp_list = initiator->csp_list;
   }
   if (container != nullptr &&
       params.initiator == NavigationInitiator::kParent) {
@@ -285,10 +286,23 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
              navigable.ContainerDocument() != nullptr) {
     document->base_url = navigable.ContainerDocument()->base_url;
   }
-  // HTML also gives about:blank (and about:srcdoc) a clone of its creator's
-  // policy container ("determine navigation params policy container"); a
-  // policy container kept per document would be snapshotted with the initiator
-  // in StartNavigationLocked(), like its origin, and cloned here.
+  // HTML "determine navigation params policy container": about:blank clones
+  // its creator's policy container (snapshotted when the navigation started),
+  // about:srcdoc its container document's; other documents get the CSP list
+  // of their response's Content-Security-Policy headers (CSP: "parse a
+  // response's Content Security Policies"), whose malformed parts are ignored,
+  // each with a warning. A CSP list is immutable, so a clone is a shared copy.
+  if (MatchesAbout(final_url, "blank") && navigation.initiator_csp_list) {
+    document->csp_list = navigation.initiator_csp_list;
+  } else if (MatchesAbout(final_url, "srcdoc") &&
+             navigable.ContainerDocument() != nullptr) {
+    document->csp_list = navigable.ContainerDocument()->csp_list;
+  } else {
+    net::CspParseResult csp = net::ParseContentSecurityPolicies(
+        params.content_security_policy, net::CspDisposition::kEnforce);
+    document->csp_list = std::move(csp.list);
+    document->csp_warnings = std::move(csp.warnings);
+  }
   Document* container = navigable.ContainerDocument();
   document->secure_context =
       net::IsUrlPotentiallyTrustworthy(final_url) &&
@@ -337,6 +351,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
         {*document->hidden_since + kHiddenActivationDelay, document->id});
   }
   created.secure_context = document->secure_context;
+  created.console_warnings = document->csp_warnings;
   for (int f = 0; f < policy::kFeatureCount; ++f) {
     const auto feature = static_cast<policy::Feature>(f);
     if (document->IsFeatureEnabledForOwnOrigin(feature))
@@ -595,9 +610,14 @@ void FrameTree::ProcessDeferredFetch(DeferredFetchRecord& record,
   const Document& document = *record.document;
   // Step 2.
   DeferredRequest request = RetireRecord(record, InvokeState::kSent);
-  processed.push_back(ProcessedDeferredFetch{id, document.id,
-                                             std::move(request), notify_invoked,
-                                             document.network_isolation_key});
+  ProcessedDeferredFetch fetch{id, document.id, std::move(request),
+                               notify_invoked, document.network_isolation_key};
+  fetch.origin = document.origin;
+  if (!document.origin.opaque())
+    fetch.client_referrer = net::StripReferrerSource(document.url);
+  fetch.csp_list = document.csp_list;
+  fetch.document_url = document.url.Serialize();
+  processed.push_back(std::move(fetch));
 }
 
 DeferredRequest FrameTree::RetireRecord(DeferredFetchRecord& record,

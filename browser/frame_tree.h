@@ -58,6 +58,15 @@ struct ProcessedDeferredFetch {
   // Chromium's NetworkIsolationKey of the request's client: (top-frame site,
   // frame site).
   net::NetworkIsolationKey network_isolation_key;
+  // What main fetch needs of the request's client, from the browser's own
+  // record of the document: its origin, its URL stripped for use as the
+  // "client" referrer (nullopt for an opaque origin), and its policy
+  // container's CSP list. The list never changes after the document is
+  // created, so it is the one in force when fetchLater() was called.
+  std::optional<net::Origin> origin;
+  std::optional<net::StrippedReferrer> client_referrer;
+  std::shared_ptr<const net::CspList> csp_list;
+  std::string document_url;
 };
 
 // A document was created, became (not) fully active, or was destroyed.
@@ -76,6 +85,9 @@ struct DocumentStateChange {
   bool hidden = false;
   std::vector<std::string> allowed_features;
   bool secure_context = false;
+  // For `created`: what the document's console shows at its first script
+  // (e.g. the CSP directives and source expressions that were ignored).
+  std::vector<std::string> console_warnings;
 };
 
 using FrameTreeEvent =
@@ -108,6 +120,9 @@ struct NavigationParams {
   std::vector<net::Url> redirects;
   // The final response's `Permissions-Policy` header; "" when absent.
   std::string permissions_policy;
+  // The final response's `Content-Security-Policy` header values, one per
+  // header (the document's policy container keeps the parsed policies).
+  std::vector<std::string> content_security_policy;
   NavigationInitiator initiator = NavigationInitiator::kBrowser;
   // For a top-level traversable: keep the current document in the back/forward
   // cache instead of unloading it.
@@ -275,9 +290,11 @@ class FrameTree {
     // The initiator's ("source document's") origin and base URL: the container
     // document for a parent-initiated navigation, the navigable's active
     // document for its own; nullopt for a browser-initiated one. An
-    // about:blank document takes both.
+    // about:blank document takes both, and its CSP list (its policy
+    // container's).
     std::optional<net::Origin> initiator_origin;
     std::optional<net::Url> initiator_base_url;
+    std::shared_ptr<const net::CspList> initiator_csp_list;
   };
 
   absl::StatusOr<NavigationId> StartNavigationLocked(

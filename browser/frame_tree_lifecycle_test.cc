@@ -434,6 +434,16 @@ TEST_F(FrameTreeTest, ProcessedRequestIsTheQueuedRequest) {
     // More distinct referrers than a document keeps shared.
     r.referrer_url = "https://a.test/r" + std::to_string(i % 3) + "#f";
     r.referer_header = i % 2 ? "https://a.test/" : "https://a.test/page";
+    // The modes and the referrer policy travel with the record too.
+    r.mode = i % 3 == 0   ? net::RequestMode::kCors
+             : i % 3 == 1 ? net::RequestMode::kNoCors
+                          : net::RequestMode::kSameOrigin;
+    r.credentials =
+        i % 2 ? net::CredentialsMode::kInclude : net::CredentialsMode::kOmit;
+    r.redirect = i % 2 ? net::RedirectMode::kManual : net::RedirectMode::kError;
+    r.referrer_policy = i % 2 ? net::ReferrerPolicy::kUnsafeUrl
+                              : net::ReferrerPolicy::kNoReferrer;
+    r.no_referrer = i == 5;
     if (i == 3) {
       r.retry_options = net::RetryOptions{};
       r.retry_options->max_attempts = 2;
@@ -459,6 +469,11 @@ TEST_F(FrameTreeTest, ProcessedRequestIsTheQueuedRequest) {
     EXPECT_EQ(got.body_length, want.body_length) << i;
     EXPECT_EQ(got.referer_header, want.referer_header) << i;
     EXPECT_EQ(got.body, want.body) << i;
+    EXPECT_EQ(got.mode, want.mode) << i;
+    EXPECT_EQ(got.credentials, want.credentials) << i;
+    EXPECT_EQ(got.redirect, want.redirect) << i;
+    EXPECT_EQ(got.referrer_policy, want.referrer_policy) << i;
+    EXPECT_EQ(got.no_referrer, want.no_referrer) << i;
     ASSERT_EQ(got.retry_options.has_value(), want.retry_options.has_value())
         << i;
     if (want.retry_options) {
@@ -467,6 +482,14 @@ TEST_F(FrameTreeTest, ProcessedRequestIsTheQueuedRequest) {
     }
     EXPECT_EQ(TotalRequestLength(got), TotalRequestLength(want)) << i;
   }
+  // The document's origin, client referrer and CSP list come with it.
+  ASSERT_TRUE(sent.back().origin.has_value());
+  EXPECT_EQ(sent.back().origin->Serialize(), "https://a.test");
+  ASSERT_TRUE(sent.back().client_referrer.has_value());
+  EXPECT_EQ(sent.back().client_referrer->referrer_url.Serialize(),
+            "https://a.test/page");
+  ASSERT_NE(sent.back().csp_list, nullptr);
+  EXPECT_TRUE(sent.back().csp_list->policies.empty());
   EXPECT_EQ(sent.back().request.url.Serialize(), "https://d.test/x?q");
   EXPECT_FALSE(sent.back().request.referrer_url.has_value());
   EXPECT_EQ(sent.back().request.referer_header, "");

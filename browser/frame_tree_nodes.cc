@@ -30,6 +30,8 @@ DeferredFetchRecord::DeferredFetchRecord(
       method(std::move(request.method)),
       headers(std::move(request.headers)),
       body(std::move(request.body)),
+      referrer_policy(request.referrer_policy),
+      no_referrer(request.no_referrer),
       reporting_origin(reporting_origin),
       total_request_length(static_cast<uint32_t>(total_request_length)),
       body_length(static_cast<uint32_t>(request.body_length.value_or(0))),
@@ -66,6 +68,8 @@ DeferredRequest DeferredFetchRecord::TakeRequest() {
   request.credentials = credentials;
   request.redirect = redirect;
   request.body = std::move(body);
+  request.referrer_policy = referrer_policy;
+  request.no_referrer = no_referrer;
   referrer_url.reset();
   referer_header.reset();
   retry_options.reset();

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "browser/deferred_request.h"
 #include "browser/typed_id.h"
+#include "net/csp.h"
 #include "net/network_stage.h"
 #include "net/origin.h"
 #include "net/url.h"
@@ -81,6 +82,10 @@ struct DeferredFetchRecord {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::unique_ptr<const net::RetryOptions> retry_options;
+  // Fetch: the request's referrer policy and whether its referrer is
+  // "no-referrer" (DeferredRequest's).
+  net::ReferrerPolicy referrer_policy = net::ReferrerPolicy::kEmpty;
+  bool no_referrer = false;
   // The quota group's entry (QuotaGroup::pending_by_origin) for the origin of
   // the request's URL; null for an opaque origin, which no other record's
   // origin is ever same origin with. Not owned.
@@ -253,6 +258,12 @@ class Document {
   bool secure_context = false;
   // Why the Permissions-Policy header was ignored, if it was ("" otherwise).
   std::string permissions_policy_error;
+  // HTML: the policy container's CSP list, parsed from the response's
+  // `Content-Security-Policy` headers; fixed at creation, shared with every
+  // deferred fetch of the document (never null). `csp_warnings`: what the
+  // parser ignored, for the document's console.
+  std::shared_ptr<const net::CspList> csp_list;
+  std::vector<std::string> csp_warnings;
   DocumentState state = DocumentState::kActive;
   // Since when the visibility state has been "hidden"; nullopt while visible.
   std::optional<absl::Time> hidden_since;

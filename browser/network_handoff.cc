@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "net/origin.h"
+#include "net/referrer.h"
 
 namespace fetch_later::browser {
 
@@ -17,14 +19,10 @@ void NetworkHandoff::OnDeferredFetchProcessed(
   absl::StatusOr<net::Url> url = fetch.request.url.Parse();
   if (!url.ok())
     return;
-  std::vector<std::pair<std::string, std::string>> headers =
-      fetch.request.headers;
-  if (!fetch.request.referer_header.empty())
-    headers.emplace_back("Referer", fetch.request.referer_header);
   net::OutgoingRequest out{fetch.id.value(),
                            fetch.request.method,
                            *std::move(url),
-                           std::move(headers),
+                           fetch.request.headers,
                            fetch.request.body,
                            fetch.network_isolation_key,
                            fetch.request.retry_options,
@@ -32,11 +30,68 @@ void NetworkHandoff::OnDeferredFetchProcessed(
   out.mode = fetch.request.mode;
   out.credentials = fetch.request.credentials;
   out.redirect = fetch.request.redirect;
-  if (fetch.notify_invoked && fetch.request.retry_options) {
+  // What main fetch needs, from the browser's record of the document (never
+  // the renderer's word): the request's origin, its referrer ("client"
+  // resolved to the document's URL, an explicit URL, or none) and referrer
+  // policy, and the document's CSP list.
+  out.origin = fetch.origin;
+  if (fetch.request.referrer_url) {
+    if (absl::StatusOr<net::Url> referrer =
+            net::Url::Parse(*fetch.request.referrer_url);
+        referrer.ok()) {
+      out.referrer = net::StripReferrerSource(*referrer);
+    }
+  } else if (!fetch.request.no_referrer) {
+    out.referrer = fetch.client_referrer;
+  }
+  out.referrer_policy = fetch.request.referrer_policy;
+  out.csp = fetch.csp_list;
+  {
     absl::MutexLock lock(&mu_);
-    retrying_while_alive_[fetch.document].push_back(fetch.id.value());
+    if (fetch.notify_invoked && fetch.request.retry_options)
+      retrying_while_alive_[fetch.document].push_back(fetch.id.value());
+    // A CSP block is told to the document while it lives.
+    if (fetch.notify_invoked && out.csp && !out.csp->policies.empty()) {
+      csp_initiators_[fetch.id.value()] = {fetch.document, fetch.document_url,
+                                           fetch.request.url.Serialize()};
+    }
   }
   network_stage_->Send(std::move(out));
+}
+
+std::optional<NetworkHandoff::Violation> NetworkHandoff::OnRequestOutcome(
+    const net::RequestOutcome& outcome) {
+  CspInitiator initiator;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = csp_initiators_.find(outcome.request_id);
+    if (it == csp_initiators_.end())
+      return std::nullopt;
+    initiator = std::move(it->second);
+    csp_initiators_.erase(it);
+  }
+  if (outcome.kind != net::RequestOutcome::Kind::kBlocked ||
+      outcome.blocked_reason != net::BlockedReason::kCsp ||
+      !outcome.csp_violation) {
+    return std::nullopt;
+  }
+  Violation v{initiator.document, {}};
+  // CSP: "strip URL for use in reports"; after a redirect only the origin of
+  // the request's original URL is reported, so the redirect target leaks
+  // nothing.
+  std::string blocked_url = outcome.blocked_url;
+  if (outcome.redirect_count > 0) {
+    absl::StatusOr<net::Origin> original =
+        net::Origin::Parse(initiator.request_url);
+    blocked_url = original.ok() ? original->Serialize() : "";
+  }
+  v.event.set_blocked_url(std::move(blocked_url));
+  v.event.set_violated_directive(outcome.csp_violation->violated_directive);
+  v.event.set_effective_directive(outcome.csp_violation->effective_directive);
+  v.event.set_original_policy(outcome.csp_violation->original_policy);
+  v.event.set_disposition("enforce");
+  v.event.set_document_url(std::move(initiator.document_url));
+  return v;
 }
 
 void NetworkHandoff::OnDocumentStateChanged(const DocumentStateChange& change) {

@@ -2,8 +2,9 @@
 // document world for the network stage. It hands each processed deferred fetch
 // to NetworkStage::Send() (Fetch: "process a deferred fetch" step 3), keeps the
 // stage's retry gate informed of how many documents are fully active per
-// network isolation key, and tells the stage when the document that started a
-// retrying request goes away (OnInitiatorGone).
+// network isolation key, tells the stage when the document that started a
+// retrying request goes away (OnInitiatorGone), and turns the stage's report of
+// a CSP block into the SecurityPolicyViolation its document gets.
 //
 // Created and owned by BrowserCore; lives as long as it. Called from the frame
 // tree's sink (BrowserCore), on whichever thread changed the tree.
@@ -13,6 +14,8 @@
 #define BROWSER_NETWORK_HANDOFF_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -20,6 +23,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "browser/frame_tree.h"
+#include "ipc/renderer_host.pb.h"
 #include "net/network_stage.h"
 
 namespace fetch_later::browser {
@@ -38,6 +42,18 @@ class NetworkHandoff {
   // ends its retrying requests' initiator when it is destroyed.
   void OnDocumentStateChanged(const DocumentStateChange& change);
 
+  // A request handed over while its document was alive was blocked by that
+  // document's CSP: the SecurityPolicyViolation to fire at `document` (its
+  // token is the caller's to set, and the caller sends it only if the
+  // document still lives).
+  struct Violation {
+    DocumentId document;
+    ipc::SecurityPolicyViolation event;
+  };
+  // The network stage's word on how request `outcome.request_id` ended
+  // (net::RequestOutcomeObserver, on the stage's threads).
+  std::optional<Violation> OnRequestOutcome(const net::RequestOutcome& outcome);
+
  private:
   net::NetworkStage* const network_stage_;  // Not owned; may be null.
 
@@ -46,6 +62,15 @@ class NetworkHandoff {
   // Requests with retryOptions handed to the network while their document was
   // alive: the stage is told when that document goes (OnInitiatorGone).
   absl::flat_hash_map<DocumentId, std::vector<uint64_t>> retrying_while_alive_
+      ABSL_GUARDED_BY(mu_);
+  // Requests with a CSP handed over while their document was alive, until
+  // the stage tells their outcome: who to tell of a CSP block.
+  struct CspInitiator {
+    DocumentId document;
+    std::string document_url;
+    std::string request_url;
+  };
+  absl::flat_hash_map<uint64_t, CspInitiator> csp_initiators_
       ABSL_GUARDED_BY(mu_);
 };
 

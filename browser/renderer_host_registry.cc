@@ -56,6 +56,8 @@ RendererHostRegistry::OnDocumentStateChanged(
     committed->set_secure_context(change.secure_context);
     for (const std::string& feature : change.allowed_features)
       committed->add_allowed_features(feature);
+    for (const std::string& warning : change.console_warnings)
+      committed->add_console_warnings(warning);
     host->PushEvent(std::move(event));
     documents_.emplace(change.document, std::move(hosted));
     return update;
@@ -97,6 +99,20 @@ void RendererHostRegistry::OnDeferredFetchProcessed(
     event.mutable_activated()->set_client_id(key->second);
     host->PushEvent(std::move(event));
   }
+}
+
+bool RendererHostRegistry::SendSecurityPolicyViolation(
+    DocumentId document,
+    ipc::SecurityPolicyViolation violation) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_.find(document);
+  if (it == documents_.end())
+    return false;  // gone: nobody to tell
+  violation.set_document_token(it->second.token);
+  ipc::RendererEvent event;
+  *event.mutable_security_policy_violation() = std::move(violation);
+  it->second.host->PushEvent(std::move(event));
+  return true;
 }
 
 RendererHost* RendererHostRegistry::Authenticate(

@@ -73,6 +73,11 @@ class RendererHostRegistry {
   // forgotten and, when "notify invoked" runs, the hosting renderer is told
   // (FetchLaterResult.activated becomes true).
   void OnDeferredFetchProcessed(const ProcessedDeferredFetch& fetch);
+  // CSP "report a violation": tells the renderer hosting `document` to fire
+  // `securitypolicyviolation` (the token is filled in here). Only while the
+  // document lives; returns whether it was told.
+  bool SendSecurityPolicyViolation(DocumentId document,
+                                   ipc::SecurityPolicyViolation violation);
 
   // ---- Lookups. Every token is untrusted input.
   // The live host whose launch token is `launch_token`; null for an unknown or

@@ -12,6 +12,7 @@ constexpr BlockedReason kAllReasons[] = {
     BlockedReason::kRedirectModeError,
     BlockedReason::kNotHttps,
     BlockedReason::kBadPort,
+    BlockedReason::kCors,
     BlockedReason::kRetryGate,
     BlockedReason::kExpired,
     BlockedReason::kInFlightAtCrash,
@@ -37,6 +38,8 @@ const char* BlockedReasonName(BlockedReason reason) {
       return "NOT_HTTPS";
     case BlockedReason::kBadPort:
       return "BAD_PORT";
+    case BlockedReason::kCors:
+      return "CORS";
     case BlockedReason::kRetryGate:
       return "RETRY_GATE";
     case BlockedReason::kExpired:

@@ -5,9 +5,9 @@
 //   BlockedReasonName(BlockedReason::kRedirectNotHttps);  //
 //   "REDIRECT_NOT_HTTPS" BlockedReasonFromName("CSP"); // BlockedReason::kCsp
 //
-// The HTTPS network stage reports kNotHttps, kBadPort, kRedirectNotHttps,
-// kRedirectLimit and kRetryGate (AttemptEvent::Type::kBlocked); the others
-// belong to the browser's per-request checks and lifetime.
+// The HTTPS network stage reports every reason but kExpired and
+// kInFlightAtCrash (AttemptEvent::Type::kBlocked), which belong to the
+// browser's lifetime.
 #ifndef NET_BLOCKED_REASON_H_
 #define NET_BLOCKED_REASON_H_
 
@@ -26,14 +26,17 @@ enum class BlockedReason {
   kRedirectModeError,  // a redirect with redirect mode "error"
   kNotHttps,           // the URL is not https (this browser sends HTTPS only)
   kBadPort,            // a Fetch "bad port"
-  kRetryGate,          // a retry dropped at maxAge while waiting for a fully
-                       // active document with its network isolation key
-  kExpired,            // dropped because it expired before it could be sent
-  kInFlightAtCrash,    // on the wire when the browser crashed
+  // A redirect response of a cors-tainted request failed the CORS check
+  // (Fetch "HTTP fetch" checks before following). Beyond SCENARIOS.md's list.
+  kCors,
+  kRetryGate,        // a retry dropped at maxAge while waiting for a fully
+                     // active document with its network isolation key
+  kExpired,          // dropped because it expired before it could be sent
+  kInFlightAtCrash,  // on the wire when the browser crashed
 };
 
 // "CSP", "CORS_PREFLIGHT", "MODE_SAME_ORIGIN", "REDIRECT_NOT_HTTPS",
-// "REDIRECT_LIMIT", "REDIRECT_MODE_ERROR", "NOT_HTTPS", "BAD_PORT",
+// "REDIRECT_LIMIT", "REDIRECT_MODE_ERROR", "NOT_HTTPS", "BAD_PORT", "CORS",
 // "RETRY_GATE", "EXPIRED", "IN_FLIGHT_AT_CRASH".
 const char* BlockedReasonName(BlockedReason reason);
 // The reason named `name` (exactly as BlockedReasonName() spells it), or

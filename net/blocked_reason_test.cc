@@ -23,6 +23,8 @@ TEST(BlockedReasonTest, NamesAreTheScenarioReportsReasons) {
       {BlockedReason::kRedirectModeError, "REDIRECT_MODE_ERROR"},
       {BlockedReason::kNotHttps, "NOT_HTTPS"},
       {BlockedReason::kBadPort, "BAD_PORT"},
+      // Beyond SCENARIOS.md: a redirect response failing the CORS check.
+      {BlockedReason::kCors, "CORS"},
       {BlockedReason::kRetryGate, "RETRY_GATE"},
       {BlockedReason::kExpired, "EXPIRED"},
       {BlockedReason::kInFlightAtCrash, "IN_FLIGHT_AT_CRASH"},
@@ -33,7 +35,7 @@ TEST(BlockedReasonTest, NamesAreTheScenarioReportsReasons) {
     EXPECT_EQ(BlockedReasonFromName(row.name), row.reason) << row.name;
     seen.insert(BlockedReasonName(row.reason));
   }
-  EXPECT_EQ(seen.size(), 11u);
+  EXPECT_EQ(seen.size(), 12u);
 }
 
 TEST(BlockedReasonTest, FromNameIsExact) {

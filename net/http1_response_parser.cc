@@ -409,8 +409,10 @@ absl::Status Http1ResponseParser::HandleTrailerLine(absl::string_view line,
 
 void Http1ResponseParser::AddBody(absl::string_view bytes) {
   response_.body_bytes += bytes.size();
-  if (options_.keep_body)
-    body_.append(bytes.data(), bytes.size());
+  if (options_.keep_body && body_.size() < options_.max_kept_body_bytes) {
+    const size_t room = options_.max_kept_body_bytes - body_.size();
+    body_.append(bytes.data(), std::min(room, bytes.size()));
+  }
 }
 
 }  // namespace fetch_later::net

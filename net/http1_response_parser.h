@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -60,8 +61,10 @@ class Http1ResponseParser {
     bool head_request = false;
     size_t max_header_bytes = 64 * 1024;
     size_t max_trailer_bytes = 64 * 1024;
-    // Keep the body bytes in `body()` (tests); otherwise they are only counted.
+    // Keep the body bytes in `body()`; otherwise they are only counted.
     bool keep_body = false;
+    // With `keep_body`: keep at most this many bytes (the rest is counted).
+    size_t max_kept_body_bytes = SIZE_MAX;
   };
 
   Http1ResponseParser() : Http1ResponseParser(Options()) {}

@@ -212,6 +212,8 @@ void HttpsConnection::SendRequest(std::string request_bytes,
                                   ResponseCallback done) {
   Http1ResponseParser::Options options;
   options.head_request = head_request;
+  options.keep_body = true;
+  options.max_kept_body_bytes = kMaxKeptBodyBytes;
   parser_ = std::make_unique<Http1ResponseParser>(options);
   out_ = std::move(request_bytes);
   out_offset_ = 0;
@@ -278,8 +280,7 @@ void HttpsConnection::DoRead() {
         // do; do not reuse.
         const bool reusable =
             parser_->response().keep_alive && *used == static_cast<size_t>(rc);
-        result.status_code = parser_->response().status_code;
-        result.location = parser_->response().GetHeader("location");
+        TakeResponse(&result);
         FinishExchange(std::move(result), reusable);
         return;
       }
@@ -299,8 +300,7 @@ void HttpsConnection::DoRead() {
       // End of stream: completes a body delimited by the connection closing.
       absl::Status eof = parser_->OnEof();
       if (eof.ok()) {
-        result.status_code = parser_->response().status_code;
-        result.location = parser_->response().GetHeader("location");
+        TakeResponse(&result);
         FinishExchange(std::move(result), /*keep_open=*/false);
         return;
       }
@@ -315,6 +315,14 @@ void HttpsConnection::DoRead() {
     FinishExchange(std::move(result), /*keep_open=*/false);
     return;
   }
+}
+
+void HttpsConnection::TakeResponse(Result* result) {
+  result->status_code = parser_->response().status_code;
+  result->location = parser_->response().GetHeader("location");
+  result->status_text = parser_->response().reason_phrase;
+  result->headers = parser_->response().headers;
+  result->body = parser_->body();
 }
 
 void HttpsConnection::FinishExchange(Result result, bool keep_open) {

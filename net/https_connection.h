@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <openssl/ssl.h>
@@ -41,7 +42,15 @@ class HttpsConnection {
     bool response_bytes_received = false;
     int status_code = 0;
     std::optional<std::string> location;  // the Location header, for redirects
+    // The complete response's status text and header fields, and its body up
+    // to kMaxKeptBodyBytes (the rest is read and counted, not kept).
+    std::string status_text;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
   };
+  // Fetch hands a response body to its caller; the browser keeps at most this
+  // much of each (a beacon's answer is small; nothing reads more).
+  static constexpr size_t kMaxKeptBodyBytes = 1 << 20;
   using ConnectCallback =
       std::function<void(std::optional<NetworkError> error)>;
   using ResponseCallback = std::function<void(Result result)>;
@@ -59,7 +68,8 @@ class HttpsConnection {
   // Connects to the first endpoint that accepts, then handshakes. `done` gets
   // nullopt when the connection is ready for SendRequest().
   void Connect(std::vector<IpEndpoint> endpoints, ConnectCallback done);
-  // Writes `request_bytes` and reads one response (discarding its body). Only
+  // Writes `request_bytes` and reads one response (keeping at most
+  // kMaxKeptBodyBytes of its body). Only
   // when idle(). After a complete response the connection is idle() again if
   // the response allows reuse, otherwise closed().
   void SendRequest(std::string request_bytes,
@@ -103,6 +113,8 @@ class HttpsConnection {
   // NetworkError.
   NetworkError SslFailure(int ret, int saved_errno, const char* op);
   void FailConnect(NetworkError error);
+  // Copies the complete response's status, headers and kept body.
+  void TakeResponse(Result* result);
   // Ends the exchange; the connection stays open (idle) only when `keep_open`
   // and no error.
   void FinishExchange(Result result, bool keep_open);

@@ -114,6 +114,10 @@ void HttpsNetworkStage::OnDocumentInactive(const NetworkIsolationKey& key) {
   context_->scheduler().OnDocumentInactive(key);
 }
 
+void HttpsNetworkStage::SetOutcomeObserver(RequestOutcomeObserver observer) {
+  context_->SetOutcomeObserver(std::move(observer));
+}
+
 void HttpsNetworkStage::OnInitiatorGone(uint64_t request_id) {
   // Read by the request's loop when an attempt fails or a retry is due.
   context_->scheduler().OnInitiatorGone(request_id);

@@ -46,6 +46,14 @@
 //    reached by a confused or malicious caller.
 //  - Fetch "bad port" (net/port_util.h) → "bad-port" network error, nothing
 //    sent (blocked: BAD_PORT).
+//  - Fetch "main fetch" for every hop of every attempt (README, "Main fetch
+//    in the network stage"): the initiator's CSP connect-src (blocked: CSP),
+//    mode "same-origin" (MODE_SAME_ORIGIN), "no-cors" with a redirect mode
+//    other than "follow" (REDIRECT_MODE_ERROR), the hop's Referer and Origin,
+//    and for a cross-origin cors request that is not CORS-safelisted a
+//    preflight, cached per (network isolation key, origin, URL, credentials
+//    mode) and shared by the requests that wait for it (CORS_PREFLIGHT). A
+//    policy refusal is final at once, never retried.
 //  - TLS 1.2+, SNI = the URL host, certificate chain and host name (or IP)
 //    verification against the configured trust anchors; no switch to ignore
 //    errors.
@@ -55,10 +63,15 @@
 //    reused connection that fails before any response byte is retried once on
 //    a fresh connection within the same attempt (the server may have closed it
 //    while idle), as Chromium does.
-//  - Responses are read and discarded. 301/302/303/307/308 are followed, up to
-//    20 (the 21st is blocked: REDIRECT_LIMIT), each hop https-only; 303 (and
-//    301/302 for POST) become GET without a body (Fetch "HTTP-redirect
-//    fetch").
+//  - Responses are read, and the final one (status, headers, up to 1 MiB of
+//    body) goes to the outcome observer. A cors-tainted response must pass
+//    the CORS check (a redirect that fails it is blocked: CORS).
+//    301/302/303/307/308 follow the redirect mode ("error": blocked
+//    REDIRECT_MODE_ERROR; "manual": the redirect is the answer), up to 20
+//    (the 21st is blocked: REDIRECT_LIMIT), each hop https-only; 303 (and
+//    301/302 for POST) become GET without a body, a cross-origin hop drops
+//    Authorization, a redirect's Referrer-Policy applies to the next hops
+//    (Fetch "HTTP-redirect fetch").
 //  - The per-attempt timeout (`attempt_timeout`, real time) covers waiting for
 //    a pooled connection, connect, TLS, write, read and redirects.
 //  - Retries (net/retry_scheduler.h, rules in net/retry_policy.h): only
@@ -78,7 +91,8 @@
 // socket deadlines run on real time.
 //
 // Files: this facade (https_network_stage.cc); the per-loop shard that runs
-// attempts over its pools (https_stage_shard.{h,cc}); the pools
+// attempts over its pools, main fetch per hop and its preflight cache
+// (https_stage_shard.{h,cc}); the pools
 // (connection_pool.{h,cc}); the retry decisions (retry_scheduler.{h,cc}); the
 // attempt log and statuses (attempt_log.{h,cc}).
 #ifndef NET_HTTPS_NETWORK_STAGE_H_
@@ -177,6 +191,8 @@ class HttpsNetworkStage : public NetworkStage {
   // (OutgoingRequest::initiator_gone becoming true after hand-over): later
   // retries need retryAfterUnload.
   void OnInitiatorGone(uint64_t request_id) override;
+  // Tells `observer` each request's final outcome, on the stage's loops.
+  void SetOutcomeObserver(RequestOutcomeObserver observer) override;
 
   // Observability (thread-safe).
   // The newest attempts (at most Options::max_attempt_records), oldest first.
@@ -184,9 +200,10 @@ class HttpsNetworkStage : public NetworkStage {
   // order they ended.
   std::vector<AttemptRecord> attempts() const;
   // The newest requests the stage refused to put on the wire (at most
-  // Options::max_blocked_records), oldest first: not https, a bad port, a
-  // redirect to a URL that is not https, too many redirects, a retry dropped
-  // at maxAge while it waited for a same-NIK document. Each is also an
+  // Options::max_blocked_records), oldest first: not https, a bad port, CSP,
+  // CORS (preflight or a redirect's check), mode "same-origin", redirect mode
+  // "error", a redirect to a URL that is not https, too many redirects, a
+  // retry dropped at maxAge while it waited for a same-NIK document. Each is also an
   // AttemptEvent::Type::kBlocked and its request's RequestStatus says why.
   std::vector<BlockedRecord> blocked() const;
   // Blocks until `count` attempts were recorded (ever, including any no

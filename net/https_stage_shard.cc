@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "net/http1_request_serializer.h"
+#include "net/origin_header.h"
 #include "net/port_util.h"
 #include "net/redirect.h"
 
@@ -21,7 +22,14 @@ HttpsStageJob::HttpsStageJob(uint64_t job_seq,
       retries(with_retries),
       nik(retries ? NetworkIsolationKey(request.network_isolation_key)
                   : std::move(request.network_isolation_key)),
-      url(retries ? Url(request.url) : Url(std::move(request.url))) {
+      origin(request.origin),
+      mode(request.mode),
+      credentials(request.credentials),
+      redirect_mode(request.redirect),
+      csp(request.csp),
+      url(retries ? Url(request.url) : Url(std::move(request.url))),
+      referrer(request.referrer),
+      referrer_policy(request.referrer_policy) {
   // The stage owns Retry-Attempt (fetch-retry explainer); the caller cannot
   // set it.
   auto& h = request.headers;
@@ -44,6 +52,22 @@ HttpsStageJob::HttpsStageJob(uint64_t job_seq,
 }
 
 // ---- HttpsStageContext ----
+
+void HttpsStageContext::SetOutcomeObserver(RequestOutcomeObserver observer) {
+  // The writer lock waits for calls in progress: once this returns, the old
+  // observer is never called again (its owner may go away).
+  absl::WriterMutexLock lock(&outcome_mu_);
+  has_outcome_observer_.store(static_cast<bool>(observer),
+                              std::memory_order_release);
+  outcome_observer_ = std::move(observer);
+}
+
+void HttpsStageContext::ReportOutcome(const RequestOutcome& outcome) {
+  // Loops call concurrently under the reader lock.
+  absl::ReaderMutexLock lock(&outcome_mu_);
+  if (outcome_observer_)
+    outcome_observer_(outcome);
+}
 
 namespace {
 
@@ -118,10 +142,6 @@ void HttpsStageContext::StopAll() {
 namespace {
 
 // Fetch: "HTTP-redirect fetch" — the only statuses the stage follows.
-bool IsFollowedRedirect(int status) {
-  return IsRedirectStatus(status);
-}
-
 }  // namespace
 
 HttpsStageShard::HttpsStageShard(HttpsStageContext* context, size_t index)
@@ -195,8 +215,13 @@ void HttpsStageShard::StartAttempt(Job* job, bool first) {
     job->method = original.method;
     job->body = original.body;
     job->headers = original.headers;
-    job->headers.emplace_back("Retry-Attempt",
-                              absl::StrCat(job->retry_attempt));
+    // Main fetch starts again too: every retry meets CSP, the mode rules and
+    // CORS afresh.
+    job->referrer = original.referrer;
+    job->referrer_policy = original.referrer_policy;
+    job->tainting = Job::Tainting::kBasic;
+    job->tainted_origin = false;
+    job->hop_checked = false;
   }
   job->redirects = 0;
   job->resent_on_fresh_connection = false;
@@ -265,6 +290,11 @@ void HttpsStageShard::StartHop(Job* job) {
     FinishAttempt(job, std::nullopt, std::move(error));
     return;
   }
+  if (!job->hop_checked) {
+    if (!MainFetchChecks(job))
+      return;
+    job->hop_checked = true;
+  }
   if (!job->key)
     job->key = MakePoolKey(job->url, job->nik);
   auto it = pools_.find(*job->key);
@@ -282,7 +312,225 @@ void HttpsStageShard::StartHop(Job* job) {
              .first;
   }
   job->pool = &it->second;
+  PreflightThenSend(job);
+}
+
+bool HttpsStageShard::MainFetchChecks(Job* job) {
+  // Main fetch step 7 ("should request be blocked by Content Security
+  // Policy"), for every hop: the initiator's CSP list, captured when
+  // fetchLater() was called.
+  if (job->csp && job->origin) {
+    if (std::optional<CspViolation> violation = ShouldRequestBeBlockedByCsp(
+            *job->csp, job->url, *job->origin, job->redirects)) {
+      std::string message = absl::StrCat(
+          "refused by Content-Security-Policy: ",
+          job->redirects > 0 ? absl::StrCat("redirect ", job->redirects, " to ")
+                             : std::string(),
+          job->url.Serialize(true), " violates the directive \"",
+          violation->violated_directive, "\" of \"", violation->original_policy,
+          "\"");
+      BlockByPolicy(job, BlockedReason::kCsp, job->url, std::move(message),
+                    std::move(violation));
+      return false;
+    }
+  }
+  // Main fetch step 8: "determine request's referrer" for this hop; the
+  // result becomes the request's referrer, which the next hop's is
+  // determined from.
+  job->referer_value.clear();
+  if (job->referrer) {
+    std::optional<Url> referrer = DetermineRequestReferrer(
+        job->referrer_policy, *job->referrer, job->url);
+    if (referrer) {
+      job->referer_value = referrer->Serialize();
+      job->referrer = StripReferrerSource(*referrer);
+    } else {
+      job->referrer.reset();  // "no-referrer" from now on
+    }
+  }
+  job->needs_preflight = false;
+  job->unsafe_header_names.clear();
+  job->origin_value.reset();
+  if (!job->origin)
+    return true;  // from no document: sent as a same-origin request
+  // Main fetch step 12.
+  const bool same_origin = Origin::Create(job->url) == *job->origin;
+  if (same_origin && job->tainting == Job::Tainting::kBasic) {
+    // "basic": nothing more.
+  } else if (job->mode == RequestMode::kSameOrigin) {
+    BlockByPolicy(
+        job, BlockedReason::kModeSameOrigin, job->url,
+        absl::StrCat("refused: mode \"same-origin\" and ",
+                     job->url.Serialize(true), " is not same origin with ",
+                     job->origin->Serialize(),
+                     job->redirects > 0
+                         ? absl::StrCat(" (redirect ", job->redirects, ")")
+                         : std::string()));
+    return false;
+  } else if (job->mode == RequestMode::kNoCors) {
+    if (job->redirect_mode != RedirectMode::kFollow) {
+      BlockByPolicy(job, BlockedReason::kRedirectModeError, job->url,
+                    absl::StrCat("refused: mode \"no-cors\" needs redirect "
+                                 "mode \"follow\", not \"",
+                                 RedirectModeName(job->redirect_mode), "\""));
+      return false;
+    }
+    job->tainting = Job::Tainting::kOpaque;
+  } else {
+    job->tainting = Job::Tainting::kCors;
+    job->unsafe_header_names = CorsUnsafeRequestHeaderNames(job->headers);
+    job->needs_preflight = !IsCorsSafelistedMethod(job->method) ||
+                           !job->unsafe_header_names.empty();
+  }
+  // HTTP-network-or-cache fetch: "append a request `Origin` header".
+  const std::string serialized = SerializedOrigin(job);
+  job->origin_value = RequestOriginHeader(
+      {job->method, job->tainting == Job::Tainting::kCors, serialized,
+       &*job->origin, &job->url, job->referrer_policy});
+  return true;
+}
+
+std::string HttpsStageShard::SerializedOrigin(const Job* job) const {
+  if (!job->origin || job->tainted_origin)
+    return "null";
+  return job->origin->Serialize();
+}
+
+void HttpsStageShard::PreflightThenSend(Job* job) {
+  if (!job->needs_preflight) {
+    AcquireConnection(job, /*force_new=*/false);
+    return;
+  }
+  CorsPreflightCache::Key key{
+      job->nik.ToDebugString(), job->origin->Serialize(),
+      job->url.Serialize(/*exclude_fragment=*/true), job->credentials};
+  if (preflight_cache_.Allows(key, job->method, job->unsafe_header_names,
+                              context_->clock()->Now())) {
+    AcquireConnection(job, /*force_new=*/false);
+    return;
+  }
+  if (!preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
+    // It waits for the preflight in flight (ResumeAfterPreflight). Meanwhile
+    // it warms a connection for itself, so the burst behind a preflight does
+    // not pay the handshakes after it.
+    if (!job->pool->AtCapacity())
+      Preconnect(*job->pool, job->url);
+    return;
+  }
+  job->preflight_key = std::move(key);
+  job->sending_preflight = true;
   AcquireConnection(job, /*force_new=*/false);
+}
+
+void HttpsStageShard::Preconnect(ConnectionPool& pool, const Url& url) {
+  absl::StatusOr<std::vector<IpEndpoint>> endpoints =
+      context_->resolver().Resolve(*url.host(), pool.key().port);
+  if (!endpoints.ok())
+    return;  // the request meets the error itself
+  HttpsConnection* conn = pool.Add(std::make_unique<HttpsConnection>(
+      loop_.get(), context_->tls(), context_->NextConnectionId(), *url.host()));
+  context_->log().CountConnections(pool.key(), pool.connection_count());
+  ConnectionPool* p = &pool;
+  conn->SetIdleCloseCallback([this, p, conn] {
+    RemoveConnection(*p, conn);
+    DispatchQueued(*p);
+  });
+  conn->Connect(std::move(*endpoints),
+                [this, p, conn](std::optional<NetworkError> error) {
+                  if (error)
+                    RemoveConnection(*p, conn);
+                  DispatchQueued(*p);
+                });
+}
+
+void HttpsStageShard::OnPreflightResponse(Job* job,
+                                          HttpsConnection::Result result) {
+  job->sending_preflight = false;
+  CorsPreflightCache::Key key = std::move(*job->preflight_key);
+  job->preflight_key.reset();
+  // Fetch: "CORS-preflight fetch" step 7.
+  absl::StatusOr<CorsPreflightResult> allowed =
+      CheckCorsPreflightResponse(result.status_code, result.headers,
+                                 SerializedOrigin(job), job->credentials);
+  if (!allowed.ok()) {
+    std::string message = absl::StrCat("refused: the CORS preflight for ",
+                                       job->url.Serialize(true),
+                                       " failed: ", allowed.status().message());
+    FinishPreflight(key, message);
+    BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url,
+                  std::move(message));
+    return;
+  }
+  preflight_cache_.Store(key, *allowed, context_->clock()->Now());
+  FinishPreflight(key, std::nullopt);
+  if (absl::Status allows = CorsPreflightAllows(
+          *allowed, job->method, job->unsafe_header_names, job->credentials);
+      !allows.ok()) {
+    BlockByPolicy(
+        job, BlockedReason::kCorsPreflight, job->url,
+        absl::StrCat("refused: the CORS preflight for ",
+                     job->url.Serialize(true),
+                     " did not allow the request: ", allows.message()));
+    return;
+  }
+  AcquireConnection(job, /*force_new=*/false);
+}
+
+void HttpsStageShard::FinishPreflight(const CorsPreflightCache::Key& key,
+                                      std::optional<std::string> failure) {
+  for (const CorsPreflightCache::Waiter& w : preflight_cache_.Finish(key)) {
+    // Later, from the loop: a waiter may send a preflight itself, which must
+    // not happen inside this one's bookkeeping.
+    loop_->PostTask(
+        [this, w, failure] { ResumeAfterPreflight(w.seq, w.token, failure); });
+  }
+}
+
+void HttpsStageShard::ResumeAfterPreflight(
+    uint64_t seq,
+    uint64_t token,
+    const std::optional<std::string>& failure) {
+  Job* job = FindJob(seq, token);
+  if (job == nullptr)
+    return;  // its attempt ended meanwhile (timed out)
+  if (failure) {
+    // The preflight it waited for failed for reasons that do not depend on
+    // what was asked (status, Access-Control-Allow-Origin/-Credentials, a
+    // malformed header): the same answer would come again.
+    BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url, *failure);
+    return;
+  }
+  PreflightThenSend(job);
+}
+
+void HttpsStageShard::BlockByPolicy(Job* job,
+                                    BlockedReason reason,
+                                    const Url& url,
+                                    std::string message,
+                                    std::optional<CspViolation> violation) {
+  job->policy_failure = true;
+  job->csp_violation = std::move(violation);
+  NetworkError error = NetworkError::Make(NetworkErrorKind::kBlockedByPolicy,
+                                          /*server_reached=*/false, message);
+  Block(job, reason, url, job->method, std::move(message));
+  FinishAttempt(job, std::nullopt, std::move(error));
+}
+
+std::vector<std::pair<std::string, std::string>> HttpsStageShard::WireHeaders(
+    const Job* job) const {
+  std::vector<std::pair<std::string, std::string>> headers =
+      job->sending_preflight
+          ? CorsPreflightRequestHeaders(job->method, job->unsafe_header_names)
+          : job->headers;
+  if (!job->referer_value.empty())
+    headers.emplace_back("Referer", job->referer_value);
+  if (job->origin_value)
+    headers.emplace_back("Origin", *job->origin_value);
+  // The stage owns Retry-Attempt (fetch-retry explainer); a preflight is not
+  // the retried request.
+  if (job->retry_attempt > 0 && !job->sending_preflight)
+    headers.emplace_back("Retry-Attempt", absl::StrCat(job->retry_attempt));
+  return headers;
 }
 
 void HttpsStageShard::MigrateTo(Job* job, HttpsStageShard* to) {
@@ -370,9 +618,11 @@ void HttpsStageShard::SendOn(Job* job, HttpsConnection* conn, bool reused) {
   job->connection_reused = reused;
   job->connection_id = conn->id();
   ConnectionPool* p = job->pool;
-  absl::StatusOr<std::string> bytes =
-      SerializeRequest(job->method, job->url, job->headers, job->body,
-                       HostHeaderValue(job->url));
+  const bool preflight = job->sending_preflight;
+  absl::StatusOr<std::string> bytes = SerializeRequest(
+      preflight ? std::string("OPTIONS") : job->method, job->url,
+      WireHeaders(job), preflight ? std::string() : job->body,
+      HostHeaderValue(job->url));
   if (!bytes.ok()) {
     // Nothing was written: the connection stays idle for the next queued
     // request.
@@ -385,7 +635,7 @@ void HttpsStageShard::SendOn(Job* job, HttpsConnection* conn, bool reused) {
   }
   const uint64_t seq = job->seq, token = job->attempt_token;
   conn->SendRequest(
-      std::move(*bytes), job->method == "HEAD",
+      std::move(*bytes), !preflight && job->method == "HEAD",
       [this, seq, token, conn, p](HttpsConnection::Result result) {
         OnResponse(seq, token, conn, *p, std::move(result));
       });
@@ -422,44 +672,146 @@ void HttpsStageShard::OnResponse(uint64_t seq,
     DispatchQueued(pool);
     return;
   }
-  if (IsFollowedRedirect(result.status_code) && result.location) {
-    absl::StatusOr<RedirectStep> step =
-        ComputeRedirect({job->method, job->body, job->headers}, job->url,
-                        result.status_code, *result.location, job->redirects);
-    if (!step.ok()) {
-      const bool too_many = absl::IsOutOfRange(step.status());
-      // The redirect's target, when the Location parses.
-      absl::StatusOr<Url> target = Url::Parse(*result.location, &job->url);
-      if (too_many) {
-        // Fetch: "HTTP-redirect fetch" step 5.
-        Block(job, BlockedReason::kRedirectLimit,
-              target.ok() ? *target : job->url, job->method,
-              absl::StrCat("refused: ", step.status().message()));
-      } else if (target.ok() && target->scheme() != "https") {
-        // A redirect to a scheme Fetch does not follow (e.g. ftp:), which is
-        // not https either.
-        Block(job, BlockedReason::kRedirectNotHttps, *target, job->method,
-              absl::StrCat("refused: ", step.status().message()));
-      }
-      FinishAttempt(
-          job, std::nullopt,
-          NetworkError::Make(too_many ? NetworkErrorKind::kTooManyRedirects
-                                      : NetworkErrorKind::kInvalidRedirect,
-                             true, std::string(step.status().message())));
-    } else {
-      ++job->redirects;
-      job->url = std::move(step->url);
-      job->method = std::move(step->method);
-      job->body = std::move(step->body);
-      job->headers = std::move(step->headers);
-      job->key.reset();
-      StartHop(job);  // may move the job to another shard
-    }
+  if (job->sending_preflight) {
+    OnPreflightResponse(job, std::move(result));
     DispatchQueued(pool);
     return;
   }
+  if (IsRedirectStatus(result.status_code)) {
+    OnRedirect(job, result);  // may move the job to another shard
+    DispatchQueued(pool);
+    return;
+  }
+  // Fetch: "HTTP fetch" step 3.3: a cors-tainted response must pass the
+  // CORS check. The request was delivered (no retry), but its caller gets a
+  // network error.
+  if (job->tainting == Job::Tainting::kCors) {
+    if (absl::Status check =
+            CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
+        !check.ok()) {
+      job->cors_error = NetworkError::Make(
+          NetworkErrorKind::kCorsFailed, true,
+          absl::StrCat("the response of ", job->url.Serialize(true),
+                       " failed the CORS check: ", check.message()));
+    }
+  }
+  job->response_status_text = std::move(result.status_text);
+  job->response_headers = std::move(result.headers);
+  job->response_body = std::move(result.body);
   FinishAttempt(job, result.status_code, std::nullopt);
   DispatchQueued(pool);
+}
+
+void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
+  // Fetch: "HTTP fetch" step 3.3: the CORS check comes before following.
+  if (job->tainting == Job::Tainting::kCors) {
+    if (absl::Status check =
+            CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
+        !check.ok()) {
+      BlockByPolicy(
+          job, BlockedReason::kCors, job->url,
+          absl::StrCat("refused: the ", result.status_code,
+                       " redirect response of ", job->url.Serialize(true),
+                       " failed the CORS check: ", check.message()));
+      return;
+    }
+  }
+  // The redirect's target, when the Location parses.
+  absl::StatusOr<Url> target =
+      result.location ? Url::Parse(*result.location, &job->url)
+                      : absl::StatusOr<Url>(absl::NotFoundError("no Location"));
+  // Fetch: "HTTP fetch" step 4.2: the redirect mode.
+  switch (job->redirect_mode) {
+    case RedirectMode::kError:
+      BlockByPolicy(
+          job, BlockedReason::kRedirectModeError,
+          target.ok() ? *target : job->url,
+          absl::StrCat("refused: redirect mode \"error\" and ",
+                       job->url.Serialize(true), " answered ",
+                       result.status_code,
+                       result.location ? absl::StrCat(" to ", *result.location)
+                                       : std::string(" (no Location)")));
+      return;
+    case RedirectMode::kManual:
+      // The redirect response ends the fetch (an opaque-redirect filtered
+      // response); nothing further is sent.
+      job->response_status_text = std::move(result.status_text);
+      job->response_headers = std::move(result.headers);
+      job->response_body = std::move(result.body);
+      FinishAttempt(job, result.status_code, std::nullopt);
+      return;
+    case RedirectMode::kFollow:
+      break;
+  }
+  // Fetch: "HTTP-redirect fetch" step 3: no Location: the response is the
+  // answer.
+  if (!result.location) {
+    job->response_status_text = std::move(result.status_text);
+    job->response_headers = std::move(result.headers);
+    job->response_body = std::move(result.body);
+    FinishAttempt(job, result.status_code, std::nullopt);
+    return;
+  }
+  absl::StatusOr<RedirectStep> step =
+      ComputeRedirect({job->method, job->body, job->headers}, job->url,
+                      result.status_code, *result.location, job->redirects);
+  if (!step.ok()) {
+    const bool too_many = absl::IsOutOfRange(step.status());
+    if (too_many) {
+      // Fetch: "HTTP-redirect fetch" step 5.
+      Block(job, BlockedReason::kRedirectLimit,
+            target.ok() ? *target : job->url, job->method,
+            absl::StrCat("refused: ", step.status().message()));
+    } else {
+      // A Location that does not parse, or names a scheme Fetch does not
+      // follow (e.g. ftp:), which is not https either.
+      Block(job, BlockedReason::kRedirectNotHttps,
+            target.ok() ? *target : job->url, job->method,
+            absl::StrCat("refused: header Location of the ", result.status_code,
+                         " response of ", job->url.Serialize(true), ": ",
+                         step.status().message()));
+    }
+    FinishAttempt(
+        job, std::nullopt,
+        NetworkError::Make(too_many ? NetworkErrorKind::kTooManyRedirects
+                                    : NetworkErrorKind::kInvalidRedirect,
+                           true, std::string(step.status().message())));
+    return;
+  }
+  const Origin current_origin = Origin::Create(job->url);
+  const Origin next_origin = Origin::Create(step->url);
+  // Fetch: "HTTP-redirect fetch" step 12: a cross-origin hop loses the
+  // CORS non-wildcard request-header names (Authorization).
+  if (current_origin != next_origin) {
+    auto& h = step->headers;
+    h.erase(std::remove_if(h.begin(), h.end(),
+                           [](const auto& header) {
+                             return IsCorsNonWildcardRequestHeaderName(
+                                 header.first);
+                           }),
+            h.end());
+  }
+  // Step 15: the tainted origin flag, once a request is redirected onward
+  // from a URL that was itself cross-origin to the request's origin.
+  if (job->origin && current_origin != next_origin &&
+      *job->origin != current_origin) {
+    job->tainted_origin = true;
+  }
+  // Step 17: "set request's referrer policy on redirect".
+  if (std::optional<std::string> policy =
+          GetHeader(result.headers, "Referrer-Policy")) {
+    const ReferrerPolicy parsed = ParseReferrerPolicyHeader(*policy);
+    if (parsed != ReferrerPolicy::kEmpty)
+      job->referrer_policy = parsed;
+  }
+  ++job->redirects;
+  job->url = std::move(step->url);
+  job->method = std::move(step->method);
+  job->body = std::move(step->body);
+  job->headers = std::move(step->headers);
+  job->key.reset();
+  job->hop_checked = false;
+  StartHop(job);  // step 18: main fetch again; may move the job
 }
 
 void HttpsStageShard::OnAttemptTimeout(uint64_t seq, uint64_t token) {
@@ -518,6 +870,8 @@ void HttpsStageShard::Block(Job* job,
                             const std::string& method,
                             std::string message) {
   job->blocked_reason = reason;
+  job->blocked_url = url.Serialize(/*exclude_fragment=*/true);
+  job->blocked_message = message;
   if (context_->options().attempt_observer) {
     AttemptEvent event;
     event.type = AttemptEvent::Type::kBlocked;
@@ -535,7 +889,7 @@ void HttpsStageShard::Block(Job* job,
   BlockedRecord record;
   record.request_id = job->id;
   record.reason = reason;
-  record.url = url.Serialize(/*exclude_fragment=*/true);
+  record.url = job->blocked_url;
   record.message = std::move(message);
   record.at = context_->clock()->Now();
   context_->log().RecordBlocked(std::move(record));
@@ -575,6 +929,14 @@ void HttpsStageShard::FinishAttempt(Job* job,
     job->pool->Dequeue(job->seq);
     job->queued = false;
   }
+  if (job->preflight_key) {
+    // Its preflight never answered (a network error or the attempt's
+    // timeout): whoever waited for it looks at the cache again.
+    CorsPreflightCache::Key key = std::move(*job->preflight_key);
+    job->preflight_key.reset();
+    FinishPreflight(key, std::nullopt);
+  }
+  job->sending_preflight = false;
   ++job->attempt_token;  // late callbacks for this attempt are ignored
   AttemptEntry record;
   record.request_id = job->id;
@@ -598,7 +960,11 @@ void HttpsStageShard::FinishAttempt(Job* job,
                         {}, http_status);
   } else {
     job->last_error = error;
-    if (!job->retries) {
+    if (job->policy_failure) {
+      // Main fetch refused it: final at once, never retried.
+      record.retry_decision = "refused by policy: final (never retried)";
+      status = MakeStatus(job, RetryScheduler::Status{RequestState::kFailed});
+    } else if (!job->retries) {
       record.retry_decision = "no retryOptions: final";
       status = MakeStatus(job, RetryScheduler::Status{RequestState::kFailed});
     } else {
@@ -635,9 +1001,39 @@ void HttpsStageShard::FinishAttempt(Job* job,
   // The request's status, then the attempt record, then idleness, in one
   // step: an observer that saw the record (or idleness) also sees the status
   // it led to.
+  // The outcome before the status: once the stage is idle, every final
+  // outcome has been told.
+  if (final)
+    ReportFinalOutcome(job, http_status);
   context_->log().Publish(std::move(status), &record);
   if (final)
     EraseJob(job);
+}
+
+void HttpsStageShard::ReportFinalOutcome(Job* job,
+                                         std::optional<int> http_status) {
+  if (!context_->has_outcome_observer())
+    return;
+  RequestOutcome outcome;
+  outcome.request_id = job->id;
+  outcome.redirect_count = job->redirects;
+  if (http_status && !job->cors_error) {
+    outcome.kind = RequestOutcome::Kind::kResponse;
+    outcome.status = *http_status;
+    outcome.status_text = std::move(job->response_status_text);
+    outcome.headers = std::move(job->response_headers);
+    outcome.body = std::move(job->response_body);
+  } else if (!http_status && job->blocked_reason) {
+    outcome.kind = RequestOutcome::Kind::kBlocked;
+    outcome.blocked_reason = job->blocked_reason;
+    outcome.blocked_url = job->blocked_url;
+    outcome.message = job->blocked_message;
+    outcome.csp_violation = job->csp_violation;
+  } else {
+    outcome.kind = RequestOutcome::Kind::kNetworkError;
+    outcome.error = http_status ? job->cors_error : job->last_error;
+  }
+  context_->ReportOutcome(outcome);
 }
 
 void HttpsStageShard::ObserveFinishedAttempt(
@@ -717,6 +1113,7 @@ void HttpsStageShard::HandleDue(Job* job,
       job->max_age_timer = 0;
       if (due.state_before == RequestState::kWaitingForSameNikDocument)
         BlockRetryAtTheGate(job);
+      ReportFinalOutcome(job, std::nullopt);
       context_->log().Publish(MakeStatus(
           job, due.status,
           absl::StrCat(due.note, " (in state \"",
@@ -743,6 +1140,7 @@ void HttpsStageShard::OnMaxAge(uint64_t seq) {
   job->retry_timer = 0;
   if (expired.state_before == RequestState::kWaitingForSameNikDocument)
     BlockRetryAtTheGate(job);
+  ReportFinalOutcome(job, std::nullopt);
   context_->log().Publish(MakeStatus(job, expired.status, std::move(note)));
   EraseJob(job);
 }

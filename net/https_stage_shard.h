@@ -33,6 +33,9 @@
 #include "net/blocked_reason.h"
 #include "net/clock.h"
 #include "net/connection_pool.h"
+#include "net/cors.h"
+#include "net/cors_preflight_cache.h"
+#include "net/csp.h"
 #include "net/event_loop.h"
 #include "net/host_resolver.h"
 #include "net/https_connection.h"
@@ -40,6 +43,8 @@
 #include "net/network_error.h"
 #include "net/network_stage.h"
 #include "net/pool_key.h"
+#include "net/referrer.h"
+#include "net/request_modes.h"
 #include "net/retry_scheduler.h"
 #include "net/tls_client_context.h"
 #include "net/url.h"
@@ -66,9 +71,32 @@ struct HttpsStageJob {
   // What every retry starts from (only for requests with retryOptions).
   std::unique_ptr<const OutgoingRequest> original;
 
+  // What main fetch needs that never changes (net/network_stage.h,
+  // OutgoingRequest): the request's origin (nullopt: from no document),
+  // modes and the initiator's CSP list.
+  const std::optional<Origin> origin;
+  const RequestMode mode;
+  const CredentialsMode credentials;
+  const RedirectMode redirect_mode;
+  const std::shared_ptr<const CspList> csp;
+
   std::optional<NetworkError> last_error;
   // Why the stage refused to put it (or a redirect or retry of it) on the wire.
   std::optional<BlockedReason> blocked_reason;
+  // The refusal's details, for the outcome observer.
+  std::string blocked_url;
+  std::string blocked_message;
+  std::optional<CspViolation> csp_violation;
+  // Main fetch refused it (CSP, CORS, mode, redirect mode): final at once,
+  // never retried.
+  bool policy_failure = false;
+  // The final response (status text, headers, kept body), for the outcome
+  // observer; `cors_error` when a cors-tainted response failed the CORS
+  // check (delivered, but a network error to the caller).
+  std::string response_status_text;
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  std::string response_body;
+  std::optional<NetworkError> cors_error;
   EventLoop::TimerId retry_timer = 0;
   EventLoop::TimerId max_age_timer = 0;
   std::optional<absl::Time> max_age_deadline;  // when `max_age_timer` fires
@@ -82,8 +110,31 @@ struct HttpsStageJob {
   Url url;
   std::string method;
   std::string body;
+  // The request's header list (author headers and Content-Type); Referer,
+  // Origin and Retry-Attempt are added per hop when it is serialised.
   std::vector<std::pair<std::string, std::string>> headers;
   int redirects = 0;
+  // Main fetch state of the current attempt (a retry starts it again).
+  // The referrer the next hop's is determined from (nullopt: no referrer),
+  // and the referrer policy (a redirect's Referrer-Policy may change it).
+  std::optional<StrippedReferrer> referrer;
+  ReferrerPolicy referrer_policy = ReferrerPolicy::kEmpty;
+  // Fetch: request's "response tainting" and "tainted origin flag".
+  enum class Tainting : uint8_t { kBasic, kCors, kOpaque };
+  Tainting tainting = Tainting::kBasic;
+  bool tainted_origin = false;
+  // The current hop passed main fetch's checks (CSP, mode), and what they
+  // computed: the hop's Referer ("" none) and Origin values, and whether it
+  // needs a CORS preflight (with its CORS-unsafe header names).
+  bool hop_checked = false;
+  std::string referer_value;
+  std::optional<std::string> origin_value;
+  bool needs_preflight = false;
+  std::vector<std::string> unsafe_header_names;
+  // The exchange in progress is this hop's CORS preflight, sent for
+  // `preflight_key` (which the job then owns in the cache's in-flight set).
+  bool sending_preflight = false;
+  std::optional<CorsPreflightCache::Key> preflight_key;
   absl::Time attempt_started;
   // The pool key of the current hop, computed once per URL (Send() computes
   // it for the original URL; a retry after no redirect reuses it).
@@ -116,6 +167,16 @@ class HttpsStageContext {
   AttemptLog& log() { return log_; }
   const AttemptLog& log() const { return log_; }
   uint64_t NextJobSeq() { return next_seq_.fetch_add(1); }
+
+  // The outcome observer (NetworkStage::SetOutcomeObserver). Any thread.
+  void SetOutcomeObserver(RequestOutcomeObserver observer);
+  // Tells the observer, if any, how a request ended. Any thread; the
+  // observer runs under a reader lock that only SetOutcomeObserver() waits
+  // for.
+  void ReportOutcome(const RequestOutcome& outcome);
+  bool has_outcome_observer() const {
+    return has_outcome_observer_.load(std::memory_order_acquire);
+  }
   uint64_t NextConnectionId() { return next_connection_id_.fetch_add(1); }
 
   size_t shard_count() const { return shards_.size(); }
@@ -155,6 +216,12 @@ class HttpsStageContext {
 
   RetryScheduler scheduler_;
   AttemptLog log_;
+
+  // Held (shared) while the observer runs, so replacing it waits for calls
+  // in progress.
+  absl::Mutex outcome_mu_;
+  RequestOutcomeObserver outcome_observer_ ABSL_GUARDED_BY(outcome_mu_);
+  std::atomic<bool> has_outcome_observer_{false};
 
   // Which loop owns each pool.
   absl::Mutex route_mu_;
@@ -207,6 +274,48 @@ class HttpsStageShard {
   void ArmAttemptTimer(Job* job);
   void ArmMaxAgeTimer(Job* job, absl::Time deadline);
   void StartHop(Job* job);
+  // Fetch: "main fetch" for the current hop, after the HTTPS-only and bad
+  // port checks: CSP (connect-src), mode and response tainting, and this
+  // hop's Referer and Origin. False when the hop was refused (the attempt
+  // is finished).
+  bool MainFetchChecks(Job* job);
+  // Fetch: "HTTP fetch" step 4.1: a hop that needs a CORS preflight sends
+  // it (or waits for the one in flight for its key) unless the cache
+  // already allows it; then the request itself.
+  void PreflightThenSend(Job* job);
+  // Opens a connection in `pool` (to `url`'s host) that no request waits
+  // for yet: it is idle once connected, for the requests waiting for a
+  // preflight.
+  void Preconnect(ConnectionPool& pool, const Url& url);
+  // The preflight `job` sent for its key answered (`result`).
+  void OnPreflightResponse(Job* job, HttpsConnection::Result result);
+  // Releases the requests that waited for the preflight for `key`:
+  // `failure` set refuses them with that message; otherwise each looks at
+  // the cache again (and may send its own preflight).
+  void FinishPreflight(const CorsPreflightCache::Key& key,
+                       std::optional<std::string> failure);
+  // A request that waited for a preflight goes on (see FinishPreflight).
+  void ResumeAfterPreflight(uint64_t seq,
+                            uint64_t token,
+                            const std::optional<std::string>& failure);
+  // Fetch: "HTTP fetch" steps 4-5 for a redirect response of the current
+  // hop: the CORS check, the redirect mode, then "HTTP-redirect fetch".
+  void OnRedirect(Job* job, HttpsConnection::Result& result);
+  // Main fetch refused the request (`reason`): records it like Block() and
+  // ends the request at once (a policy failure is never retried).
+  void BlockByPolicy(Job* job,
+                     BlockedReason reason,
+                     const Url& url,
+                     std::string message,
+                     std::optional<CspViolation> violation = std::nullopt);
+  // The request's Fetch "byte-serialized origin" ("null" once tainted).
+  std::string SerializedOrigin(const Job* job) const;
+  // The header list of the current exchange as sent: the request's (or the
+  // preflight's), then Referer, Origin and Retry-Attempt.
+  std::vector<std::pair<std::string, std::string>> WireHeaders(
+      const Job* job) const;
+  // Tells the outcome observer how the request ended (it is final).
+  void ReportFinalOutcome(Job* job, std::optional<int> http_status);
   void MigrateTo(Job* job, HttpsStageShard* to);
   void AcquireConnection(Job* job, bool force_new);
   void SendOn(Job* job, HttpsConnection* conn, bool reused);
@@ -260,6 +369,8 @@ class HttpsStageShard {
   // Loop thread only.
   absl::flat_hash_map<uint64_t, std::unique_ptr<Job>> jobs_;
   absl::node_hash_map<PoolKey, ConnectionPool> pools_;  // the pools pinned here
+  // The CORS-preflight cache of the keys whose pools are pinned here.
+  CorsPreflightCache preflight_cache_;
 };
 
 template <typename Fn>

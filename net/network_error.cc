@@ -10,6 +10,10 @@ const char* NetworkErrorKindName(NetworkErrorKind kind) {
       return "bad-port";
     case NetworkErrorKind::kInvalidRequest:
       return "invalid-request";
+    case NetworkErrorKind::kBlockedByPolicy:
+      return "blocked";
+    case NetworkErrorKind::kCorsFailed:
+      return "cors";
     case NetworkErrorKind::kDnsFailure:
       return "dns";
     case NetworkErrorKind::kConnectionRefused:

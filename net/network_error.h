@@ -18,11 +18,15 @@ namespace fetch_later::net {
 
 enum class NetworkErrorKind {
   // Policy blocks, decided before any socket is opened (never retried).
-  kNotHttps,        // the URL (or a redirect hop) is not https: HTTPS only, no
-                    // upgrade
-  kBadPort,         // Fetch "bad port"
-  kInvalidRequest,  // a header the serializer refuses (CR/LF/NUL, framing
-                    // headers)
+  kNotHttps,         // the URL (or a redirect hop) is not https: HTTPS only, no
+                     // upgrade
+  kBadPort,          // Fetch "bad port"
+  kInvalidRequest,   // a header the serializer refuses (CR/LF/NUL, framing
+                     // headers)
+  kBlockedByPolicy,  // main fetch refused it: CSP, CORS (preflight or check),
+                     // mode "same-origin", redirect mode "error"
+  kCorsFailed,       // the final response failed the CORS check: the request
+                     // was delivered, the response is a network error
   // Transient network errors (the fetch-retry explainer's retryable set).
   kDnsFailure,         // the host did not resolve
   kConnectionRefused,  // connect() failed (ECONNREFUSED, or host/network
@@ -40,7 +44,8 @@ enum class NetworkErrorKind {
   kInternal,          // socket(), SSL_new() ... failed
 };
 
-// Short, stable names for logs and tests: "not-https", "bad-port", "dns",
+// Short, stable names for logs and tests: "not-https", "bad-port",
+// "blocked", "cors", "dns",
 // "refused", "reset", "closed", "timeout", "tls", "too-many-redirects",
 // "invalid-redirect", "invalid-response", "invalid-request", "internal".
 const char* NetworkErrorKindName(NetworkErrorKind kind);

@@ -12,12 +12,19 @@
 #define NET_NETWORK_STAGE_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "net/blocked_reason.h"
+#include "net/csp.h"
+#include "net/network_error.h"
+#include "net/origin.h"
+#include "net/referrer.h"
 #include "net/request_modes.h"
 #include "net/site.h"
 #include "net/url.h"
@@ -80,7 +87,50 @@ struct OutgoingRequest {
   RequestMode mode = RequestMode::kCors;
   CredentialsMode credentials = CredentialsMode::kSameOrigin;
   RedirectMode redirect = RedirectMode::kFollow;
+  // What main fetch needs, set by the browser from its own record (never the
+  // renderer's word):
+  // Fetch: request's "origin", the initiating document's. nullopt only for a
+  // request from no document (transport tests and tools): it is sent as a
+  // same-origin request would be (no CORS, no Origin header).
+  std::optional<Origin> origin;
+  // Fetch: request's "referrer" with "client" already resolved to the
+  // document's URL: that URL's (or the explicit referrer URL's) stripped
+  // forms; nullopt for "no-referrer". The stage determines the `Referer` of
+  // every hop from it ("determine request's referrer").
+  std::optional<StrippedReferrer> referrer;
+  // Fetch: request's "referrer policy" (kEmpty: the default policy).
+  ReferrerPolicy referrer_policy = ReferrerPolicy::kEmpty;
+  // The initiating document's CSP list, captured when fetchLater() was called
+  // (the document may be gone when the request is sent); null: no policy.
+  std::shared_ptr<const CspList> csp;
 };
+
+// How a request handed to NetworkStage::Send() ended, once it is final (no
+// retry will follow): a response, a network error, or a refusal to send.
+struct RequestOutcome {
+  enum class Kind { kResponse, kNetworkError, kBlocked };
+  Kind kind = Kind::kResponse;
+  uint64_t request_id = 0;  // OutgoingRequest::id
+  // kResponse: the final response (for redirect mode "manual", the redirect).
+  int status = 0;
+  std::string status_text;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // at most 1 MiB of it
+  // kNetworkError (also a final response that failed the CORS check).
+  std::optional<NetworkError> error;
+  // kBlocked: why, the refused URL (a redirect's target for a refused hop)
+  // and a readable message; for kCsp the violation and the hop's redirect
+  // count.
+  std::optional<BlockedReason> blocked_reason;
+  std::string blocked_url;
+  std::string message;
+  std::optional<CspViolation> csp_violation;
+  int redirect_count = 0;
+};
+
+// Told of every request's outcome, on the stage's threads: must be
+// thread-safe and cheap, and must not call back into the stage.
+using RequestOutcomeObserver = std::function<void(const RequestOutcome&)>;
 
 class NetworkStage {
  public:
@@ -97,6 +147,10 @@ class NetworkStage {
   // their request's key is counted.
   virtual void OnDocumentActive(const NetworkIsolationKey& key) = 0;
   virtual void OnDocumentInactive(const NetworkIsolationKey& key) = 0;
+  // From now on, tells `observer` how each request ended (replacing any
+  // earlier observer; an empty one stops it). A stage that cannot tell
+  // ignores it.
+  virtual void SetOutcomeObserver(RequestOutcomeObserver observer) {}
 };
 
 }  // namespace fetch_later::net

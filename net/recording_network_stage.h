@@ -42,6 +42,22 @@ class RecordingNetworkStage : public NetworkStage {
       active_documents_.erase(key);
   }
 
+  void SetOutcomeObserver(RequestOutcomeObserver observer) override {
+    absl::MutexLock lock(&mu_);
+    observer_ = std::move(observer);
+  }
+  // Tells the outcome observer (if any) that a request ended with `outcome`,
+  // as the real stage would.
+  void ReportOutcomeForTesting(const RequestOutcome& outcome) {
+    RequestOutcomeObserver observer;
+    {
+      absl::MutexLock lock(&mu_);
+      observer = observer_;
+    }
+    if (observer)
+      observer(outcome);
+  }
+
   std::vector<OutgoingRequest> sent() const {
     absl::MutexLock lock(&mu_);
     return sent_;
@@ -73,6 +89,7 @@ class RecordingNetworkStage : public NetworkStage {
   std::vector<uint64_t> initiators_gone_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<NetworkIsolationKey, int> active_documents_
       ABSL_GUARDED_BY(mu_);
+  RequestOutcomeObserver observer_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::net

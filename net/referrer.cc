@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "net/origin.h"
 
 namespace fetch_later::net {
@@ -52,6 +54,19 @@ absl::StatusOr<ReferrerPolicy> ParseReferrerPolicy(absl::string_view value) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "'", value, "' is not a valid enum value of type ReferrerPolicy"));
+}
+
+ReferrerPolicy ParseReferrerPolicyHeader(absl::string_view header_value) {
+  // Steps 1-3: the header's value split on commas (a list of tokens);
+  // surrounding whitespace is not part of a token.
+  ReferrerPolicy policy = ReferrerPolicy::kEmpty;
+  for (absl::string_view token : absl::StrSplit(header_value, ',')) {
+    token = absl::StripAsciiWhitespace(token);
+    absl::StatusOr<ReferrerPolicy> parsed = ParseReferrerPolicy(token);
+    if (parsed.ok() && *parsed != ReferrerPolicy::kEmpty)
+      policy = *parsed;
+  }
+  return policy;
 }
 
 absl::string_view ReferrerPolicyToString(ReferrerPolicy policy) {

@@ -53,6 +53,12 @@ inline constexpr size_t kMaxReferrerLength = 4096;
 // InvalidArgumentError naming the input.
 absl::StatusOr<ReferrerPolicy> ParseReferrerPolicy(absl::string_view value);
 
+// Referrer Policy: "parse a referrer policy from a Referrer-Policy header":
+// the last comma-separated token that is a policy value other than "" wins;
+// kEmpty when none is (unknown tokens are ignored, so a policy can be
+// extended with fallbacks).
+ReferrerPolicy ParseReferrerPolicyHeader(absl::string_view header_value);
+
 // The IDL string of `policy` ("" for kEmpty).
 absl::string_view ReferrerPolicyToString(ReferrerPolicy policy);
 

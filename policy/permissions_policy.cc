@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
+#include "net/csp_source_expression.h"
 #include "net/url.h"
 #include "policy/structured_fields.h"
 
@@ -17,140 +18,49 @@ namespace {
 
 constexpr absl::string_view kHeaderName = "Permissions-Policy";
 
-// URL Standard: "default port" (the special schemes that have one).
-std::optional<uint16_t> DefaultPort(absl::string_view scheme) {
-  if (scheme == "http" || scheme == "ws")
-    return 80;
-  if (scheme == "https" || scheme == "wss")
-    return 443;
-  if (scheme == "ftp")
-    return 21;
-  return std::nullopt;
-}
-
-// The port of the URL "the URL parser on the serialization of `origin`" gives:
-// null when it is the scheme's default port (the serialization omits it).
-std::optional<uint16_t> SerializedPort(const net::Origin& origin) {
-  if (DefaultPort(origin.scheme()) == origin.port())
-    return std::nullopt;
-  return origin.port();
-}
-
-// URL Standard: a host that is a domain (not an IPv4 or IPv6 address). After
-// URL parsing an IPv6 host is bracketed and a host whose last label is numeric
-// is an IPv4 address.
-bool HostIsDomain(absl::string_view host) {
-  if (host.empty() || host.front() == '[')
-    return false;
-  if (host.back() == '.')
-    host.remove_suffix(1);
-  size_t dot = host.rfind('.');
-  absl::string_view last =
-      dot == absl::string_view::npos ? host : host.substr(dot + 1);
-  if (last.empty())
-    return true;
-  for (char c : last) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)))
-      return true;
-  }
-  return false;
-}
-
-// CSP: the "host-part" production: "*" / ["*."] 1*host-char *("." 1*host-char)
-// ["."].
-bool IsHostPart(absl::string_view host) {
-  if (host == "*")
-    return true;
-  if (absl::StartsWith(host, "*."))
-    host.remove_prefix(2);
-  if (!host.empty() && host.back() == '.')
-    host.remove_suffix(1);
-  if (host.empty())
-    return false;
-  for (absl::string_view label : absl::StrSplit(host, '.')) {
-    if (label.empty())
-      return false;
-    for (char c : label) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-')
-        return false;
-    }
-  }
-  return true;
-}
-
-// CSP: "scheme-part matches" (expression scheme `a`, URL scheme `b`).
-bool SchemePartMatches(absl::string_view a, absl::string_view b) {
-  return absl::EqualsIgnoreCase(a, b) || (a == "http" && b == "https") ||
-         (a == "ws" && (b == "wss" || b == "http" || b == "https")) ||
-         (a == "wss" && b == "https");
-}
-
-// CSP: "host-part matches" (`pattern` from the expression, `host` from the
-// URL).
-bool HostPartMatches(absl::string_view pattern, absl::string_view host) {
-  if (!HostIsDomain(host))  // Step 1.
-    return false;
-  if (pattern == "*")  // Step 2.
-    return true;
-  if (absl::StartsWith(pattern, "*.")) {  // Step 3.
-    std::string remaining = absl::AsciiStrToLower(pattern.substr(1));
-    return absl::EndsWith(absl::AsciiStrToLower(host), remaining);
-  }
-  return absl::EqualsIgnoreCase(pattern, host);  // Steps 4-5.
-}
-
-// CSP: "port-part matches" (`input` null for an expression without a
-// port-part).
-bool PortPartMatches(std::optional<uint16_t> input,
-                     const net::Origin& url_origin) {
-  std::optional<uint16_t> url_port = SerializedPort(url_origin);
-  if (input == url_port)  // Step 4.
-    return true;
-  if (!url_port.has_value())  // Step 5.
-    return input.has_value() && input == DefaultPort(url_origin.scheme());
-  return false;
-}
-
-// CSP: "does url match expression in origin with redirect count?", for `url`
-// being the URL of a tuple origin's serialization, `expression` the
-// serialization of a tuple origin (always a host-source with a scheme-part when
-// it matches the grammar, and never a path), and redirect count 0. The `origin`
-// argument only matters for scheme-less expressions, which never occur.
-bool UrlMatchesOriginExpression(const net::Origin& url,
-                                const net::Origin& expression) {
-  // Step 2: the expression must match the host-source grammar (an IPv6 host
-  // does not).
-  if (!IsHostPart(expression.host()))
-    return false;
-  // Step 2.1.
-  if (!SchemePartMatches(expression.scheme(), url.scheme()))
-    return false;
-  // Step 3.1: a tuple origin always has a host. Step 3.3.
-  if (!HostPartMatches(expression.host(), url.host()))
-    return false;
-  // Steps 3.4-3.5.
-  return PortPartMatches(SerializedPort(expression), url);
-}
-
-// Infra: "append" to an ordered set.
-void AppendToSet(std::vector<net::Origin>& set, net::Origin origin) {
-  for (const net::Origin& existing : set) {
-    if (existing == origin)
+// Infra: "append" to an ordered set (expressions are the same when written
+// the same).
+void AppendToSet(std::vector<net::CspSourceExpression>& set,
+                 net::CspSourceExpression expression) {
+  for (const net::CspSourceExpression& existing : set) {
+    if (existing.text == expression.text)
       return;
   }
-  set.push_back(std::move(origin));
+  set.push_back(std::move(expression));
 }
 
-// URL-parses `input` and returns its origin unless parsing failed or the origin
-// is opaque.
-std::optional<net::Origin> TupleOriginOfUrl(absl::string_view input) {
-  absl::StatusOr<net::Url> url = net::Url::Parse(input);
-  if (!url.ok())
+// The host-source an origin's serialization is (the `allow` attribute lists
+// origins of URLs).
+net::CspSourceExpression OriginExpression(const net::Origin& origin) {
+  net::CspSourceExpression e;
+  e.kind = net::CspSourceExpression::Kind::kHost;
+  e.scheme = origin.scheme();
+  e.host = origin.host();
+  if (net::Url::DefaultPortForScheme(origin.scheme()) != origin.port())
+    e.port = absl::StrCat(origin.port());
+  e.text = origin.Serialize();
+  return e;
+}
+
+// Permissions Policy: a permissions-source-expression: a CSP host-source or
+// scheme-source (https://*.b.test, https:, https://b.test:8443/path).
+// Anything else (keywords, "*", a string that is no source expression) is
+// nullopt with `why` set.
+std::optional<net::CspSourceExpression> ParsePermissionsSourceExpression(
+    absl::string_view text,
+    std::string* why) {
+  absl::StatusOr<net::CspSourceExpression> e =
+      net::ParseCspSourceExpression(text);
+  if (!e.ok()) {
+    *why = std::string(e.status().message());
     return std::nullopt;
-  net::Origin origin = net::Origin::Create(*url);
-  if (origin.opaque())
+  }
+  if (e->kind != net::CspSourceExpression::Kind::kHost &&
+      e->kind != net::CspSourceExpression::Kind::kScheme) {
+    *why = "not a host-source or scheme-source";
     return std::nullopt;
-  return origin;
+  }
+  return *std::move(e);
 }
 
 bool IsToken(const sf::BareItem& item, absl::string_view value) {
@@ -206,10 +116,20 @@ bool Allowlist::Matches(const net::Origin& origin) const {
   // Step 4.
   if (origin.opaque())
     return false;
-  // Steps 5-6.
-  for (const net::Origin& expression : expressions) {
-    if (UrlMatchesOriginExpression(origin, expression))
+  // Steps 5-6: each permissions-source-expression is matched with CSP's
+  // "does url match expression in origin with redirect count?", `url` being
+  // the origin's serialization parsed as a URL (path "/"), redirect count 0:
+  // so a scheme-source, a wildcard host and a path-part all count. (Chromium
+  // reduces each member to an origin instead: "https://b.test/path" matches
+  // there, not here.)
+  absl::StatusOr<net::Url> url = net::Url::Parse(origin.Serialize());
+  if (!url.ok())
+    return false;
+  for (const net::CspSourceExpression& expression : expressions) {
+    if (net::DoesUrlMatchExpressionInOrigin(*url, expression, origin,
+                                            /*redirect_count=*/0)) {
       return true;
+    }
   }
   return false;  // Step 7.
 }
@@ -218,8 +138,8 @@ std::string Allowlist::DebugString() const {
   if (all)
     return "*";
   std::vector<std::string> parts;
-  for (const net::Origin& o : expressions)
-    parts.push_back(o.Serialize());
+  for (const net::CspSourceExpression& e : expressions)
+    parts.push_back(e.text);
   return absl::StrCat("self=", self_origin ? self_origin->Serialize() : "none",
                       " src=", src_origin ? src_origin->Serialize() : "none",
                       " [", absl::StrJoin(parts, " "), "]");
@@ -284,11 +204,14 @@ DeclaredPolicyResult ParsePermissionsPolicyHeader(
             allowlist.self_origin = self_origin;
             continue;
           }
-          std::optional<net::Origin> origin;
-          if (element.value.is_string())
-            origin = TupleOriginOfUrl(element.value.string_value());
-          if (origin.has_value()) {
-            AppendToSet(allowlist.expressions, *std::move(origin));
+          std::optional<net::CspSourceExpression> expression;
+          std::string why = "is not the token self or * or a string";
+          if (element.value.is_string()) {
+            expression = ParsePermissionsSourceExpression(
+                element.value.string_value(), &why);
+          }
+          if (expression.has_value()) {
+            AppendToSet(allowlist.expressions, *std::move(expression));
             continue;
           }
           // "Any other items inside of an Inner List will be ignored".
@@ -296,8 +219,9 @@ DeclaredPolicyResult ParsePermissionsPolicyHeader(
               kHeaderName, ": member ", member_index, " (", feature_name,
               ") item ", element_index, " ", element.value.DebugString(),
               element.value.is_string()
-                  ? " is not a URL with a non-opaque origin"
-                  : " is not the token self or * or a string",
+                  ? absl::StrCat(" is not a permissions-source-expression (",
+                                 why, ")")
+                  : std::string(" is not the token self or * or a string"),
               "; item ignored"));
         }
       }
@@ -349,11 +273,15 @@ PolicyDirective ParseAllowAttribute(
           allowlist.src_origin = target_origin;
           continue;
         }
-        // 'none' and anything else that does not parse as a URL contribute
-        // nothing.
-        std::optional<net::Origin> target = TupleOriginOfUrl(element);
-        if (target.has_value())
-          AppendToSet(allowlist.expressions, *std::move(target));
+        // Step 2.9.2.3: the origin of a URL ('none' and anything else that
+        // does not parse as one contribute nothing), kept as the host-source
+        // its serialization is.
+        absl::StatusOr<net::Url> url = net::Url::Parse(element);
+        if (!url.ok())
+          continue;
+        const net::Origin target = net::Origin::Create(*url);
+        if (!target.opaque())
+          AppendToSet(allowlist.expressions, OriginExpression(target));
       }
     }
     // Step 2.10: map "set", so a later declaration of the same feature replaces

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "net/csp_source_expression.h"
 #include "net/origin.h"
 
 namespace fetch_later::policy {
@@ -51,8 +52,9 @@ DefaultAllowlist DefaultAllowlistFor(Feature feature);
 // parse time.
 struct Allowlist {
   bool all = false;  // the special value *
-  std::vector<net::Origin>
-      expressions;  // explicitly listed origins (never opaque)
+  // The permissions-source-expressions listed (CSP host-sources and
+  // scheme-sources, e.g. "https://*.b.test", "https:").
+  std::vector<net::CspSourceExpression> expressions;
   std::optional<net::Origin> self_origin;
   std::optional<net::Origin> src_origin;
 

@@ -99,12 +99,19 @@ TEST(PermissionsPolicyTest, HeaderToAllowlist) {
        true},
       {"RFC 8941: trailing comma fails; the header is ignored as a whole",
        "deferred-fetch=*,", "absent", "absent", 0, true},
-      {"URL origins: ports kept, default port, path/query/fragment and case "
-       "dropped",
+      // The header's members are permissions-source-expressions (CSP
+      // source expressions), kept as written: no reduction to an origin.
+      {"permissions-source-expression: a path is kept; a query is no "
+       "source expression",
        "deferred-fetch=(\"https://b.test:8443/path?q#f\" "
        "\"HTTPS://B.TEST:443/x\")",
-       "self=none src=none [https://b.test:8443 https://b.test]", "absent", 0,
-       false},
+       "self=none src=none [HTTPS://B.TEST:443/x]", "absent", 1, false},
+      {"permissions-source-expression: scheme-source",
+       "deferred-fetch=(self \"https:\")",
+       "self=https://a.test src=none [https:]", "absent", 0, false},
+      {"permissions-source-expression: wildcard host",
+       "deferred-fetch=(\"https://*.b.test\")",
+       "self=none src=none [https://*.b.test]", "absent", 0, false},
       {"PP spec: opaque (data:) and unparsable strings skipped, with warnings",
        "deferred-fetch=(\"data:,x\" \"not a url\" \"https://b.test\")",
        "self=none src=none [https://b.test]", "absent", 2, false},
@@ -166,8 +173,45 @@ TEST(PermissionsPolicyTest, HeaderErrorAndWarningMessages) {
   ASSERT_EQ(opaque.warnings.size(), 1u);
   EXPECT_EQ(opaque.warnings[0],
             "Permissions-Policy: member 1 (deferred-fetch) item 1 \"data:,x\" "
-            "is not a URL with "
-            "a non-opaque origin; item ignored");
+            "is not a permissions-source-expression (source expression "
+            "\"data:,x\": not a valid port); item ignored");
+}
+
+// The header's allowlist members are matched with CSP's "does url match
+// expression in origin with redirect count?" (net/csp_source_expression.h),
+// the origin's serialization being the URL.
+TEST(PermissionsPolicyTest, HeaderExpressionsMatchLikeCsp) {
+  const net::Origin a = O("https://a.test");
+  struct Row {
+    const char* source;
+    const char* header;
+    const char* origin;
+    bool matches;
+  } rows[] = {
+      {"scheme-source", "deferred-fetch=(\"https:\")", "https://x.test", true},
+      {"wildcard host: a subdomain", "deferred-fetch=(\"https://*.b.test\")",
+       "https://x.b.test", true},
+      {"wildcard host: not the domain itself",
+       "deferred-fetch=(\"https://*.b.test\")", "https://b.test", false},
+      {"port given", "deferred-fetch=(\"https://b.test:8443\")",
+       "https://b.test:8443", true},
+      {"port absent: default only", "deferred-fetch=(\"https://b.test\")",
+       "https://b.test:8443", false},
+      {"scheme upgrade", "deferred-fetch=(\"http://b.test\")", "https://b.test",
+       true},
+      // The difference from Chromium, which reduces every member to an
+      // origin: there "https://b.test/path" is https://b.test and matches.
+      {"a path is respected (Chromium: origin only, matches)",
+       "deferred-fetch=(\"https://b.test/path\")", "https://b.test", false},
+      {"a directory path covering \"/\"",
+       "deferred-fetch=(\"https://b.test/\")", "https://b.test", true},
+  };
+  for (const Row& row : rows) {
+    DeclaredPolicyResult result = ParsePermissionsPolicyHeader(row.header, a);
+    ASSERT_TRUE(result.policy.Get(kDF).has_value()) << row.source;
+    EXPECT_EQ(result.policy.Get(kDF)->Matches(O(row.origin)), row.matches)
+        << row.source;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ DocumentScript* PageRunner::Script(const std::string& document_token,
   options.now_ms = page_time_ms;
   scripted.script = std::make_unique<DocumentScript>(
       engine_.get(), scripted.delegate.get(), options);
+  scripted.pending_console_warnings = committed->console_warnings;
   return scripted.script.get();
 }
 
@@ -224,13 +225,18 @@ ipc::StepResult PageRunner::RunScriptStep(const ipc::RunPageStep& step) {
     }
     return result;
   }
-  // What script did since the last step (violation listeners), then the
+  // The browser's warnings for the document (e.g. the parts of its
+  // Content-Security-Policy that were ignored) reach its console first, then
+  // what script did since the last step (violation listeners), then the
   // timers that came due before this task (the page clock moved).
-  std::vector<ScriptRunResult>& between =
-      scripts_.find(step.document_token())->second.between_steps;
-  for (const ScriptRunResult& run : between)
-    Append(run, result);
-  between.clear();
+  if (auto it = scripts_.find(step.document_token()); it != scripts_.end()) {
+    for (const std::string& warning : it->second.pending_console_warnings)
+      result.add_console(absl::StrCat("warn: ", warning));
+    it->second.pending_console_warnings.clear();
+    for (const ScriptRunResult& run : it->second.between_steps)
+      Append(run, result);
+    it->second.between_steps.clear();
+  }
   Append(script->AdvanceTime(now), result);
   if (page_step.has_run_script()) {
     Append(script->RunClassicScript(page_step.run_script().source(),

@@ -66,6 +66,9 @@ class PageRunner {
     // What script did between page steps (violation listeners), for the
     // document's next script step.
     std::vector<ScriptRunResult> between_steps;
+    // The browser's console warnings for the document (DocumentCommitted),
+    // printed as console.warn lines before its first script's output.
+    std::vector<std::string> pending_console_warnings;
   };
 
   // The document's realm, created on its first script; null (with the reason

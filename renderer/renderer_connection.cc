@@ -167,7 +167,9 @@ void RendererConnection::ReadEvents() {
           committed.document_token(),
           CommittedDocument{committed.hidden(),
                             {committed.allowed_features().begin(),
-                             committed.allowed_features().end()}});
+                             committed.allowed_features().end()},
+                            {committed.console_warnings().begin(),
+                             committed.console_warnings().end()}});
     } else if (event.has_document_state_changed()) {
       const ipc::DocumentStateChanged& state = event.document_state_changed();
       auto it = documents_.find(state.document_token());

@@ -64,6 +64,7 @@ class RendererConnection {
   struct CommittedDocument {
     bool hidden = false;                        // visibilityState "hidden"
     std::vector<std::string> allowed_features;  // Permissions Policy
+    std::vector<std::string> console_warnings;  // for its console
   };
   std::optional<CommittedDocument> Committed(const std::string& document_token);
   // Waits until the activation of `result` (or `timeout`); returns `activated`.

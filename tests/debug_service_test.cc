@@ -36,6 +36,7 @@
 #include "ipc/debug.grpc.pb.h"
 #include "ipc/renderer_host.grpc.pb.h"
 #include "net/clock.h"
+#include "net/csp.h"
 #include "net/https_network_stage.h"
 #include "net/origin.h"
 #include "net/site.h"
@@ -490,6 +491,51 @@ TEST_F(DebugServiceTest, RefusedRequestIsARequestBlockedEvent) {
     EXPECT_TRUE(absl::StrContains(event.fields().at("message"), "not https"))
         << event.fields().at("message");
   }
+  EXPECT_EQ(collector_->request_count(), 0u);
+}
+
+// Main fetch's refusals (here CSP and mode "same-origin") are NetLog events
+// with their reason and are listed in the snapshot's `blocked`.
+TEST_F(DebugServiceTest, PolicyRefusalsAreEventsAndInTheSnapshot) {
+  EventCollector events(debug_.get());
+  const net::Origin a_origin = *net::Origin::Parse("https://a.test");
+  const net::SchemefulSite a = net::SchemefulSite::Create(a_origin);
+  auto request = [&](uint64_t id, const char* url) {
+    net::OutgoingRequest r{id,           "GET", *net::Url::Parse(url),
+                           {},           "",    net::NetworkIsolationKey{a, a},
+                           std::nullopt, false};
+    r.origin = a_origin;
+    return r;
+  };
+  net::OutgoingRequest csp = request(51, "https://c.test/csp");
+  csp.csp = net::ParseContentSecurityPolicies({"connect-src 'self'"},
+                                              net::CspDisposition::kEnforce)
+                .list;
+  net::OutgoingRequest same = request(52, "https://c.test/same");
+  same.mode = net::RequestMode::kSameOrigin;
+  stage_->Send(std::move(csp));
+  stage_->Send(std::move(same));
+  ASSERT_TRUE(stage_->WaitForIdle(absl::Seconds(10)));
+  ASSERT_TRUE(events.WaitFor("request.blocked"));
+  std::map<std::string, std::string> reasons;
+  for (int tries = 0; tries < 100 && reasons.size() < 2; ++tries) {
+    for (const ipc::debug::Event& event : events.events()) {
+      if (event.type() == "request.blocked")
+        reasons[event.fields().at("id")] = event.fields().at("reason");
+    }
+    if (reasons.size() < 2)
+      absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(reasons["51"], "CSP");
+  EXPECT_EQ(reasons["52"], "MODE_SAME_ORIGIN");
+  ipc::debug::Snapshot snapshot = Snapshot();
+  ASSERT_EQ(snapshot.blocked_size(), 2);
+  EXPECT_EQ(snapshot.blocked(0).request_id(), 51u);
+  EXPECT_EQ(snapshot.blocked(0).reason(), "CSP");
+  EXPECT_EQ(snapshot.blocked(0).url(), "https://c.test/csp");
+  EXPECT_TRUE(absl::StrContains(snapshot.blocked(0).message(), "connect-src"))
+      << snapshot.blocked(0).message();
+  EXPECT_EQ(snapshot.blocked(1).reason(), "MODE_SAME_ORIGIN");
   EXPECT_EQ(collector_->request_count(), 0u);
 }
 

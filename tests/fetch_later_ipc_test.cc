@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "net/referrer.h"
 #include "renderer/abort_signal.h"
 #include "renderer/body.h"
 #include "renderer/fetch_later.h"
@@ -404,10 +405,20 @@ TEST_F(IpcTest, SentRequestCarriesBrowserComputedRefererAndKey) {
   ASSERT_TRUE(RemoveIframe(frame).ok());
   ASSERT_EQ(network_.sent().size(), 1u);
   const net::OutgoingRequest sent = network_.sent()[0];
+  // The Referer is no longer a header the browser adds once: the browser
+  // hands over the referrer (its own record of the document: "client" =
+  // the frame's URL) and the policy, and the network stage determines the
+  // header for every hop. For this first hop that is the frame's origin.
   std::vector<std::pair<std::string, std::string>> expected = {
-      {"Content-Type", "text/plain;charset=UTF-8"},
-      {"Referer", "https://b.test/"}};
+      {"Content-Type", "text/plain;charset=UTF-8"}};
   EXPECT_EQ(sent.headers, expected);
+  ASSERT_TRUE(sent.referrer.has_value());
+  std::optional<net::Url> referer = net::DetermineRequestReferrer(
+      sent.referrer_policy, *sent.referrer, sent.url);
+  ASSERT_TRUE(referer.has_value());
+  EXPECT_EQ(referer->Serialize(), "https://b.test/");
+  ASSERT_TRUE(sent.origin.has_value());
+  EXPECT_EQ(sent.origin->Serialize(), "https://b.test");
   EXPECT_EQ(sent.network_isolation_key.top_frame_site.Serialize(),
             "https://a.test");
   EXPECT_EQ(sent.network_isolation_key.frame_site.Serialize(),

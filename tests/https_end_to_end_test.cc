@@ -148,10 +148,14 @@ TEST_F(HttpsEndToEndTest, HttpLocalhostIsQueuedButNeverSent) {
 // the refused URL (a refused redirect's target).
 TEST_F(HttpsEndToEndTest, TakeBlockedRequestsListsRefusalsOnce) {
   EXPECT_TRUE(TakeBlocked().empty());
+  // The redirect response passes the CORS check (a cors request to another
+  // origin: Fetch "HTTP fetch" checks it before following), so the refusal is
+  // the redirect's http: target.
   collector_->Respond({"https://collector.test/r",
                        std::nullopt,
                        302,
-                       {{"Location", "http://insecure.test/target"}}});
+                       {{"Location", "http://insecure.test/target"},
+                        {"Access-Control-Allow-Origin", "https://a.test"}}});
   ipc::Frame page = OpenPage("https://a.test/");
   DeferredRequestInit now;
   now.activate_after = 0;

@@ -91,6 +91,31 @@ TEST(PageScriptTest, WatchdogStopsOneDocumentsLoopNotTheRenderer) {
   EXPECT_EQ(stopped->outcome, "TERMINATED");
 }
 
+// A document's Content-Security-Policy (a createIframe step's responseHeaders)
+// reaches the browser's policy container: what the parser ignored is printed
+// in the document's console before its first script's output, and the
+// network stage refuses the request its connect-src does not allow while the
+// allowed one is sent.
+TEST(PageScriptTest, ContentSecurityPolicyWarnsAndBlocks) {
+  scenario::Report report = RunSteps(R"json(
+    {"createIframe": {"parent": "top", "id": "f1", "src": "https://a.test/csp",
+                      "allow": "deferred-fetch",
+                      "responseHeaders": {"Content-Security-Policy":
+                          "connect-src 'self' https://b.test:x"}}},
+    {"runScript": {"frame": "f1",
+                   "source": "fetchLater('https://c.test/blocked'); fetchLater('/allowed'); console.log('queued')"}},
+    {"closeTab": {}})json");
+  EXPECT_THAT(report.failures, ::testing::IsEmpty());
+  const scenario::StepResult* step = StepAt(report, 2);
+  ASSERT_NE(step, nullptr);
+  ASSERT_GE(step->console.size(), 2u);
+  EXPECT_THAT(step->console[0],
+              HasSubstr("warn: Content-Security-Policy: the source expression "
+                        "\"https://b.test:x\""));
+  EXPECT_EQ(step->console.back(), "log: queued");
+  EXPECT_THAT(SentPaths(report), ::testing::ElementsAre("/allowed"));
+}
+
 // HTML "report an exception": the script's name, line and column, the error's
 // name and message; console output before the throw is kept.
 TEST(PageScriptTest, UncaughtErrorsNameFileLineAndColumn) {

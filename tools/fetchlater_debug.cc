@@ -2,12 +2,13 @@
 // interface (ipc/debug.proto), like chrome://net-internals in a terminal.
 //
 //   fetchlater_debug --debug=unix:/tmp/dfXXXXXX/debug.sock tree
-//   fetchlater_debug --debug=... quota      # per quota group: pool, reserved,
-//   pending, ... fetchlater_debug --debug=... pending    # every pending
-//   deferred fetch record fetchlater_debug --debug=... net        # network
-//   pools, requests, last attempts fetchlater_debug --debug=... watch
-//   [--backlog] [--count=N]   # the NetLog, live fetchlater_debug --debug=...
-//   tree --json   # the snapshot as protobuf JSON
+//   fetchlater_debug --debug=... quota    # per quota group: pool, reserved,
+//                                         # pending, ...
+//   fetchlater_debug --debug=... pending  # every pending deferred fetch record
+//   fetchlater_debug --debug=... net      # network pools, requests, last
+//                                         # attempts, refused requests
+//   fetchlater_debug --debug=... watch [--backlog] [--count=N]  # the NetLog
+//   fetchlater_debug --debug=... tree --json  # the snapshot as protobuf JSON
 //
 // The address is the "debug" value of the browser's JSON start line. Exit
 // status 0 on success, 1 when the browser cannot be reached, 2 on bad usage.
@@ -258,6 +259,13 @@ void PrintNet(const debug::Snapshot& s) {
                   a.connection_reused() ? "yes" : "no", a.retry_decision()});
   }
   attempts.Print("  ");
+  std::printf("\nrefused (blocked)\n");
+  Table blocked({"ID", "REASON", "URL", "WHY"});
+  for (const auto& b : s.blocked()) {
+    blocked.Add(
+        {absl::StrCat(b.request_id()), b.reason(), b.url(), b.message()});
+  }
+  blocked.Print("  ");
 }
 
 std::string EventLine(const debug::Event& e) {

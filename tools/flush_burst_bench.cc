@@ -96,9 +96,11 @@ using net::testing::TestCertificateAuthority;
 constexpr int kRequests = 1000;
 constexpr int kOrigins = 4;
 constexpr char kPageUrl[] = "https://a.test/";
-// What BrowserCore adds as `Referer` for a page on https://a.test/ under the
-// default referrer policy (strict-origin-when-cross-origin).
+// The `Referer` the network stage determines for a page on https://a.test/
+// under the default referrer policy (strict-origin-when-cross-origin).
 constexpr char kReferer[] = "https://a.test/";
+// The page's origin, which every (cross-origin, cors) request carries.
+constexpr char kOrigin[] = "https://a.test";
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 
 [[noreturn]] void Die(const std::string& message) {
@@ -115,12 +117,14 @@ std::string Path(int i) {
 
 // The exact bytes HttpsNetworkStage sends for request `i`
 // (net/http1_request_serializer.h: Host, Connection, User-Agent, then the
-// request's headers; a GET without a body has no Content-Length).
+// request's headers, then the hop's Referer and Origin (a cross-origin `cors`
+// GET carries Origin: Fetch "append a request `Origin` header"); a GET
+// without a body has no Content-Length).
 std::string WireRequest(int i) {
   return absl::StrCat("GET ", Path(i), " HTTP/1.1\r\nHost: ", Host(i),
                       "\r\nConnection: keep-alive\r\nUser-Agent: "
                       "fetchLater-prototype/1.0\r\nReferer: ",
-                      kReferer, "\r\n\r\n");
+                      kReferer, "\r\nOrigin: ", kOrigin, "\r\n\r\n");
 }
 
 double MsSince(std::chrono::steady_clock::time_point start) {

@@ -507,6 +507,11 @@ absl::Status Run::NavigateStep(const scenario::Navigate& step) {
   request.set_url(step.url());
   request.set_permissions_policy(
       HeaderValue(step.response_headers(), "Permissions-Policy"));
+  if (std::string csp =
+          HeaderValue(step.response_headers(), "Content-Security-Policy");
+      !csp.empty()) {
+    request.add_content_security_policy(std::move(csp));
+  }
   return NavigateFrame(step.frame(), parent, request);
 }
 
@@ -524,6 +529,11 @@ absl::Status Run::CreateIframeStep(const scenario::CreateIframe& step) {
     request.add_redirects(step.redirect_to());
   request.set_permissions_policy(
       HeaderValue(step.response_headers(), "Permissions-Policy"));
+  if (std::string csp =
+          HeaderValue(step.response_headers(), "Content-Security-Policy");
+      !csp.empty()) {
+    request.add_content_security_policy(std::move(csp));
+  }
   ipc::Frame frame;
   grpc::ClientContext context;
   absl::Status status =

@@ -28,6 +28,7 @@ PACKAGES=(
   python3-grpcio           # an independent gRPC client for adversarial tests
   python3-protobuf
   chromium                 # /usr/bin/chromium: headless test of the internals page
+  nginx-light              # a real server for tests/nginx_interop_test
 )
 
 missing=()

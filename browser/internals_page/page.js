@@ -148,6 +148,8 @@ function render(s) {
     a.request_id, a.retry_attempt, a.method, el('span', 'url', a.url),
     a.http_status !== undefined ? a.http_status : '-', a.error, a.connection_reused ? 'yes' : 'no',
     a.retry_decision, num(a.finished_ms) - num(a.started_ms)], 'no network attempts');
+  fillTable('blocked-table', (s.blocked || []).slice().reverse(), (b) => [
+    b.request_id, b.reason, el('span', 'url', b.url), b.message], 'no request refused');
   fillTable('pools-table', s.pools, (p) => [p.key, p.open_connections], 'no connection pools');
 }
 

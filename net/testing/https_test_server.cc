@@ -162,6 +162,8 @@ class RequestReader {
 
 const char* ReasonPhrase(int status) {
   switch (status) {
+    case 200:
+      return "OK";
     case 204:
       return "No Content";
     case 301:
@@ -176,6 +178,10 @@ const char* ReasonPhrase(int status) {
       return "Permanent Redirect";
     case 400:
       return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
     case 413:
       return "Content Too Large";
     case 431:
@@ -215,6 +221,40 @@ std::string Response(
 // RFC 9110 6.4.1: 1xx, 204 and 304 responses have no content.
 bool StatusHasContent(int status) {
   return status >= 200 && status != 204 && status != 304;
+}
+
+// The first value of header `name` in `request`, if any.
+std::optional<std::string> RequestHeader(const RecordedRequest& request,
+                                         absl::string_view name) {
+  for (const auto& [n, v] : request.headers) {
+    if (absl::EqualsIgnoreCase(n, name))
+      return v;
+  }
+  return std::nullopt;
+}
+
+// The CORS headers of the default answer (no `respond` rule), as an analytics
+// collector that wants every beacon sends them (../shared/SCENARIOS.md): a
+// CORS preflight (OPTIONS with Access-Control-Request-Method) is allowed
+// whatever it asks; every other request is answered with
+// Access-Control-Allow-Origin = its Origin (or * without one) and
+// Access-Control-Allow-Credentials: true.
+std::vector<std::pair<std::string, std::string>> DefaultCorsHeaders(
+    const RecordedRequest& request) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  const std::optional<std::string> origin = RequestHeader(request, "origin");
+  headers.emplace_back("Access-Control-Allow-Origin", origin.value_or("*"));
+  headers.emplace_back("Access-Control-Allow-Credentials", "true");
+  const std::optional<std::string> method =
+      RequestHeader(request, "access-control-request-method");
+  if (request.method == "OPTIONS" && method) {
+    headers.emplace_back("Access-Control-Allow-Methods", *method);
+    if (std::optional<std::string> names =
+            RequestHeader(request, "access-control-request-headers")) {
+      headers.emplace_back("Access-Control-Allow-Headers", *names);
+    }
+  }
+  return headers;
 }
 
 absl::StatusOr<int> OpenListener(uint16_t port) {
@@ -742,6 +782,8 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
       request.connection_id = conn->id;
       const std::string url = request.AbsoluteUrl();
       const std::string method = request.method;
+      const std::vector<std::pair<std::string, std::string>> default_headers =
+          DefaultCorsHeaders(request);
       Record(std::move(request));
 
       FaultMode current_mode;
@@ -782,7 +824,7 @@ void HttpsTestServer::Impl::Serve(Connection* conn) {
           : rule ? Response(rule->status,
                             StatusHasContent(rule->status) ? rule->body : "",
                             parsed.keep_alive, rule->headers)
-                 : Response(204, "", parsed.keep_alive);
+                 : Response(204, "", parsed.keep_alive, default_headers);
       if (SSL_write(ssl.get(), response.data(),
                     static_cast<int>(response.size())) !=
           static_cast<int>(response.size())) {

@@ -2,7 +2,12 @@
 // shell: it listens on loopback, presents a certificate minted from a test CA
 // for whatever SNI name the client asks for, records every request, and can be
 // switched into fault modes (the `setNetwork` modes of ../shared/SCENARIOS.md).
-// Requests are answered "204 No Content" in kOk mode.
+// Requests are answered "204 No Content" in kOk mode, with permissive CORS
+// headers (Access-Control-Allow-Origin = the request's Origin, or * without
+// one; Access-Control-Allow-Credentials: true); a CORS preflight is allowed
+// whatever it asks (-Allow-Methods and -Allow-Headers echo the request's
+// Access-Control-Request-Method and -Headers). A `respond` rule's headers are
+// sent exactly as given.
 //
 //   std::unique_ptr<TestCertificateAuthority> ca =
 //       *TestCertificateAuthority::Create();

@@ -499,8 +499,12 @@ TEST_F(HttpsTestServerTest, Tls13HandshakeAndGetWithACertificatePerSni) {
     std::optional<HttpResponse> response = client->ReadResponse();
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->status, 204);
+    // The default answer carries permissive CORS headers (no Origin: *).
     EXPECT_EQ(response->head,
-              "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+              "HTTP/1.1 204 No Content\r\n"
+              "Access-Control-Allow-Origin: *\r\n"
+              "Access-Control-Allow-Credentials: true\r\n"
+              "Content-Length: 0\r\n\r\n");
     EXPECT_EQ(response->body, "");
   }
   ASSERT_EQ(server_->WaitForRequests(2, absl::Seconds(2)), 2u);
@@ -513,6 +517,46 @@ TEST_F(HttpsTestServerTest, Tls13HandshakeAndGetWithACertificatePerSni) {
   EXPECT_EQ(requests[1].sni, "a.example");
   EXPECT_EQ(requests[1].host, "a.example");
   EXPECT_NE(requests[0].connection_id, requests[1].connection_id);
+}
+
+TEST_F(HttpsTestServerTest, DefaultAnswerAllowsCorsAndPreflights) {
+  auto client = Connect(Sni("collector.test"));
+  ASSERT_TRUE(client->handshake_ok);
+  // A CORS preflight: allowed whatever it asks.
+  ASSERT_TRUE(client->Send(
+      "OPTIONS /collect HTTP/1.1\r\nHost: collector.test\r\n"
+      "Origin: https://a.test\r\nAccess-Control-Request-Method: PUT\r\n"
+      "Access-Control-Request-Headers: content-type,x-a\r\n\r\n"));
+  std::optional<HttpResponse> preflight = client->ReadResponse();
+  ASSERT_TRUE(preflight.has_value());
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_THAT(preflight->head,
+              ::testing::HasSubstr(
+                  "Access-Control-Allow-Origin: https://a.test\r\n"
+                  "Access-Control-Allow-Credentials: true\r\n"
+                  "Access-Control-Allow-Methods: PUT\r\n"
+                  "Access-Control-Allow-Headers: content-type,x-a\r\n"));
+  // A beacon with an Origin gets that origin back.
+  ASSERT_TRUE(
+      client->Send("POST /collect HTTP/1.1\r\nHost: collector.test\r\n"
+                   "Origin: https://a.test\r\nContent-Length: 0\r\n\r\n"));
+  std::optional<HttpResponse> beacon = client->ReadResponse();
+  ASSERT_TRUE(beacon.has_value());
+  EXPECT_THAT(
+      beacon->head,
+      ::testing::HasSubstr("Access-Control-Allow-Origin: https://a.test\r\n"));
+  EXPECT_THAT(beacon->head,
+              ::testing::Not(::testing::HasSubstr("Allow-Methods")));
+  // A `respond` rule's headers are used exactly as given.
+  server_->Respond(
+      {"https://collector.test/ruled", std::nullopt, 200, {{"X-Rule", "1"}}});
+  ASSERT_TRUE(
+      client->Send("GET /ruled HTTP/1.1\r\nHost: collector.test\r\n"
+                   "Origin: https://a.test\r\n\r\n"));
+  std::optional<HttpResponse> ruled = client->ReadResponse();
+  ASSERT_TRUE(ruled.has_value());
+  EXPECT_THAT(ruled->head,
+              ::testing::Not(::testing::HasSubstr("Access-Control")));
 }
 
 TEST_F(HttpsTestServerTest, Tls12AndNoSniGetALocalhostCertificate) {

@@ -22,11 +22,13 @@ namespace pb = ::google::protobuf;
 
 constexpr int64_t kMaxBodySize = 16 * 1024 * 1024;
 
-// The report's `blocked` reasons (../shared/SCENARIOS.md, "Additions").
+// The report's `blocked` reasons (../shared/SCENARIOS.md, "Additions"), and
+// CORS (a redirect response failing the CORS check), which is beyond that
+// list.
 constexpr char kBlockedReasons[] =
     "CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, "
     "REDIRECT_LIMIT, "
-    "REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, RETRY_GATE, EXPIRED, "
+    "REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, CORS, RETRY_GATE, EXPIRED, "
     "IN_FLIGHT_AT_CRASH";
 
 bool IsBlockedReason(absl::string_view reason) {

@@ -299,8 +299,8 @@ TEST(ValidateScenarioTest, ExpectSentAndExpectBlockedAdditions) {
   for (
       const auto& [text, error] :
       std::vector<std::pair<const char*, const char*>>{
-          {R"({"expectBlocked": [{"urlPrefix": "https://c.test/", "reason": "CORS", "count": 1}]})",
-           R"(expectBlocked[0]: field "reason": unknown reason "CORS" (one of CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, REDIRECT_LIMIT, REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, RETRY_GATE, EXPIRED, IN_FLIGHT_AT_CRASH))"},
+          {R"({"expectBlocked": [{"urlPrefix": "https://c.test/", "reason": "CORS_CHECK", "count": 1}]})",
+           R"(expectBlocked[0]: field "reason": unknown reason "CORS_CHECK" (one of CSP, CORS_PREFLIGHT, MODE_SAME_ORIGIN, REDIRECT_NOT_HTTPS, REDIRECT_LIMIT, REDIRECT_MODE_ERROR, NOT_HTTPS, BAD_PORT, CORS, RETRY_GATE, EXPIRED, IN_FLIGHT_AT_CRASH))"},
           {R"({"expectBlocked": [{"reason": "CSP", "count": 1}]})",
            R"(expectBlocked[0]: field "urlPrefix": empty)"},
           {R"({"expectSent": [{"urlPrefix": "https://c.test/", "count": 1, "headers": {"x y": null}}]})",

@@ -1,0 +1,41 @@
+#include "net/origin_header.h"
+
+namespace fetch_later::net {
+
+std::optional<std::string> RequestOriginHeader(const OriginHeaderInput& in) {
+  // Step 1.
+  std::string serialized(in.serialized_origin);
+  // Step 2: a cors-tainted request always says where it comes from.
+  if (in.response_tainting_cors)
+    return serialized;
+  // Step 3: otherwise only a method that is neither GET nor HEAD, under the
+  // referrer policy's rule.
+  if (in.method == "GET" || in.method == "HEAD")
+    return std::nullopt;
+  ReferrerPolicy policy = in.referrer_policy == ReferrerPolicy::kEmpty
+                              ? kDefaultReferrerPolicy
+                              : in.referrer_policy;
+  switch (policy) {
+    case ReferrerPolicy::kNoReferrer:
+      serialized = "null";
+      break;
+    case ReferrerPolicy::kNoReferrerWhenDowngrade:
+    case ReferrerPolicy::kStrictOrigin:
+    case ReferrerPolicy::kStrictOriginWhenCrossOrigin:
+      // An https origin to a URL that is not potentially trustworthy.
+      if (!in.origin->opaque() && in.origin->scheme() == "https" &&
+          !IsUrlPotentiallyTrustworthy(*in.current_url)) {
+        serialized = "null";
+      }
+      break;
+    case ReferrerPolicy::kSameOrigin:
+      if (!in.origin->IsSameOriginWith(Origin::Create(*in.current_url)))
+        serialized = "null";
+      break;
+    default:
+      break;  // Do nothing.
+  }
+  return serialized;
+}
+
+}  // namespace fetch_later::net
