@@ -295,9 +295,9 @@ bool DoesUrlMatchExpressionInOrigin(const Url& url,
                                     int redirect_count) {
   switch (expression.kind) {
     case Kind::kStar:
-      // Step 1: an HTTP(S) (or ws/wss) URL, or one of `origin`'s scheme.
-      return url.SchemeIsHttpOrHttps() || url.scheme() == "ws" ||
-             url.scheme() == "wss" ||
+      // Step 1: an HTTP(S) URL, or one of `origin`'s scheme. (Chromium's
+      // wildcard also takes ws:, wss: and ftp:; CSP3 does not.)
+      return url.SchemeIsHttpOrHttps() ||
              (!origin.opaque() && url.scheme() == origin.scheme());
     case Kind::kScheme:
       // Step 2.

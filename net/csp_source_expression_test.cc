@@ -98,6 +98,13 @@ TEST(CspSourceExpressionTest, DoesUrlMatchExpressionInOrigin) {
   } rows[] = {
       // Step 1: "*" matches network schemes.
       {"6.7.2.5 step 1", "*", "https://x.test/", 0, true},
+      // Step 1.1 names HTTP(S) schemes only (Chromium's wildcard also takes
+      // ws:, wss: and ftp:): other schemes need the origin's scheme.
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "wss://x.test/", 0,
+       false},
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "ws://x.test/", 0, false},
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "ftp://x.test/", 0,
+       false},
       // Step 2: scheme-source, with upgrades.
       {"6.7.2.5 step 2", "https:", "https://x.test/", 0, true},
       {"6.7.2.5 step 2 (http -> https)", "http:", "https://x.test/", 0, true},
@@ -164,6 +171,15 @@ TEST(CspSourceExpressionTest, SelfMatchesAnUpgradeFromAnHttpOrigin) {
   EXPECT_TRUE(DoesUrlMatchExpressionInOrigin(U("https://a.test/"), *self,
                                              O("http://a.test"), 0));
   EXPECT_FALSE(DoesUrlMatchExpressionInOrigin(U("http://a.test/"), *self,
+                                              O("https://a.test"), 0));
+}
+
+TEST(CspSourceExpressionTest, StarMatchesTheOriginsOwnScheme) {
+  // 6.7.2.5 step 1.2: "*" also matches a URL whose scheme is the origin's.
+  absl::StatusOr<CspSourceExpression> star = ParseCspSourceExpression("*");
+  EXPECT_TRUE(DoesUrlMatchExpressionInOrigin(U("wss://x.test/"), *star,
+                                             O("wss://a.test"), 0));
+  EXPECT_FALSE(DoesUrlMatchExpressionInOrigin(U("wss://x.test/"), *star,
                                               O("https://a.test"), 0));
 }
 
