@@ -154,9 +154,9 @@ bool HostPartMatches(absl::string_view pattern, absl::string_view host) {
     // Step 3: "*.b.test" matches every host that ends with ".b.test".
     return absl::EndsWith(host, pattern.substr(1));
   }
-  if (absl::EndsWith(pattern, "."))
-    pattern.remove_suffix(1);
-  return pattern == host;  // Step 4.
+  // Step 4: the whole host, trailing dot included ("b.test." is not
+  // "b.test").
+  return pattern == host;
 }
 
 // CSP: "port-part matches".

@@ -121,6 +121,16 @@ TEST(CspSourceExpressionTest, DoesUrlMatchExpressionInOrigin) {
        0, true},
       {"6.7.2.7 wildcard excludes the domain itself", "https://*.b.test",
        "https://b.test/", 0, false},
+      // host-part matching step 4: an ASCII case-insensitive match, so a
+      // trailing dot (which the grammar allows) matters on either side.
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test.", "https://b.test./",
+       0, true},
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test.", "https://b.test/", 0,
+       false},
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test", "https://b.test./", 0,
+       false},
+      {"6.7.2.7 step 4 (case-insensitive)", "https://B.Test", "https://b.test/",
+       0, true},
       {"6.7.2.5 step 3.2 (scheme from origin)", "b.test", "https://b.test/", 0,
        true},
       {"6.7.2.5 step 3.3 (no downgrade)", "https://b.test", "http://b.test/", 0,
