@@ -337,12 +337,14 @@ bool DoesUrlMatchExpressionInOrigin(const Url& url,
       const Origin url_origin = Origin::Create(url);
       if (origin.IsSameOriginWith(url_origin))
         return true;
-      // The ports are the same, or each is its scheme's default.
-      const std::optional<uint16_t> url_port = url.EffectivePort();
-      const bool origin_default =
-          Url::DefaultPortForScheme(origin.scheme()) == origin.port();
-      const bool ports_match = (url_port && origin.port() == *url_port) ||
-                               (origin_default && !url.port());
+      // Step 4.2: the ports (a URL's port is null when it is its scheme's
+      // default) are the same, or each is its scheme's default: http://a.test
+      // matches https://a.test/ but not https://a.test:80/.
+      const std::optional<uint16_t> origin_port =
+          Url::DefaultPortForScheme(origin.scheme()) == origin.port()
+              ? std::nullopt
+              : std::optional<uint16_t>(origin.port());
+      const bool ports_match = origin_port == url.port();
       return origin.host() == *url.host() && ports_match &&
              (url.scheme() == "https" || url.scheme() == "wss" ||
               (origin.scheme() == "http" &&

@@ -184,6 +184,38 @@ TEST(CspSourceExpressionTest, SelfMatchesAnUpgradeFromAnHttpOrigin) {
                                               O("https://a.test"), 0));
 }
 
+TEST(CspSourceExpressionTest, SelfComparesTheUrlsPortsNotTheEffectivePorts) {
+  // 6.7.2.5 step 4.2: "origin's port and url's port are either the same or
+  // the default ports for their respective schemes". A URL's port is null
+  // when it is its scheme's default, so 443 on http is neither.
+  absl::StatusOr<CspSourceExpression> self = ParseCspSourceExpression("'self'");
+  struct Row {
+    const char* source;
+    const char* origin;
+    const char* url;
+    bool matches;
+  } rows[] = {
+      {"step 4.2: both default ports", "http://a.test", "https://a.test/",
+       true},
+      {"step 4.2: the same non-default port", "http://a.test:8080",
+       "https://a.test:8080/", true},
+      {"step 4.2: https's default port 443 is not http's", "http://a.test:443",
+       "https://a.test/", false},
+      {"step 4.2: http's default port 80 is not https's", "http://a.test",
+       "https://a.test:80/", false},
+      {"step 4.2.1: wss upgrade, default ports", "https://a.test",
+       "wss://a.test/", true},
+      {"step 4.2.2: http to ws, the same port", "http://a.test:8080",
+       "ws://a.test:8080/", true},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(
+        DoesUrlMatchExpressionInOrigin(U(row.url), *self, O(row.origin), 0),
+        row.matches)
+        << row.source << ": " << row.origin << " vs " << row.url;
+  }
+}
+
 TEST(CspSourceExpressionTest, StarMatchesTheOriginsOwnScheme) {
   // 6.7.2.5 step 1.2: "*" also matches a URL whose scheme is the origin's.
   absl::StatusOr<CspSourceExpression> star = ParseCspSourceExpression("*");
