@@ -78,13 +78,24 @@ bool IsPathPart(absl::string_view s) {
   return true;
 }
 
-// CSP keyword-source, nonce-source and hash-source: quoted, never a URL match.
+// CSP keyword-source (CSP3's list, and Speculation Rules'
+// 'inline-speculation-rules'), nonce-source and hash-source: quoted, never a
+// URL match.
 bool IsOtherKeyword(absl::string_view lower) {
   static constexpr absl::string_view kKeywords[] = {
-      "'unsafe-inline'",    "'unsafe-eval'",
-      "'strict-dynamic'",   "'unsafe-hashes'",
-      "'report-sample'",    "'unsafe-allow-redirects'",
-      "'wasm-unsafe-eval'", "'inline-speculation-rules'",
+      "'unsafe-inline'",
+      "'unsafe-eval'",
+      "'strict-dynamic'",
+      "'unsafe-hashes'",
+      "'report-sample'",
+      "'unsafe-allow-redirects'",
+      "'wasm-unsafe-eval'",
+      "'trusted-types-eval'",
+      "'report-sha256'",
+      "'report-sha384'",
+      "'report-sha512'",
+      "'unsafe-webtransport-hashes'",
+      "'inline-speculation-rules'",
   };
   for (absl::string_view k : kKeywords) {
     if (lower == k)
