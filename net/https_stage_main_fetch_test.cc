@@ -657,6 +657,17 @@ TEST_P(MainFetchTest, OriginHeaderOnFirstHops) {
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o4")[0], "Origin"), "-");
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o3")[0], "Referer"), "https://a.test/");
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o1")[0], "Referer"), kPage);
+  // "Append a request `Origin` header" step 4.1: the referrer policy decides
+  // only for modes other than "cors".
+  OutgoingRequest cors = FromPage(5, "POST", "https://a.test/o5", "x");
+  cors.referrer_policy = ReferrerPolicy::kNoReferrer;
+  SendAndWait(std::move(cors));
+  OutgoingRequest no_cors = FromPage(6, "POST", "https://a.test/o6", "x");
+  no_cors.referrer_policy = ReferrerPolicy::kNoReferrer;
+  no_cors.mode = RequestMode::kNoCors;
+  SendAndWait(std::move(no_cors));
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/o5")[0], "Origin"), "https://a.test");
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/o6")[0], "Origin"), "null");
 }
 
 TEST_P(MainFetchTest, AFinalResponseFailingTheCorsCheckIsANetworkError) {

@@ -386,7 +386,7 @@ bool HttpsStageShard::MainFetchChecks(Job* job) {
   const std::string serialized = SerializedOrigin(job);
   job->origin_value = RequestOriginHeader(
       {job->method, job->tainting == Job::Tainting::kCors, serialized,
-       &*job->origin, &job->url, job->referrer_policy});
+       &*job->origin, &job->url, job->referrer_policy, job->mode});
   return true;
 }
 
