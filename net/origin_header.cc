@@ -25,9 +25,10 @@ std::optional<std::string> RequestOriginHeader(const OriginHeaderInput& in) {
     case ReferrerPolicy::kNoReferrerWhenDowngrade:
     case ReferrerPolicy::kStrictOrigin:
     case ReferrerPolicy::kStrictOriginWhenCrossOrigin:
-      // An https origin to a URL that is not potentially trustworthy.
+      // An https origin to a URL whose scheme is not https (a scheme test:
+      // unlike Referrer Policy's downgrade rule, http://localhost counts).
       if (!in.origin->opaque() && in.origin->scheme() == "https" &&
-          !IsUrlPotentiallyTrustworthy(*in.current_url)) {
+          in.current_url->scheme() != "https") {
         serialized = "null";
       }
       break;

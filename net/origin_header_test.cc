@@ -89,5 +89,25 @@ TEST(OriginHeaderTest, TheReferrerPolicySwitchIsForModesOtherThanCors) {
   }
 }
 
+TEST(OriginHeaderTest, TheDowngradeRuleLooksAtTheSchemeOnly) {
+  // Step 4.1, "no-referrer-when-downgrade" / "strict-origin" /
+  // "strict-origin-when-cross-origin": "request's current URL's scheme is not
+  // "https"" (a scheme test, not "potentially trustworthy": http://localhost
+  // and http://127.0.0.1 count as a downgrade here).
+  const Origin a = *Origin::Parse("https://a.test");
+  for (const char* url : {"http://localhost/", "http://127.0.0.1/"}) {
+    const Url current = *Url::Parse(url);
+    for (ReferrerPolicy policy : {ReferrerPolicy::kNoReferrerWhenDowngrade,
+                                  ReferrerPolicy::kStrictOrigin,
+                                  ReferrerPolicy::kStrictOriginWhenCrossOrigin,
+                                  ReferrerPolicy::kEmpty}) {
+      EXPECT_EQ(RequestOriginHeader({"POST", false, "https://a.test", &a,
+                                     &current, policy, RequestMode::kNoCors}),
+                "null")
+          << url << " " << ReferrerPolicyToString(policy);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fetch_later::net
