@@ -47,8 +47,9 @@ class CorsPreflightCache {
 
   struct Key {
     std::string network_isolation_key;  // NetworkIsolationKey::ToDebugString()
-    std::string origin;                 // the request origin's serialization
-    std::string url;                    // the request's current URL
+    // Fetch: "byte-serializing a request origin" ("null" once tainted).
+    std::string origin;
+    std::string url;  // the request's current URL
     CredentialsMode credentials = CredentialsMode::kSameOrigin;
 
     friend bool operator==(const Key& a, const Key& b) {

@@ -535,6 +535,27 @@ TEST_P(MainFetchTest, PreflightCacheHitAndExpiry) {
   EXPECT_EQ(Preflights("/capped/"), 2u);
 }
 
+TEST_P(MainFetchTest, PreflightCacheIsKeyedByTheSerializedRequestOrigin) {
+  // Fetch "CORS-preflight cache": an entry's "byte-serialized origin" is the
+  // result of "byte-serializing a request origin": `null` for a request with
+  // a redirect-tainted origin. What a server allowed for `null` does not
+  // spare a request from https://a.test its own preflight.
+  server_->Respond({"https://b.test/taint",
+                    std::string("PUT"),
+                    307,
+                    {{"Location", "https://c.test/pc/collect"},
+                     {"Access-Control-Allow-Origin", "https://a.test"}}});
+  SendAndWait(FromPage(1, "PUT", "https://b.test/taint", "x"));
+  ASSERT_EQ(RequestsTo("/pc/", "OPTIONS").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/pc/", "OPTIONS")[0], "Origin"), "null");
+  ASSERT_EQ(RequestsTo("/pc/", "PUT").size(), 1u);
+  SendAndWait(FromPage(2, "PUT", "https://c.test/pc/collect", "x"));
+  ASSERT_EQ(RequestsTo("/pc/", "OPTIONS").size(), 2u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/pc/", "OPTIONS")[1], "Origin"),
+            "https://a.test");
+  EXPECT_EQ(RequestsTo("/pc/", "PUT").size(), 2u);
+}
+
 TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   const std::string url = "https://b.test/burst/collect";
   for (uint64_t id = 1; id <= 40; ++id) {

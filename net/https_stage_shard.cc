@@ -401,9 +401,11 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
-  CorsPreflightCache::Key key{
-      job->nik.ToDebugString(), job->origin->Serialize(),
-      job->url.Serialize(/*exclude_fragment=*/true), job->credentials};
+  // Fetch: "create a new cache entry": the entry's origin is the
+  // byte-serialized request origin (`null` once redirect-tainted).
+  CorsPreflightCache::Key key{job->nik.ToDebugString(), SerializedOrigin(job),
+                              job->url.Serialize(/*exclude_fragment=*/true),
+                              job->credentials};
   if (preflight_cache_.Allows(key, job->method, job->unsafe_header_names,
                               context_->clock()->Now())) {
     AcquireConnection(job, /*force_new=*/false);
