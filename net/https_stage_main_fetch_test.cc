@@ -556,6 +556,28 @@ TEST_P(MainFetchTest, PreflightCacheIsKeyedByTheSerializedRequestOrigin) {
   EXPECT_EQ(RequestsTo("/pc/", "PUT").size(), 2u);
 }
 
+TEST_P(MainFetchTest, APreflightThatRefusesItsRequestIsNotCached) {
+  // Fetch "CORS-preflight fetch" steps 7.5-7.7 return a network error before
+  // steps 7.8-7.13 fill the cache: an answer that does not allow the request
+  // it was sent for is not remembered for the methods it did list.
+  const std::string url = "https://b.test/nostore/collect";
+  server_->Respond({url,
+                    std::string("OPTIONS"),
+                    204,
+                    {{"Access-Control-Allow-Origin", "https://a.test"},
+                     {"Access-Control-Allow-Methods", "DELETE"},
+                     {"Access-Control-Max-Age", "600"}}});
+  SendAndWait(FromPage(1, "PUT", url, "x"));
+  EXPECT_EQ(BlockedReasonOf(1), "CORS_PREFLIGHT");
+  SendAndWait(FromPage(2, "DELETE", url));
+  EXPECT_EQ(BlockedReasonOf(2), "");
+  EXPECT_EQ(Preflights("/nostore/"), 2u);
+  EXPECT_EQ(RequestsTo("/nostore/", "DELETE").size(), 1u);
+  // Now DELETE's answer is cached.
+  SendAndWait(FromPage(3, "DELETE", url));
+  EXPECT_EQ(Preflights("/nostore/"), 2u);
+}
+
 TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   const std::string url = "https://b.test/burst/collect";
   for (uint64_t id = 1; id <= 40; ++id) {

@@ -463,11 +463,13 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
                   std::move(message));
     return;
   }
-  preflight_cache_.Store(key, *allowed, context_->clock()->Now());
-  FinishPreflight(key, std::nullopt);
+  // Steps 7.5-7.7 before steps 7.8-7.13: an answer that does not allow the
+  // request it was sent for is a network error and fills no cache entry.
+  // Those who waited look at the cache again (and may send their own).
   if (absl::Status allows = CorsPreflightAllows(
           *allowed, job->method, job->unsafe_header_names, job->credentials);
       !allows.ok()) {
+    FinishPreflight(key, std::nullopt);
     BlockByPolicy(
         job, BlockedReason::kCorsPreflight, job->url,
         absl::StrCat("refused: the CORS preflight for ",
@@ -475,6 +477,8 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
                      " did not allow the request: ", allows.message()));
     return;
   }
+  preflight_cache_.Store(key, *allowed, context_->clock()->Now());
+  FinishPreflight(key, std::nullopt);
   AcquireConnection(job, /*force_new=*/false);
 }
 
