@@ -45,8 +45,23 @@ bool CorsPreflightCache::Allows(
 void CorsPreflightCache::Store(const Key& key,
                                const CorsPreflightResult& result,
                                absl::Time now) {
-  if (result.max_age <= absl::ZeroDuration())
+  if (result.max_age <= absl::ZeroDuration()) {
+    // Steps 7.11 and 7.13 set the max-age of the entries this answer names to
+    // 0: they are gone. Nothing new is stored.
+    auto it = entries_.find(key);
+    if (it == entries_.end())
+      return;
+    Entry& e = it->second;
+    for (const std::string& method : result.methods)
+      e.methods.erase(method);
+    for (const std::string& name : result.header_names)
+      e.header_names.erase(name);
+    if (e.methods.empty() && e.header_names.empty()) {
+      lru_.erase(e.lru);
+      entries_.erase(it);
+    }
     return;
+  }
   const absl::Time expiry = now + result.max_age;
   auto [it, inserted] = entries_.try_emplace(key);
   Entry& e = it->second;

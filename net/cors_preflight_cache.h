@@ -85,8 +85,9 @@ class CorsPreflightCache {
               const std::vector<std::string>& unsafe_header_names,
               absl::Time now);
 
-  // Fetch: "CORS-preflight fetch" steps 7.9-7.10: remembers what `result`
-  // allowed until now + result.max_age (a max-age of 0 stores nothing).
+  // Fetch: "CORS-preflight fetch" steps 7.11-7.14: remembers what `result`
+  // allowed until now + result.max_age (a max-age of 0 stores nothing, and
+  // drops the entries `result` names).
   void Store(const Key& key, const CorsPreflightResult& result, absl::Time now);
 
   // Whether the caller must send the preflight for `key` (true: none was in

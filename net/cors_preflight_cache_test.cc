@@ -74,6 +74,21 @@ TEST(CorsPreflightCacheTest, MaxAgeZeroStoresNothing) {
   EXPECT_EQ(cache.size(), 0u);
 }
 
+TEST(CorsPreflightCacheTest, MaxAgeZeroExpiresTheEntriesItNames) {
+  // Fetch "CORS-preflight fetch" steps 7.11 and 7.13: a matching entry's
+  // max-age is set to the new answer's, here 0, so it is gone; the entries the
+  // new answer does not name keep theirs.
+  CorsPreflightCache cache;
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  cache.Store(MakeKey(), Allow({"PUT", "DELETE"}, {"x-a"}, absl::Seconds(60)),
+              t0);
+  const absl::Time t1 = t0 + absl::Seconds(1);
+  cache.Store(MakeKey(), Allow({"PUT"}, {"x-a"}, absl::ZeroDuration()), t1);
+  EXPECT_FALSE(cache.Allows(MakeKey(), "PUT", {}, t1));
+  EXPECT_FALSE(cache.Allows(MakeKey(), "POST", {"x-a"}, t1));
+  EXPECT_TRUE(cache.Allows(MakeKey(), "DELETE", {}, t1));
+}
+
 TEST(CorsPreflightCacheTest, ConcurrentRequestsJoinThePreflightInFlight) {
   CorsPreflightCache cache;
   EXPECT_TRUE(cache.StartOrJoin(MakeKey(), {1, 1}));   // sends it
