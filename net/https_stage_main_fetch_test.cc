@@ -578,6 +578,32 @@ TEST_P(MainFetchTest, APreflightThatRefusesItsRequestIsNotCached) {
   EXPECT_EQ(Preflights("/nostore/"), 2u);
 }
 
+TEST_P(MainFetchTest, PreflightCacheEntriesHoldCredentialsAsABoolean) {
+  // Fetch "CORS-preflight cache": an entry's credentials is true when the
+  // request's credentials mode is "include", false otherwise; "cache entry
+  // match" takes a true entry for every request and a false one for requests
+  // whose credentials mode is not "include".
+  auto put = [this](uint64_t id, const std::string& url,
+                    CredentialsMode credentials) {
+    OutgoingRequest r = FromPage(id, "PUT", url, "x");
+    r.credentials = credentials;
+    SendAndWait(std::move(r));
+    EXPECT_EQ(BlockedReasonOf(id), "") << BlockedMessageOf(id);
+  };
+  // "omit" and "same-origin" share the entry (both false).
+  put(1, "https://b.test/cred1/collect", CredentialsMode::kOmit);
+  put(2, "https://b.test/cred1/collect", CredentialsMode::kSameOrigin);
+  EXPECT_EQ(Preflights("/cred1/"), 1u);
+  // An "include" answer serves the others too.
+  put(3, "https://b.test/cred2/collect", CredentialsMode::kInclude);
+  put(4, "https://b.test/cred2/collect", CredentialsMode::kOmit);
+  EXPECT_EQ(Preflights("/cred2/"), 1u);
+  // Not the other way round.
+  put(5, "https://b.test/cred3/collect", CredentialsMode::kSameOrigin);
+  put(6, "https://b.test/cred3/collect", CredentialsMode::kInclude);
+  EXPECT_EQ(Preflights("/cred3/"), 2u);
+}
+
 TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   const std::string url = "https://b.test/burst/collect";
   for (uint64_t id = 1; id <= 40; ++id) {

@@ -403,9 +403,10 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
   }
   // Fetch: "create a new cache entry": the entry's origin is the
   // byte-serialized request origin (`null` once redirect-tainted).
-  CorsPreflightCache::Key key{job->nik.ToDebugString(), SerializedOrigin(job),
-                              job->url.Serialize(/*exclude_fragment=*/true),
-                              job->credentials};
+  CorsPreflightCache::Key key{
+      job->nik.ToDebugString(), SerializedOrigin(job),
+      job->url.Serialize(/*exclude_fragment=*/true),
+      /*credentials=*/job->credentials == CredentialsMode::kInclude};
   if (preflight_cache_.Allows(key, job->method, job->unsafe_header_names,
                               context_->clock()->Now())) {
     AcquireConnection(job, /*force_new=*/false);
