@@ -616,6 +616,32 @@ TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   EXPECT_EQ(RequestsTo("/burst/", "POST").size(), 40u);
 }
 
+TEST_P(MainFetchTest, AFailedSharedPreflightLeavesEachWaiterItsOwn) {
+  // Fetch "HTTP fetch" step 4.1: every request without a cache match runs
+  // its own "CORS-preflight fetch". Waiting for one in flight is only a way
+  // to find the cache filled; when it fails, each waiter asks for itself, and
+  // is refused by its own answer.
+  const std::string url = "https://b.test/refused/collect";
+  server_->Respond({url,
+                    std::string("OPTIONS"),
+                    204,
+                    {{"Access-Control-Allow-Origin", "https://a.test"},
+                     {"Access-Control-Allow-Headers", "content type"}}});
+  for (uint64_t id = 1; id <= 3; ++id) {
+    OutgoingRequest r = FromPage(id, "POST", url, "{}");
+    r.headers = {{"Content-Type", "application/json"}};
+    stage_->Send(std::move(r));
+  }
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(Preflights("/refused/"), 3u);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    EXPECT_EQ(BlockedReasonOf(id), "CORS_PREFLIGHT");
+    EXPECT_THAT(BlockedMessageOf(id),
+                HasSubstr("Access-Control-Allow-Headers: \"content type\""));
+  }
+  EXPECT_TRUE(RequestsTo("/refused/", "POST").empty());
+}
+
 TEST_P(MainFetchTest, ARedirectHopThatNeedsAPreflightGetsOne) {
   // A same-origin PUT (no preflight) redirected cross-origin (307 keeps PUT):
   // HTTP-redirect fetch step 18 runs main fetch again, which preflights.

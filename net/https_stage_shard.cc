@@ -396,7 +396,7 @@ std::string HttpsStageShard::SerializedOrigin(const Job* job) const {
   return job->origin->Serialize();
 }
 
-void HttpsStageShard::PreflightThenSend(Job* job) {
+void HttpsStageShard::PreflightThenSend(Job* job, bool may_join) {
   if (!job->needs_preflight) {
     AcquireConnection(job, /*force_new=*/false);
     return;
@@ -412,7 +412,8 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
-  if (!preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
+  if (may_join &&
+      !preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
     // It waits for the preflight in flight (ResumeAfterPreflight). Meanwhile
     // it warms a connection for itself, so the burst behind a preflight does
     // not pay the handshakes after it.
@@ -421,6 +422,7 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     return;
   }
   job->preflight_key = std::move(key);
+  job->preflight_shared = may_join;
   job->sending_preflight = true;
   AcquireConnection(job, /*force_new=*/false);
 }
@@ -451,6 +453,7 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
   job->sending_preflight = false;
   CorsPreflightCache::Key key = std::move(*job->preflight_key);
   job->preflight_key.reset();
+  const bool shared = std::exchange(job->preflight_shared, false);
   // Fetch: "CORS-preflight fetch" step 7.
   absl::StatusOr<CorsPreflightResult> allowed =
       CheckCorsPreflightResponse(result.status_code, result.headers,
@@ -459,18 +462,20 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
     std::string message = absl::StrCat("refused: the CORS preflight for ",
                                        job->url.Serialize(true),
                                        " failed: ", allowed.status().message());
-    FinishPreflight(key, message);
+    if (shared)
+      FinishPreflight(key, /*failed=*/true);
     BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url,
                   std::move(message));
     return;
   }
   // Steps 7.5-7.7 before steps 7.8-7.13: an answer that does not allow the
   // request it was sent for is a network error and fills no cache entry.
-  // Those who waited look at the cache again (and may send their own).
+  // Those who waited send their own.
   if (absl::Status allows = CorsPreflightAllows(
           *allowed, job->method, job->unsafe_header_names, job->credentials);
       !allows.ok()) {
-    FinishPreflight(key, std::nullopt);
+    if (shared)
+      FinishPreflight(key, /*failed=*/true);
     BlockByPolicy(
         job, BlockedReason::kCorsPreflight, job->url,
         absl::StrCat("refused: the CORS preflight for ",
@@ -479,35 +484,32 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
     return;
   }
   preflight_cache_.Store(key, *allowed, context_->clock()->Now());
-  FinishPreflight(key, std::nullopt);
+  if (shared)
+    FinishPreflight(key, /*failed=*/false);
   AcquireConnection(job, /*force_new=*/false);
 }
 
 void HttpsStageShard::FinishPreflight(const CorsPreflightCache::Key& key,
-                                      std::optional<std::string> failure) {
+                                      bool failed) {
   for (const CorsPreflightCache::Waiter& w : preflight_cache_.Finish(key)) {
     // Later, from the loop: a waiter may send a preflight itself, which must
     // not happen inside this one's bookkeeping.
-    loop_->PostTask(
-        [this, w, failure] { ResumeAfterPreflight(w.seq, w.token, failure); });
+    loop_->PostTask([this, w, failed] {
+      ResumeAfterPreflight(w.seq, w.token, /*own_preflight=*/failed);
+    });
   }
 }
 
-void HttpsStageShard::ResumeAfterPreflight(
-    uint64_t seq,
-    uint64_t token,
-    const std::optional<std::string>& failure) {
+void HttpsStageShard::ResumeAfterPreflight(uint64_t seq,
+                                           uint64_t token,
+                                           bool own_preflight) {
   Job* job = FindJob(seq, token);
   if (job == nullptr)
     return;  // its attempt ended meanwhile (timed out)
-  if (failure) {
-    // The preflight it waited for failed for reasons that do not depend on
-    // what was asked (status, Access-Control-Allow-Origin/-Credentials, a
-    // malformed header): the same answer would come again.
-    BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url, *failure);
-    return;
-  }
-  PreflightThenSend(job);
+  // Fetch: "HTTP fetch" step 4.1: the cache may allow it now; otherwise it
+  // sends a preflight. After a failed one, its own at once (not queued
+  // behind another shared one): the answer to what it asks is its own.
+  PreflightThenSend(job, /*may_join=*/!own_preflight);
 }
 
 void HttpsStageShard::BlockByPolicy(Job* job,
@@ -941,7 +943,8 @@ void HttpsStageShard::FinishAttempt(Job* job,
     // timeout): whoever waited for it looks at the cache again.
     CorsPreflightCache::Key key = std::move(*job->preflight_key);
     job->preflight_key.reset();
-    FinishPreflight(key, std::nullopt);
+    if (std::exchange(job->preflight_shared, false))
+      FinishPreflight(key, /*failed=*/false);
   }
   job->sending_preflight = false;
   ++job->attempt_token;  // late callbacks for this attempt are ignored
