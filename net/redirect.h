@@ -25,7 +25,7 @@
 
 namespace fetch_later::net {
 
-// Fetch: "HTTP-redirect fetch" step 5: more than 20 redirects is a network
+// Fetch: "HTTP-redirect fetch" step 7: more than 20 redirects is a network
 // error.
 inline constexpr int kMaxRedirects = 20;
 
@@ -47,9 +47,9 @@ struct RedirectRequest {
 
 // `current` is the URL that answered `status` with `location`.
 // `redirects_so_far` counts the redirects already followed by this attempt.
-// Errors: OutOfRangeError (too many redirects), InvalidArgumentError (a
-// Location that does not parse, or is not an HTTP(S) URL, or carries
-// credentials).
+// Errors, in the order of Fetch's steps: InvalidArgumentError (a Location that
+// does not parse, or is not an HTTP(S) URL), OutOfRangeError (too many
+// redirects), InvalidArgumentError (a URL with credentials).
 absl::StatusOr<RedirectStep> ComputeRedirect(const RedirectRequest& request,
                                              const Url& current,
                                              int status,

@@ -67,6 +67,13 @@ TEST(RedirectTest, Errors) {
   EXPECT_FALSE(
       ComputeRedirect(get, current, 302, "https://u:p@b.test/", 0).ok());
   EXPECT_FALSE(ComputeRedirect(get, current, 302, "https://[::1", 0).ok());
+  // Steps 5-6 (a Location that is failure or not HTTP(S)) come before step 7
+  // (the redirect count): the 21st redirect to such a Location is refused for
+  // its Location, not for the count.
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ComputeRedirect(get, current, 302, "https://[::1", 20).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ComputeRedirect(get, current, 302, "data:,x", 20).status()));
   EXPECT_TRUE(IsRedirectStatus(307));
   EXPECT_FALSE(IsRedirectStatus(304));
   EXPECT_FALSE(IsRedirectStatus(300));
