@@ -294,6 +294,36 @@ TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
   EXPECT_EQ(OutcomeOf(6)->status, 204);
 }
 
+TEST_P(MainFetchTest, TwoLocationHeadersAreANetworkError) {
+  // Fetch "location URL" step 2 extracts header list values given
+  // `Location`, whose ABNF allows a single header: two are failure, and
+  // "HTTP-redirect fetch" step 5 makes that a network error (the same value
+  // twice too).
+  server_->Respond({"https://a.test/two",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://a.test/next1"},
+                     {"Location", "https://a.test/next2"}}});
+  server_->Respond({"https://a.test/same",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://a.test/next3"},
+                     {"Location", "https://a.test/next3"}}});
+  SendAndWait(FromPage(1, "GET", "https://a.test/two"));
+  SendAndWait(FromPage(2, "GET", "https://a.test/same"));
+  for (uint64_t id : {1, 2}) {
+    EXPECT_EQ(BlockedReasonOf(id), "REDIRECT_NOT_HTTPS");
+    EXPECT_THAT(BlockedMessageOf(id), HasSubstr("header Location"));
+  }
+  EXPECT_TRUE(RequestsTo("/next").empty());
+  // Redirect mode "manual" never reads Location: the redirect is the answer.
+  OutgoingRequest manual = FromPage(3, "GET", "https://a.test/two");
+  manual.redirect = RedirectMode::kManual;
+  SendAndWait(std::move(manual));
+  EXPECT_EQ(BlockedReasonOf(3), "");
+  EXPECT_EQ(OutcomeOf(3)->status, 302);
+}
+
 TEST_P(MainFetchTest, CorsCheckOnARedirectResponse) {
   // Fetch "HTTP fetch" step 3.3 runs before following: a cross-origin
   // redirect without Access-Control-Allow-Origin is refused (CORS).

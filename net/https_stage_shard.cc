@@ -752,9 +752,22 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
     case RedirectMode::kFollow:
       break;
   }
-  // Fetch: "HTTP-redirect fetch" step 3: no Location: the response is the
-  // answer.
-  if (!result.location) {
+  // Fetch: "HTTP-redirect fetch" steps 3-5: the "location URL". More than
+  // one Location is failure: a network error naming the header.
+  absl::StatusOr<std::optional<std::string>> location =
+      ExtractLocation(result.headers);
+  if (!location.ok()) {
+    Block(job, BlockedReason::kRedirectNotHttps, job->url, job->method,
+          absl::StrCat("refused: header Location of the ", result.status_code,
+                       " response of ", job->url.Serialize(true), ": ",
+                       location.status().message()));
+    FinishAttempt(job, std::nullopt,
+                  NetworkError::Make(NetworkErrorKind::kInvalidRedirect, true,
+                                     std::string(location.status().message())));
+    return;
+  }
+  // Step 4: no Location: the response is the answer.
+  if (!*location) {
     job->response_status_text = std::move(result.status_text);
     job->response_headers = std::move(result.headers);
     job->response_body = std::move(result.body);
@@ -763,7 +776,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   }
   absl::StatusOr<RedirectStep> step =
       ComputeRedirect({job->method, job->body, job->headers}, job->url,
-                      result.status_code, *result.location, job->redirects);
+                      result.status_code, **location, job->redirects);
   if (!step.ok()) {
     const bool too_many = absl::IsOutOfRange(step.status());
     if (too_many) {

@@ -10,6 +10,24 @@ bool IsRedirectStatus(int status) {
          status == 308;
 }
 
+absl::StatusOr<std::optional<std::string>> ExtractLocation(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::optional<std::string> location;
+  int count = 0;
+  for (const auto& [name, value] : headers) {
+    if (!absl::EqualsIgnoreCase(name, "location"))
+      continue;
+    if (++count == 1)
+      location = value;
+  }
+  if (count > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        count, " Location fields (Fetch allows one; the first is \"", *location,
+        "\")"));
+  }
+  return location;
+}
+
 absl::StatusOr<RedirectStep> ComputeRedirect(const RedirectRequest& request,
                                              const Url& current,
                                              int status,

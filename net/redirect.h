@@ -45,6 +45,13 @@ struct RedirectRequest {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Fetch: "location URL" step 2, "extract header list values" given
+// `Location` from a redirect response's `headers`: nullopt when there is none;
+// an InvalidArgumentError when there is more than one (Location's ABNF allows
+// a single header), even with the same value.
+absl::StatusOr<std::optional<std::string>> ExtractLocation(
+    const std::vector<std::pair<std::string, std::string>>& headers);
+
 // `current` is the URL that answered `status` with `location`.
 // `redirects_so_far` counts the redirects already followed by this attempt.
 // Errors, in the order of Fetch's steps: InvalidArgumentError (a Location that

@@ -79,5 +79,20 @@ TEST(RedirectTest, Errors) {
   EXPECT_FALSE(IsRedirectStatus(300));
 }
 
+TEST(RedirectTest, ExtractLocation) {
+  // Fetch "location URL" step 2: "extract header list values" given
+  // `Location`: null without one, failure with more than one.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(*ExtractLocation(Headers{{"Content-Type", "text/plain"}}),
+            std::nullopt);
+  EXPECT_EQ(*ExtractLocation(Headers{{"location", "/b"}}),
+            std::optional<std::string>("/b"));
+  absl::StatusOr<std::optional<std::string>> two =
+      ExtractLocation(Headers{{"Location", "/b"}, {"LOCATION", "/b"}});
+  ASSERT_FALSE(two.ok());
+  EXPECT_THAT(std::string(two.status().message()),
+              HasSubstr("2 Location fields"));
+}
+
 }  // namespace
 }  // namespace fetch_later::net
