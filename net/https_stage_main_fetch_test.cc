@@ -245,6 +245,31 @@ TEST_P(MainFetchTest, RedirectTable) {
   }
 }
 
+TEST_P(MainFetchTest, ReferrerPolicyOnRedirectReadsEveryFieldAndSkipsUnknown) {
+  // Referrer Policy: "set request's referrer policy on redirect": the last
+  // valid token of all `Referrer-Policy` fields; nothing valid leaves the
+  // request's policy as it was.
+  server_->Respond({"https://a.test/rp1/start",
+                    std::nullopt,
+                    307,
+                    {{"Location", "https://a.test/rp1-end"},
+                     {"Referrer-Policy", "unsafe-url"},
+                     {"Referrer-Policy", "no-referrer"}}});
+  server_->Respond({"https://a.test/rp2/start",
+                    std::nullopt,
+                    307,
+                    {{"Location", "https://b.test/rp2-end"},
+                     {"Referrer-Policy", "no-such-policy"}}});
+  SendAndWait(FromPage(1, "GET", "https://a.test/rp1/start"));
+  OutgoingRequest unsafe = FromPage(2, "GET", "https://a.test/rp2/start");
+  unsafe.referrer_policy = ReferrerPolicy::kUnsafeUrl;
+  SendAndWait(std::move(unsafe));
+  ASSERT_EQ(RequestsTo("/rp1-end").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/rp1-end")[0], "Referer"), "-");
+  ASSERT_EQ(RequestsTo("/rp2-end").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/rp2-end")[0], "Referer"), kPage);
+}
+
 TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
   server_->Respond({"https://a.test/r",
                     std::nullopt,
