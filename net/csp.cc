@@ -183,8 +183,10 @@ const CspDirective* CspPolicy::Find(absl::string_view name) const {
 
 CspParseResult ParseContentSecurityPolicies(
     const std::vector<std::string>& header_values,
-    CspDisposition disposition) {
+    CspDisposition disposition,
+    std::optional<Origin> self_origin) {
   auto list = std::make_shared<CspList>();
+  list->self_origin = std::move(self_origin);
   CspParseResult result;
   for (const std::string& value : header_values) {
     // "Parse a serialized CSP list": strictly split on ",".

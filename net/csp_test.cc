@@ -156,6 +156,19 @@ TEST(CspTest, MalformedPartsAreIgnoredOneByOneWithAWarning) {
   EXPECT_NE(parsed.warnings[4].find("'none'"), std::string::npos);
 }
 
+TEST(CspTest, TheListKeepsItsSelfOrigin) {
+  // CSP: "parse a response's Content Security Policies" step 4: the list's
+  // self-origin is the response's URL's origin.
+  const Origin a = *Origin::Parse("https://a.test");
+  CspParseResult parsed = ParseContentSecurityPolicies(
+      {"connect-src 'self'"}, CspDisposition::kEnforce, a);
+  ASSERT_TRUE(parsed.list->self_origin.has_value());
+  EXPECT_EQ(*parsed.list->self_origin, a);
+  EXPECT_FALSE(ParseContentSecurityPolicies({"connect-src 'self'"},
+                                            CspDisposition::kEnforce)
+                   .list->self_origin.has_value());
+}
+
 TEST(CspTest, ANonAsciiDirectiveIsIgnoredWithAWarning) {
   // Parse a serialized CSP, step 3.2: "If token is an empty string, or if
   // token is not an ASCII string, continue."

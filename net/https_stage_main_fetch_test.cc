@@ -757,6 +757,31 @@ TEST_P(MainFetchTest, CspBlocksTheFirstHopAndRedirectHops) {
   EXPECT_EQ(RequestsTo("/other2").size(), 1u);
 }
 
+TEST_P(MainFetchTest, CspSelfIsTheListsSelfOriginNotAnOpaqueDocumentOrigin) {
+  // CSP: a CSP list's "self-origin" is its response's URL's origin ("parse a
+  // response's Content Security Policies" step 4), and "Should request be
+  // blocked by Content Security Policy?" matches 'self' against it: a
+  // sandboxed document (opaque origin) at https://a.test still has 'self'
+  // = https://a.test.
+  CspParseResult csp = ParseContentSecurityPolicies(
+      {"connect-src 'self'"}, CspDisposition::kEnforce,
+      *Origin::Parse("https://a.test"));
+  OutgoingRequest r = FromPage(1, "GET", "https://a.test/sandboxed");
+  r.origin = Origin::CreateOpaque();
+  r.csp = csp.list;
+  SendAndWait(std::move(r));
+  EXPECT_EQ(BlockedReasonOf(1), "") << BlockedMessageOf(1);
+  ASSERT_EQ(RequestsTo("/sandboxed").size(), 1u);
+  // An opaque origin is cross-origin to every URL: a cors request, Origin
+  // `null`.
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/sandboxed")[0], "Origin"), "null");
+  OutgoingRequest other = FromPage(2, "GET", "https://b.test/sandboxed2");
+  other.origin = Origin::CreateOpaque();
+  other.csp = csp.list;
+  SendAndWait(std::move(other));
+  EXPECT_EQ(BlockedReasonOf(2), "CSP");
+}
+
 // ---- Retries apply the policy again; a policy failure is not retried ----
 
 TEST_P(MainFetchTest, EveryRetryAppliesCorsAgainAndAPolicyFailureIsFinal) {

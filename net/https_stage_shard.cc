@@ -318,10 +318,14 @@ void HttpsStageShard::StartHop(Job* job) {
 bool HttpsStageShard::MainFetchChecks(Job* job) {
   // Main fetch step 7 ("should request be blocked by Content Security
   // Policy"), for every hop: the initiator's CSP list, captured when
-  // fetchLater() was called.
-  if (job->csp && job->origin) {
+  // fetchLater() was called. 'self' is the list's self-origin (the document's
+  // URL's origin, also for an opaque document origin).
+  const Origin* self_origin = job->csp && job->csp->self_origin
+                                  ? &*job->csp->self_origin
+                                  : (job->origin ? &*job->origin : nullptr);
+  if (job->csp && self_origin) {
     if (std::optional<CspViolation> violation = ShouldRequestBeBlockedByCsp(
-            *job->csp, job->url, *job->origin, job->redirects)) {
+            *job->csp, job->url, *self_origin, job->redirects)) {
       std::string message = absl::StrCat(
           "refused by Content-Security-Policy: ",
           job->redirects > 0 ? absl::StrCat("redirect ", job->redirects, " to ")
