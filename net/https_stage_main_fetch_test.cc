@@ -228,8 +228,17 @@ TEST_P(MainFetchTest, RedirectTable) {
     // The target's preflight (if any) is separate; one request arrives.
     std::vector<RecordedRequest> sent;
     for (auto& g : got) {
-      if (g.method != "OPTIONS")
+      if (g.method != "OPTIONS") {
         sent.push_back(g);
+        continue;
+      }
+      // Fetch "CORS-preflight fetch" step 1: a new request with no body and
+      // none of the request's headers (Authorization is only named in
+      // Access-Control-Request-Headers).
+      EXPECT_EQ(g.body_bytes, 0u);
+      EXPECT_EQ(Header(g, "Authorization"), std::nullopt);
+      EXPECT_EQ(Header(g, "Content-Type"), std::nullopt);
+      EXPECT_EQ(HeaderOrDash(g, "Access-Control-Request-Method"), row.method);
     }
     ASSERT_EQ(sent.size(), 1u) << BlockedMessageOf(i);
     const RecordedRequest& last = sent[0];
@@ -243,6 +252,9 @@ TEST_P(MainFetchTest, RedirectTable) {
       EXPECT_EQ(Header(last, "Content-Type"), std::nullopt);
     }
   }
+  // The preflight checks above ran: the 308 PUT row's target (cross-origin,
+  // with Authorization) needed one.
+  EXPECT_EQ(Preflights("/row5/end"), 1u);
 }
 
 TEST_P(MainFetchTest, ReferrerPolicyOnRedirectReadsEveryFieldAndSkipsUnknown) {
