@@ -170,12 +170,12 @@ TEST_P(MainFetchTest, RedirectTable) {
     bool want_authorization;
     const char* want_origin;  // "-" none
   } rows[] = {
-      {"HTTP-redirect fetch step 11: 301 POST -> GET", 301, "POST", "a.test",
+      {"HTTP-redirect fetch step 12: 301 POST -> GET", 301, "POST", "a.test",
        "a.test", ReferrerPolicy::kEmpty, "", "GET", false, kPage, true, "-"},
-      {"step 11 + 12 + append Origin (cors): 302 POST cross-origin", 302,
+      {"step 12 + 13 + append Origin (cors): 302 POST cross-origin", 302,
        "POST", "a.test", "b.test", ReferrerPolicy::kEmpty, "", "GET", false,
        "https://a.test/", false, "https://a.test"},
-      {"step 11: 303 PUT -> GET", 303, "PUT", "a.test", "a.test",
+      {"step 12: 303 PUT -> GET", 303, "PUT", "a.test", "a.test",
        ReferrerPolicy::kEmpty, "", "GET", false, kPage, true, "-"},
       {"307 keeps POST and body; cross-origin drops Authorization", 307, "POST",
        "a.test", "b.test", ReferrerPolicy::kEmpty, "", "POST", true,
@@ -183,12 +183,12 @@ TEST_P(MainFetchTest, RedirectTable) {
       {"308 PUT within a cross-origin host keeps Authorization", 308, "PUT",
        "b.test", "b.test", ReferrerPolicy::kEmpty, "", "PUT", true,
        "https://a.test/", true, "https://a.test"},
-      {"step 15: tainted origin (cross -> cross)", 307, "POST", "b.test",
+      {"redirect-taint: tainted origin (cross -> cross)", 307, "POST", "b.test",
        "c.test", ReferrerPolicy::kEmpty, "", "POST", true, "https://a.test/",
        false, "null"},
-      {"step 15: tainted origin (cross -> back to the page's origin)", 307,
-       "POST", "b.test", "a.test", ReferrerPolicy::kEmpty, "", "POST", true,
-       "https://a.test/", false, "null"},
+      {"redirect-taint: tainted origin (cross -> back to the page's origin)",
+       307, "POST", "b.test", "a.test", ReferrerPolicy::kEmpty, "", "POST",
+       true, "https://a.test/", false, "null"},
       {"no-referrer: no Referer, Origin still sent (cors)", 307, "POST",
        "a.test", "b.test", ReferrerPolicy::kNoReferrer, "", "POST", true, "-",
        false, "https://a.test"},
@@ -310,7 +310,7 @@ TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
   stage_->Send(FromPage(5, "GET", "https://a.test/http"));
   stage_->Send(FromPage(6, "GET", "https://a.test/unaffected"));
   ASSERT_TRUE(stage_->WaitForIdle(kIo));
-  // Fetch "HTTP fetch" step 4.2: "error" is a network error, "manual" ends
+  // Fetch "HTTP fetch" step 6.3: "error" is a network error, "manual" ends
   // the fetch with the redirect; neither sends anything further.
   EXPECT_EQ(BlockedReasonOf(1), "REDIRECT_MODE_ERROR");
   EXPECT_EQ(BlockedReasonOf(2), "");
@@ -362,7 +362,7 @@ TEST_P(MainFetchTest, TwoLocationHeadersAreANetworkError) {
 }
 
 TEST_P(MainFetchTest, CorsCheckOnARedirectResponse) {
-  // Fetch "HTTP fetch" step 3.3 runs before following: a cross-origin
+  // Fetch "HTTP fetch" step 4.4 runs before following: a cross-origin
   // redirect without Access-Control-Allow-Origin is refused (CORS).
   server_->Respond({"https://b.test/r",
                     std::string("GET"),
@@ -711,7 +711,7 @@ TEST_P(MainFetchTest, AFailedSharedPreflightLeavesEachWaiterItsOwn) {
 
 TEST_P(MainFetchTest, ARedirectHopThatNeedsAPreflightGetsOne) {
   // A same-origin PUT (no preflight) redirected cross-origin (307 keeps PUT):
-  // HTTP-redirect fetch step 18 runs main fetch again, which preflights.
+  // HTTP-redirect fetch step 22 runs main fetch again, which preflights.
   server_->Respond({"https://a.test/hop",
                     std::nullopt,
                     307,

@@ -139,11 +139,6 @@ void HttpsStageContext::StopAll() {
 
 // ---- HttpsStageShard ----
 
-namespace {
-
-// Fetch: "HTTP-redirect fetch" — the only statuses the stage follows.
-}  // namespace
-
 HttpsStageShard::HttpsStageShard(HttpsStageContext* context, size_t index)
     : context_(context),
       index_(index),
@@ -338,7 +333,7 @@ bool HttpsStageShard::MainFetchChecks(Job* job) {
       return false;
     }
   }
-  // Main fetch step 8: "determine request's referrer" for this hop; the
+  // Main fetch step 9: "determine request's referrer" for this hop; the
   // result becomes the request's referrer, which the next hop's is
   // determined from.
   job->referer_value.clear();
@@ -695,7 +690,7 @@ void HttpsStageShard::OnResponse(uint64_t seq,
     DispatchQueued(pool);
     return;
   }
-  // Fetch: "HTTP fetch" step 3.3: a cors-tainted response must pass the
+  // Fetch: "HTTP fetch" step 4.4: a cors-tainted response must pass the
   // CORS check. The request was delivered (no retry), but its caller gets a
   // network error.
   if (job->tainting == Job::Tainting::kCors) {
@@ -716,7 +711,7 @@ void HttpsStageShard::OnResponse(uint64_t seq,
 }
 
 void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
-  // Fetch: "HTTP fetch" step 3.3: the CORS check comes before following.
+  // Fetch: "HTTP fetch" step 4.4: the CORS check comes before following.
   if (job->tainting == Job::Tainting::kCors) {
     if (absl::Status check =
             CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
@@ -733,7 +728,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   absl::StatusOr<Url> target =
       result.location ? Url::Parse(*result.location, &job->url)
                       : absl::StatusOr<Url>(absl::NotFoundError("no Location"));
-  // Fetch: "HTTP fetch" step 4.2: the redirect mode.
+  // Fetch: "HTTP fetch" step 6.3: the redirect mode.
   switch (job->redirect_mode) {
     case RedirectMode::kError:
       BlockByPolicy(
@@ -784,7 +779,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   if (!step.ok()) {
     const bool too_many = absl::IsOutOfRange(step.status());
     if (too_many) {
-      // Fetch: "HTTP-redirect fetch" step 5.
+      // Fetch: "HTTP-redirect fetch" step 7.
       Block(job, BlockedReason::kRedirectLimit,
             target.ok() ? *target : job->url, job->method,
             absl::StrCat("refused: ", step.status().message()));
@@ -806,7 +801,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   }
   const Origin current_origin = Origin::Create(job->url);
   const Origin next_origin = Origin::Create(step->url);
-  // Fetch: "HTTP-redirect fetch" step 12: a cross-origin hop loses the
+  // Fetch: "HTTP-redirect fetch" step 13: a cross-origin hop loses the
   // CORS non-wildcard request-header names (Authorization).
   if (current_origin != next_origin) {
     auto& h = step->headers;
@@ -817,13 +812,14 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
                            }),
             h.end());
   }
-  // Step 15: the tainted origin flag, once a request is redirected onward
+  // Step 18 (the URL list grows) and Fetch's "redirect-taint": the origin
+  // serializes as `null` once a request is redirected onward
   // from a URL that was itself cross-origin to the request's origin.
   if (job->origin && current_origin != next_origin &&
       *job->origin != current_origin) {
     job->tainted_origin = true;
   }
-  // Step 17: "set request's referrer policy on redirect".
+  // Step 19: "set request's referrer policy on redirect".
   if (std::optional<std::string> policy =
           GetHeader(result.headers, "Referrer-Policy")) {
     const ReferrerPolicy parsed = ParseReferrerPolicyHeader(*policy);
@@ -837,7 +833,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   job->headers = std::move(step->headers);
   job->key.reset();
   job->hop_checked = false;
-  StartHop(job);  // step 18: main fetch again; may move the job
+  StartHop(job);  // step 22: main fetch again; may move the job
 }
 
 void HttpsStageShard::OnAttemptTimeout(uint64_t seq, uint64_t token) {

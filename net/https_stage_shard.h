@@ -299,7 +299,7 @@ class HttpsStageShard {
   void FinishPreflight(const CorsPreflightCache::Key& key, bool failed);
   // A request that waited for a preflight goes on (see FinishPreflight).
   void ResumeAfterPreflight(uint64_t seq, uint64_t token, bool own_preflight);
-  // Fetch: "HTTP fetch" steps 4-5 for a redirect response of the current
+  // Fetch: "HTTP fetch" steps 4.4 and 6 for a redirect response of the current
   // hop: the CORS check, the redirect mode, then "HTTP-redirect fetch".
   void OnRedirect(Job* job, HttpsConnection::Result& result);
   // Main fetch refused the request (`reason`): records it like Block() and
