@@ -67,8 +67,9 @@ TEST(CspSourceExpressionTest, ParsesEachProduction) {
     EXPECT_EQ(e->scheme, row.scheme) << row.text;
     EXPECT_EQ(e->host, row.host) << row.text;
     EXPECT_EQ(e->port.has_value(), row.port != nullptr) << row.text;
-    if (row.port != nullptr && e->port)
+    if (row.port != nullptr && e->port) {
       EXPECT_EQ(*e->port, row.port) << row.text;
+    }
     EXPECT_EQ(e->path, row.path) << row.text;
   }
 }
