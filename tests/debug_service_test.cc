@@ -203,11 +203,22 @@ class DebugServiceTest : public ::testing::Test {
     ASSERT_TRUE(control_->CloseTab(&context, request, &empty).ok());
   }
 
+  // A channel the browser made for the renderer `renderer_token` names, as it
+  // hands one to each renderer process it launches.
+  std::shared_ptr<grpc::Channel> RendererChannel(
+      const std::string& renderer_token) {
+    browser::RendererHost* host = core_->AuthenticateRenderer(renderer_token);
+    EXPECT_NE(host, nullptr) << renderer_token;
+    absl::StatusOr<browser::ScopedFd> fd = server_->OpenRendererChannel(*host);
+    EXPECT_TRUE(fd.ok()) << fd.status();
+    return renderer::RendererConnection::ChannelFromFd(fd->Release());
+  }
+
   renderer::RendererConnection& RendererFor(const ipc::Frame& frame) {
     auto& connection = renderers_[frame.renderer_token()];
     if (connection == nullptr) {
       auto made = renderer::RendererConnection::Connect(
-          server_->renderer_address(), frame.renderer_token());
+          RendererChannel(frame.renderer_token()), frame.renderer_token());
       EXPECT_TRUE(made.ok()) << made.status();
       connection = std::move(*made);
     }
@@ -533,9 +544,9 @@ TEST_F(DebugServiceTest, BadMessageIsInSnapshotAndEvents) {
   EventCollector events(debug_.get());
   const ipc::Frame top = Open("https://a.test/");
   RendererFor(top);
-  auto channel = grpc::CreateChannel(server_->renderer_address(),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = ipc::DeferredFetchHost::NewStub(channel);
+  // The renderer, compromised, on its own channel.
+  auto stub =
+      ipc::DeferredFetchHost::NewStub(RendererChannel(top.renderer_token()));
   ipc::FetchLaterRequest request;
   request.set_document_token(top.document_token());
   request.set_method("GET");

@@ -1,0 +1,68 @@
+// RendererSandbox: a renderer process's sandbox (sandbox/sandbox.h), entered in
+// the order its layers require, before the renderer parses anything a page
+// controls. renderer_main.cc and the sandbox self-test (tests/sandbox_test.cc)
+// run this same code.
+//
+//   int main() {
+//     RendererSandbox sandbox(/*enabled=*/!no_sandbox);  // first: namespaces
+//     auto channel = RendererConnection::ChannelFromFd(channel_fd);
+//     if (absl::Status s = sandbox.Seal(script_options); !s.ok()) exit(...);
+//     RendererConnection::Connect(channel, token, script_options,
+//                                 sandbox.report());
+//
+// The constructor enters new namespaces: the kernel grants a new user namespace
+// only to a single-threaded process, so it must run before anything starts a
+// thread (gRPC does when its first channel is made). Seal() warms up what would
+// otherwise open files or start threads lazily once sealed (it creates one
+// JavaScript realm, runs a script that reaches the JIT, the regular-expression
+// JIT and the bindings, and destroys it: JavaScriptCore reads
+// /dev/urandom, /sys/devices/system/cpu/online and /proc/self/statm on first
+// use) and then seals (limits, no-new-privs, Landlock, seccomp-bpf, on every
+// thread).
+//
+// Owned by the renderer's main for the life of the process; main thread only.
+#ifndef RENDERER_RENDERER_SANDBOX_H_
+#define RENDERER_RENDERER_SANDBOX_H_
+
+#include "absl/status/status.h"
+#include "ipc/deferred_fetch.pb.h"
+#include "renderer/script/document_script.h"
+#include "sandbox/sandbox.h"
+
+namespace fetch_later::renderer {
+
+// What a renderer prints and exits with when it cannot enter its sandbox (the
+// browser logs a renderer that exits so).
+inline constexpr int kSandboxFailureExitCode = 3;
+
+class RendererSandbox {
+ public:
+  // `enabled` false (--no-sandbox): nothing is entered, and report() says so.
+  // `layers` leaves out a layer only in tests that isolate one.
+  explicit RendererSandbox(bool enabled, sandbox::SealOptions layers = {});
+  RendererSandbox(const RendererSandbox&) = delete;  // Not copyable.
+  RendererSandbox& operator=(const RendererSandbox&) = delete;
+
+  // Warms up with `script_options` (those the page realms will use) and
+  // seals. Call once, after the channel to the browser exists and before any
+  // page input is read. An error names the layer that could not be entered.
+  absl::Status Seal(const ScriptEngineOptions& script_options);
+
+  bool enabled() const { return enabled_; }
+  // For the browser (ipc WatchEventsRequest) and the logs.
+  ipc::SandboxReport report() const;
+  const sandbox::SandboxReport& layers_entered() const { return report_; }
+
+ private:
+  const bool enabled_;
+  const sandbox::SealOptions layers_;
+  sandbox::SandboxReport report_;
+};
+
+// Creates one JavaScript realm, runs a script that exercises the engine (its
+// JITs, collector and the bindings) and destroys it.
+void WarmUpScriptEngine(const ScriptEngineOptions& script_options);
+
+}  // namespace fetch_later::renderer
+
+#endif  // RENDERER_RENDERER_SANDBOX_H_
