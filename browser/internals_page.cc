@@ -118,6 +118,9 @@ th { color: #5f6368; font-weight: 600; }
 <div>
 <section id="renderers-section"><h2>Renderers</h2>
 <table id="renderers-table"><thead><tr><th>id</th><th>site</th><th>documents</th><th>state</th></tr></thead><tbody></tbody></table></section>
+<section id="sandbox-section"><h2>Sandbox</h2>
+<p class="note">Seccomp, no-new-privs, threads and namespaces: read by the browser from /proc. Landlock and limits: as the renderer reported them.</p>
+<table id="sandbox-table"><thead><tr><th>renderer</th><th>pid</th><th>seccomp</th><th>no-new-privs</th><th>threads sandboxed</th><th>namespaces</th><th>Landlock</th><th>limits</th><th>verdict</th></tr></thead><tbody></tbody></table></section>
 <section id="bad-messages-section"><h2>Bad messages</h2>
 <table id="bad-messages-table"><thead><tr><th>renderer</th><th>site</th><th>reason</th><th>at (ms)</th></tr></thead><tbody></tbody></table></section>
 <section id="events-section"><h2>Live events (newest first, last 200) <span id="event-count"></span></h2><ol id="events"></ol></section>
@@ -266,6 +269,19 @@ function render(s) {
     p.has_retry_options ? 'yes' : 'no'], 'no pending deferred fetches');
   fillTable('renderers-table', s.renderers, (r) => [
     r.id, r.site, r.documents, r.terminated ? 'terminated: ' + r.termination_reason : 'live'], 'no renderers');
+  fillTable('sandbox-table', s.renderers, (r) => {
+    const b = r.sandbox || {};
+    if (b.verdict === 'pending') return [r.id + ' ' + r.site, '-', '-', '-', '-', '-', '-', '-', 'pending'];
+    const ns = [b.own_user_namespace ? 'user' : '', b.own_net_namespace ? 'net' : ''].filter((x) => x);
+    const limits = [b.address_space_limit_bytes ? 'AS ' + Math.round(num(b.address_space_limit_bytes) / 2 ** 30) + ' GiB' : '',
+                    b.descriptor_limit ? 'NOFILE ' + b.descriptor_limit : ''].filter((x) => x);
+    return [r.id + ' ' + r.site, b.pid || '-', b.seccomp_mode === 2 ? 'filter (2)' : String(b.seccomp_mode || 0),
+            b.no_new_privs ? 'yes' : 'no', (b.threads_sandboxed || 0) + ' / ' + (b.threads || 0),
+            ns.length ? ns.join(' + ') : 'the browser\'s',
+            b.landlock ? 'ABI ' + b.landlock_abi + ' (reported)' : 'no (reported)',
+            limits.length ? limits.join(', ') + ' (reported)' : '-',
+            b.verdict + ((b.notes || []).length ? ' \u2014 ' + b.notes.join('; ') : '')];
+  }, 'no renderers');
   fillTable('bad-messages-table', s.bad_messages, (b) => [b.renderer, b.site, b.reason, b.at_ms], 'no bad messages');
   fillTable('requests-table', s.requests, (r) => [
     r.request_id, r.state, r.retries_started, r.next_retry_ms !== undefined ? r.next_retry_ms : '-',
