@@ -33,11 +33,13 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
     std::shared_ptr<grpc::Channel> channel,
     const std::string& launch_token,
     ScriptEngineOptions script_options,
-    ipc::SandboxReport sandbox) {
+    ipc::SandboxReport sandbox,
+    std::unique_ptr<ScriptEngine> engine) {
   if (channel == nullptr)
     return absl::InvalidArgumentError("RendererConnection: no channel");
-  std::unique_ptr<RendererConnection> connection(new RendererConnection(
-      std::move(channel), launch_token, script_options, std::move(sandbox)));
+  std::unique_ptr<RendererConnection> connection(
+      new RendererConnection(std::move(channel), launch_token, script_options,
+                             std::move(sandbox), std::move(engine)));
   connection->events_thread_ =
       std::thread([c = connection.get()] { c->ReadEvents(); });
   connection->task_thread_ =
@@ -48,13 +50,16 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
 RendererConnection::RendererConnection(std::shared_ptr<grpc::Channel> channel,
                                        std::string launch_token,
                                        ScriptEngineOptions script_options,
-                                       ipc::SandboxReport sandbox)
+                                       ipc::SandboxReport sandbox,
+                                       std::unique_ptr<ScriptEngine> engine)
     : launch_token_(std::move(launch_token)),
       sandbox_(std::move(sandbox)),
       channel_(std::move(channel)),
       stub_(ipc::DeferredFetchHost::NewStub(channel_)),
       events_context_(NewContext()),
-      page_runner_(std::make_unique<PageRunner>(this, script_options)) {}
+      page_runner_(std::make_unique<PageRunner>(this,
+                                                script_options,
+                                                std::move(engine))) {}
 
 RendererConnection::~RendererConnection() {
   {

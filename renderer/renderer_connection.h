@@ -50,13 +50,16 @@ class RendererConnection {
 
   // Opens the event stream over `channel` (from ChannelFromFd), proving
   // `launch_token` and telling the browser `sandbox`, the renderer's account of
-  // its sandbox. The connection is live at once; disconnected() tells when the
-  // browser ended it. An error only for a null `channel`.
+  // its sandbox. Page realms run in `engine` when given (the one warmed up
+  // before the sandbox was sealed), else in one created on first use with
+  // `script_options`. The connection is live at once; disconnected() tells
+  // when the browser ended it. An error only for a null `channel`.
   static absl::StatusOr<std::unique_ptr<RendererConnection>> Connect(
       std::shared_ptr<grpc::Channel> channel,
       const std::string& launch_token,
       ScriptEngineOptions script_options = {},
-      ipc::SandboxReport sandbox = {});
+      ipc::SandboxReport sandbox = {},
+      std::unique_ptr<ScriptEngine> engine = nullptr);
   ~RendererConnection();
   RendererConnection(const RendererConnection&) = delete;
   RendererConnection& operator=(const RendererConnection&) = delete;
@@ -97,7 +100,8 @@ class RendererConnection {
   RendererConnection(std::shared_ptr<grpc::Channel> channel,
                      std::string launch_token,
                      ScriptEngineOptions script_options,
-                     ipc::SandboxReport sandbox);
+                     ipc::SandboxReport sandbox,
+                     std::unique_ptr<ScriptEngine> engine);
   void ReadEvents();
   // The page task thread (Blink's main thread here): runs page steps in order.
   void RunPageTasks();

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
                  note.c_str());
 
   auto connection = fetch_later::renderer::RendererConnection::Connect(
-      std::move(channel), token, script_options, sandbox.report());
+      std::move(channel), token, script_options, sandbox.report(),
+      sandbox.TakeScriptEngine());
   if (!connection.ok()) {
     std::fprintf(stderr, "renderer %s: %s\n", site.c_str(),
                  connection.status().ToString().c_str());

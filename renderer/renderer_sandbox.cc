@@ -3,60 +3,13 @@
 #include <memory>
 #include <utility>
 
-#include "net/url.h"
-
 namespace fetch_later::renderer {
-namespace {
 
-// A window for the warm-up realm: no document behind it, so fetchLater() and
-// fetch() throw, as in a document that is not fully active.
-class WarmUpDelegate : public ScriptDelegate {
- public:
-  JsResult<FetchLaterResult> FetchLater(
-      const RequestInfo&,
-      const DeferredRequestInit&,
-      const std::optional<RetryOptionsInit>&) override {
-    return MakeTypeError("fetchLater: the warm-up realm has no document");
-  }
-  JsStatus Fetch(const RequestInfo&,
-                 const RequestInit&,
-                 const std::optional<RetryOptionsInit>&) override {
-    return MakeTypeError("fetch: the warm-up realm has no document");
-  }
-  ClientContext Client() override {
-    ClientContext client = ClientContext::ForDocument(
-        *net::Url::Parse("https://warm-up.invalid/"));
-    client.fully_active = false;
-    return client;
-  }
-  std::vector<std::string> AllowedFeatures() override { return {}; }
-};
-
-// Reaches the baseline and optimising JITs (a hot loop), the
-// regular-expression JIT, the collector (allocation) and the bindings a page
-// uses first (Request, Headers, AbortController, timers, console).
-constexpr char kWarmUpScript[] = R"JS(
-  let sum = 0;
-  for (let i = 0; i < 20000; i++) sum = (sum + i * 7) % 1000003;
-  const objects = [];
-  for (let i = 0; i < 2000; i++) objects.push({i, s: 'x' + i});
-  /a+b[c-e]{2}/.test('aaabcd');
-  new Request('https://warm-up.invalid/x', {method: 'POST', body: 'x'});
-  new Headers({'content-type': 'text/plain'});
-  new AbortController().abort();
-  setTimeout(() => {}, 1);
-  JSON.stringify(objects.slice(0, 3));
-)JS";
-
-}  // namespace
-
-void WarmUpScriptEngine(const ScriptEngineOptions& script_options) {
-  WarmUpDelegate delegate;
-  ScriptEngine engine(script_options);
-  auto realm = std::make_unique<DocumentScript>(&engine, &delegate,
-                                                DocumentScriptOptions{});
-  realm->RunClassicScript(kWarmUpScript, "sandbox-warm-up.js");
-  realm.reset();  // realms before the engine that owns their heap
+std::unique_ptr<ScriptEngine> WarmUpScriptEngine(
+    const ScriptEngineOptions& script_options) {
+  auto engine = std::make_unique<ScriptEngine>(script_options);
+  engine->WarmUp();
+  return engine;
 }
 
 RendererSandbox::RendererSandbox(bool enabled, sandbox::SealOptions layers)
@@ -66,9 +19,9 @@ RendererSandbox::RendererSandbox(bool enabled, sandbox::SealOptions layers)
 }
 
 absl::Status RendererSandbox::Seal(const ScriptEngineOptions& script_options) {
-  WarmUpScriptEngine(script_options);
   if (!enabled_)
-    return absl::OkStatus();
+    return absl::OkStatus();  // nothing to warm up for
+  engine_ = WarmUpScriptEngine(script_options);
   return sandbox::Seal(layers_, &report_);
 }
 

@@ -8,21 +8,26 @@
 //     auto channel = RendererConnection::ChannelFromFd(channel_fd);
 //     if (absl::Status s = sandbox.Seal(script_options); !s.ok()) exit(...);
 //     RendererConnection::Connect(channel, token, script_options,
-//                                 sandbox.report());
+//                                 sandbox.report(),
+//                                 sandbox.TakeScriptEngine());
 //
 // The constructor enters new namespaces: the kernel grants a new user namespace
 // only to a single-threaded process, so it must run before anything starts a
 // thread (gRPC does when its first channel is made). Seal() warms up what would
-// otherwise open files or start threads lazily once sealed (it creates one
-// JavaScript realm, runs a script that reaches the JIT, the regular-expression
-// JIT and the bindings, and destroys it: JavaScriptCore reads
-// /dev/urandom, /sys/devices/system/cpu/online and /proc/self/statm on first
-// use) and then seals (limits, no-new-privs, Landlock, seccomp-bpf, on every
-// thread).
+// otherwise be opened lazily once sealed: it creates the process's JavaScript
+// engine and one bare global object in it (JavaScriptCore reads /dev/urandom,
+// /sys/devices/system/cpu/online, /proc/self/maps and /proc/self/statm on first
+// use, and starts its helper threads), then seals (limits, no-new-privs,
+// Landlock, seccomp-bpf, on every thread). The warmed engine is the one the
+// pages then use (TakeScriptEngine()), so the sandbox adds no second engine to
+// a renderer's start-up. What starts later (JIT compiler threads, the
+// collector's helpers) is started by sealed threads and inherits the sandbox.
 //
 // Owned by the renderer's main for the life of the process; main thread only.
 #ifndef RENDERER_RENDERER_SANDBOX_H_
 #define RENDERER_RENDERER_SANDBOX_H_
+
+#include <memory>
 
 #include "absl/status/status.h"
 #include "ipc/deferred_fetch.pb.h"
@@ -44,9 +49,16 @@ class RendererSandbox {
   RendererSandbox& operator=(const RendererSandbox&) = delete;
 
   // Warms up with `script_options` (those the page realms will use) and
-  // seals. Call once, after the channel to the browser exists and before any
-  // page input is read. An error names the layer that could not be entered.
+  // seals; nothing when not enabled. Call once, after the channel to the
+  // browser exists and before any page input is read. An error names the layer
+  // that could not be entered.
   absl::Status Seal(const ScriptEngineOptions& script_options);
+
+  // The engine warmed up by Seal(), for the page realms (null when not
+  // enabled: the pages then create theirs on first use).
+  std::unique_ptr<ScriptEngine> TakeScriptEngine() {
+    return std::move(engine_);
+  }
 
   bool enabled() const { return enabled_; }
   // For the browser (ipc WatchEventsRequest) and the logs.
@@ -57,11 +69,13 @@ class RendererSandbox {
   const bool enabled_;
   const sandbox::SealOptions layers_;
   sandbox::SandboxReport report_;
+  std::unique_ptr<ScriptEngine> engine_;
 };
 
-// Creates one JavaScript realm, runs a script that exercises the engine (its
-// JITs, collector and the bindings) and destroys it.
-void WarmUpScriptEngine(const ScriptEngineOptions& script_options);
+// Creates a JavaScript engine with `script_options` and warms it up
+// (ScriptEngine::WarmUp()).
+std::unique_ptr<ScriptEngine> WarmUpScriptEngine(
+    const ScriptEngineOptions& script_options);
 
 }  // namespace fetch_later::renderer
 

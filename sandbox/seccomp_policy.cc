@@ -167,10 +167,15 @@ constexpr const char* kAllowed[] = {
     "getresuid", "getresgid", "getrlimit", "sysinfo",
 };
 
-// Refused with EPERM, quietly: files (libraries probe them lazily).
-constexpr const char* kFilesRefused[] = {
+// Refused with EPERM, quietly: calls libraries make lazily and cope without.
+constexpr const char* kRefusedQuietly[] = {
+    // Files.
     "open", "openat", "openat2", "creat", "access", "faccessat", "faccessat2",
     "stat", "lstat", "statx", "readlink", "readlinkat", "statfs",
+    // JavaScriptCore sets SCHED_RESET_ON_FORK on each thread it starts, by
+    // thread id: a filter cannot tell the process's own threads from other
+    // processes', and the flag only matters to a process that forks.
+    "sched_setscheduler",
 };
 
 // The process is killed: no honest renderer makes these.
@@ -187,28 +192,13 @@ constexpr const char* kKilled[] = {
 };
 // clang-format on
 
-#if defined(SANDBOX_SANITIZER_POLICY)
-// What AddressSanitizer and UndefinedBehaviorSanitizer need besides: reading
-// its own mappings when it reports (refused files are a degraded report, not a
-// crash) and naming its threads.
-constexpr const char* kSanitizerAllowed[] = {
-    "sched_getaffinity",
-};
-#endif
-
 absl::Status AddRules(scmp_filter_ctx ctx) {
   const uint64_t pid = static_cast<uint64_t>(getpid());
   for (const char* name : kAllowed) {
     if (absl::Status s = Add(ctx, SCMP_ACT_ALLOW, name); !s.ok())
       return s;
   }
-#if defined(SANDBOX_SANITIZER_POLICY)
-  for (const char* name : kSanitizerAllowed) {
-    if (absl::Status s = Add(ctx, SCMP_ACT_ALLOW, name); !s.ok())
-      return s;
-  }
-#endif
-  for (const char* name : kFilesRefused) {
+  for (const char* name : kRefusedQuietly) {
     if (absl::Status s = Add(ctx, SCMP_ACT_ERRNO(EPERM), name); !s.ok())
       return s;
   }

@@ -15,7 +15,9 @@
 //               then falls back to clone, whose flags the filter checks;
 //   EPERM       opening or probing files (open, openat, stat, access, ...):
 //               libraries probe files lazily and cope with a refusal, which
-//               Landlock would give as well;
+//               Landlock would give as well; and sched_setscheduler, which
+//               JavaScriptCore calls on each new thread (by thread id, which a
+//               filter cannot tell from another process's id);
 //   EPERM, logged
 //               everything else, e.g. socket, connect, bind, fork (clone
 //               without CLONE_THREAD), kill of another process: the SIGSYS
@@ -33,6 +35,11 @@
 // newfstatat() is trapped too: glibc's fstat() is newfstatat(fd, "",
 // AT_EMPTY_PATH), which the handler performs as fstat(); with a path it is
 // refused like stat().
+//
+// AddressSanitizer and UndefinedBehaviorSanitizer builds run under this same
+// list (the tests found nothing more they need); their policy differs only in
+// the address-space limit (sandbox.h). A sanitizer report that wants to read
+// /proc/self/maps or symbolize is refused, and prints raw addresses.
 #ifndef SANDBOX_SECCOMP_POLICY_H_
 #define SANDBOX_SECCOMP_POLICY_H_
 

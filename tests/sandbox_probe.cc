@@ -97,6 +97,7 @@ std::string RunScripts() {
   ScriptEngine engine(options);
   NoDocument delegate;
   DocumentScript script(&engine, &delegate, {});
+  const absl::Time start = absl::Now();
   renderer::ScriptRunResult work = script.RunClassicScript(R"JS(
     function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
     let sum = 0;
@@ -112,6 +113,7 @@ std::string RunScripts() {
     console.log('sum ' + sum + ' matched ' + matched);
   )JS",
                                                            "probe.js");
+  const absl::Duration took = absl::Now() - start;
   if (!work.errors.empty())
     return "FAILED " + work.errors[0].ToString();
   if (work.console.size() != 1 ||
@@ -123,7 +125,9 @@ std::string RunScripts() {
       script.RunClassicScript("for (;;) {}", "runaway.js");
   if (runaway.errors.empty() || !runaway.errors[0].terminated)
     return "FAILED the watchdog did not stop a runaway script";
-  return "OK scripts ran; the watchdog stopped the runaway one";
+  return absl::StrCat("OK scripts ran (",
+                      absl::ToInt64Milliseconds(took),
+                      " ms); the watchdog stopped the runaway one");
 }
 
 std::string TryEcho(int fd) {
