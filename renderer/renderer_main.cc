@@ -5,11 +5,11 @@
 //            [--no-sandbox]
 //
 // It enters its sandbox's namespaces first, reads its launch token from stdin
-// (one line), makes its channel to the browser on the inherited socket
-// `--channel_fd`, warms up and seals itself (renderer/renderer_sandbox.h), and
-// only then opens the channel's event stream, hosts the documents the browser
-// commits to it and runs the page steps it hands it, until the browser ends the
-// stream (it is shut down or cut off) or the process is signalled.
+// (one line), warms up and seals itself (renderer/renderer_sandbox.h), and
+// only then makes its channel to the browser on the inherited socket
+// `--channel_fd`, opens the channel's event stream, hosts the documents the
+// browser commits to it and runs the page steps it hands it, until the browser
+// ends the stream (it is shut down or cut off) or the process is signalled.
 //
 // Exit status: 0 after the browser ended the stream or a signal; 2 for bad
 // arguments (the message names the flag); 3 when the sandbox could not be
@@ -105,8 +105,6 @@ int main(int argc, char** argv) {
   script_options.time_limit =
       absl::Milliseconds(absl::GetFlag(FLAGS_script_time_limit_ms));
 
-  std::shared_ptr<grpc::Channel> channel =
-      fetch_later::renderer::RendererConnection::ChannelFromFd(channel_fd);
   if (absl::Status sealed = sandbox.Seal(script_options); !sealed.ok()) {
     std::fprintf(stderr, "renderer %s: cannot enter the sandbox: %s\n",
                  site.c_str(), std::string(sealed.message()).c_str());
@@ -122,9 +120,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "renderer %s: sandbox: %s\n", site.c_str(),
                  note.c_str());
 
+  // gRPC starts its threads, epoll set and wakeup descriptors here, inside the
+  // sandbox: they inherit it, and need nothing the policy refuses.
   auto connection = fetch_later::renderer::RendererConnection::Connect(
-      std::move(channel), token, script_options, sandbox.report(),
-      sandbox.TakeScriptEngine());
+      fetch_later::renderer::RendererConnection::ChannelFromFd(channel_fd),
+      token, script_options, sandbox.report(), sandbox.TakeScriptEngine());
   if (!connection.ok()) {
     std::fprintf(stderr, "renderer %s: %s\n", site.c_str(),
                  connection.status().ToString().c_str());

@@ -5,23 +5,25 @@
 //
 //   int main() {
 //     RendererSandbox sandbox(/*enabled=*/!no_sandbox);  // first: namespaces
-//     auto channel = RendererConnection::ChannelFromFd(channel_fd);
 //     if (absl::Status s = sandbox.Seal(script_options); !s.ok()) exit(...);
-//     RendererConnection::Connect(channel, token, script_options,
-//                                 sandbox.report(),
-//                                 sandbox.TakeScriptEngine());
+//     RendererConnection::Connect(
+//         RendererConnection::ChannelFromFd(channel_fd), token,
+//         script_options, sandbox.report(), sandbox.TakeScriptEngine());
 //
 // The constructor enters new namespaces: the kernel grants a new user namespace
 // only to a single-threaded process, so it must run before anything starts a
-// thread (gRPC does when its first channel is made). Seal() warms up what would
-// otherwise be opened lazily once sealed: it creates the process's JavaScript
-// engine and one bare global object in it (JavaScriptCore reads /dev/urandom,
-// /sys/devices/system/cpu/online, /proc/self/maps and /proc/self/statm on first
-// use, and starts its helper threads), then seals (limits, no-new-privs,
-// Landlock, seccomp-bpf, on every thread). The warmed engine is the one the
-// pages then use (TakeScriptEngine()), so the sandbox adds no second engine to
-// a renderer's start-up. What starts later (JIT compiler threads, the
-// collector's helpers) is started by sealed threads and inherits the sandbox.
+// thread (JavaScriptCore does, and gRPC when its first channel is made).
+// Seal() warms up what would otherwise be opened lazily once sealed: it creates
+// the process's JavaScript engine and one bare global object in it
+// (JavaScriptCore reads /dev/urandom, /sys/devices/system/cpu/online,
+// /proc/self/maps and /proc/self/statm on first use, and starts its helper
+// threads), then seals (limits, no-new-privs, Landlock, seccomp-bpf, on every
+// thread). The warmed engine is the one the pages then use
+// (TakeScriptEngine()), so the sandbox adds no second engine to a renderer's
+// start-up. The renderer makes its gRPC channel after Seal(): gRPC's threads,
+// epoll set and wakeup descriptors are made inside the sandbox, with calls the
+// policy allows. Whatever starts a thread after the seal (gRPC, the JIT
+// compiler's and the collector's helpers) starts it sealed.
 //
 // Owned by the renderer's main for the life of the process; main thread only.
 #ifndef RENDERER_RENDERER_SANDBOX_H_
@@ -49,9 +51,8 @@ class RendererSandbox {
   RendererSandbox& operator=(const RendererSandbox&) = delete;
 
   // Warms up with `script_options` (those the page realms will use) and
-  // seals; nothing when not enabled. Call once, after the channel to the
-  // browser exists and before any page input is read. An error names the layer
-  // that could not be entered.
+  // seals; nothing when not enabled. Call once, before any page input is read.
+  // An error names the layer that could not be entered.
   absl::Status Seal(const ScriptEngineOptions& script_options);
 
   // The engine warmed up by Seal(), for the page realms (null when not
