@@ -33,6 +33,7 @@ struct ThreadSandboxFields {
 // "NoNewPrivs:" is missing (a kernel without CONFIG_SECCOMP).
 absl::StatusOr<ThreadSandboxFields> ParseProcStatus(absl::string_view text);
 
+// A process's sandbox as /proc shows it; made by InspectProcessSandbox().
 struct ProcessSandboxState {
   pid_t pid = 0;
   // The main thread's fields (/proc/PID/status).

@@ -92,11 +92,12 @@ absl::Status Seal(const SealOptions& options, SandboxReport* report);
 // made by a system call the seccomp policy allows (pipes, eventfds, epoll).
 inline constexpr uint64_t kDescriptorLimit = 128;
 // Address space beyond what the process has mapped when it seals.
-// JavaScriptCore reserves its Gigacage and JIT regions up front (tens of GiB of
-// address space, nearly none of it backed); this leaves room for the heap to
-// grow while keeping a spray or an integer-overflowed allocation from taking
-// the machine's whole address space. Chromium limits its renderers to 16 GiB
-// on the same reasoning (V8's reservations counted separately).
+// JavaScriptCore reserves its Gigacage and JIT regions up front (some 70 GiB of
+// address space, nearly none of it backed, and counted as data too), so a fixed
+// limit would have to clear them; instead the renderer may grow by this much,
+// which keeps a heap spray or an integer-overflowed allocation from taking the
+// machine's address space. 16 GiB is the data limit Chromium's sandbox gave its
+// 64-bit processes (sandbox/constants.h, kDataSizeLimit) for the same purpose.
 inline constexpr uint64_t kAddressSpaceHeadroomBytes = uint64_t{16} << 30;
 
 // Whether this build carries the sanitizer policy (see the header comment).

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -49,6 +50,11 @@ ABSL_FLAG(std::string,
 ABSL_FLAG(std::string, path, "", "A Unix socket path (connect_control).");
 ABSL_FLAG(int, port, 0, "A TCP port on 127.0.0.1 (connect_inet).");
 ABSL_FLAG(int, channel_fd, -1, "An inherited channel serving Echo (grpc).");
+ABSL_FLAG(bool,
+          early_thread_blocks_signals,
+          false,
+          "The thread started before the seal blocks every signal, so Landlock "
+          "cannot reach it: the seal must fail, naming the layer.");
 
 namespace fetch_later::testing {
 namespace {
@@ -125,8 +131,7 @@ std::string RunScripts() {
       script.RunClassicScript("for (;;) {}", "runaway.js");
   if (runaway.errors.empty() || !runaway.errors[0].terminated)
     return "FAILED the watchdog did not stop a runaway script";
-  return absl::StrCat("OK scripts ran (",
-                      absl::ToInt64Milliseconds(took),
+  return absl::StrCat("OK scripts ran (", absl::ToInt64Milliseconds(took),
                       " ms); the watchdog stopped the runaway one");
 }
 
@@ -256,6 +261,11 @@ int Main(int argc, char** argv) {
   absl::Notification sealed, done;
   std::string early_outcome;
   std::thread early([&] {
+    if (absl::GetFlag(FLAGS_early_thread_blocks_signals)) {
+      sigset_t all;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    }
     sealed.WaitForNotification();
     early_outcome = Outcome(open("/etc/passwd", O_RDONLY));
     done.Notify();

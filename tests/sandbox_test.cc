@@ -300,6 +300,19 @@ INSTANTIATE_TEST_SUITE_P(Rows,
                          ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.name; });
 
+// Issue: a sandbox that cannot be entered is a clear error naming the layer
+// (the renderer prints it and exits with status 3). Here Landlock cannot reach
+// a thread that blocks every signal.
+TEST_F(SandboxTest, ALayerThatCannotBeEnteredIsAnErrorNamingIt) {
+  if (sandbox::LandlockAbi() == 0)
+    GTEST_SKIP() << "the kernel has no Landlock";
+  ProbeRun run = RunProbe("thread", "all", {"--early_thread_blocks_signals"});
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 2);
+  EXPECT_THAT(run.out, StartsWith("FAILED seal: landlock: thread "));
+  EXPECT_THAT(run.out, HasSubstr("did not restrict itself within 2 s"));
+}
+
 // The refusal is logged once, naming the call.
 TEST_F(SandboxTest, ARefusedCallIsLoggedByName) {
   ProbeRun run = RunProbe("socket_inet");
