@@ -82,6 +82,8 @@ absl::string_view BadMessageReasonName(BadMessageReason reason) {
       return "FETCH_LATER_NO_CORS_METHOD_NOT_SAFELISTED";
     case BadMessageReason::kFetchLaterNoCorsHeaderNotSafelisted:
       return "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED";
+    case BadMessageReason::kRendererNotSandboxed:
+      return "RENDERER_NOT_SANDBOXED";
   }
   // No default above: the compiler names a reason left without a name.
   return "UNKNOWN_BAD_MESSAGE_REASON";

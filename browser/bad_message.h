@@ -108,8 +108,13 @@ enum class BadMessageReason : int {
   // no-CORS-safelisted request-header, given the combined value of every
   // header of its name).
   kFetchLaterNoCorsHeaderNotSafelisted = 38,
+  // ---- WatchEvents (the renderer's first call, once sealed).
+  // The browser's own look at the renderer (/proc/PID/status of every thread:
+  // seccomp filter mode, no-new-privs) finds it not sandboxed, and the browser
+  // was not started with --no-sandbox.
+  kRendererNotSandboxed = 39,
 
-  kMaxValue = kFetchLaterNoCorsHeaderNotSafelisted,
+  kMaxValue = kRendererNotSandboxed,
 };
 
 // The reason's stable name, as logs and the debug interface show it:

@@ -57,6 +57,7 @@ constexpr Pinned kPinned[] = {
     {36, "FETCH_LATER_REDIRECT_MODE_INVALID"},
     {37, "FETCH_LATER_NO_CORS_METHOD_NOT_SAFELISTED"},
     {38, "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED"},
+    {39, "RENDERER_NOT_SANDBOXED"},
 };
 
 TEST(BadMessageReasonTest, NumbersAndNamesArePinned) {
