@@ -30,14 +30,6 @@ TSAN_TESTS=(
   # Page scripts: JavaScriptCore in the renderer, timers and fetch() through the browser.
   //tests:page_script_test
   //renderer/script:all
-  # Not these: with JSC_collectContinuously, JavaScriptCore's collector suspends other threads
-  # with a signal and waits for them to acknowledge it; ThreadSanitizer holds the signal back
-  # from a thread spinning in uninstrumented code, so the test hangs (seen: the collector in
-  # WTF::Thread::suspend, a libpas thread spinning in pas_lock_lock_slow). They check GC
-  # rooting, not threads; their twins without the _gc_stress suffix run above.
-  -//renderer/script:body_bindings_test_gc_stress
-  -//renderer/script:document_script_test_gc_stress
-  -//renderer/script:fetch_bindings_test_gc_stress
 )
 
 bazel test --config=tsan "$@" -- "${TSAN_TESTS[@]}"
