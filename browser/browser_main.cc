@@ -35,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "browser/blocked_requests.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
@@ -185,21 +186,40 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
+  std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
+  if (renderer_binary.empty())
+    renderer_binary = DefaultRendererBinary(argv[0]);
+  if (access(renderer_binary.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "browser: renderer binary %s is not executable\n",
+                 renderer_binary.c_str());
+    return 2;
+  }
+
+  // The launcher needs the server to open renderer channels, so it is made
+  // after the server has started serving on gRPC's threads: the callbacks below
+  // wait for it (`launcher_ready` is also what orders its creation on this
+  // thread before its use on theirs).
   std::unique_ptr<RendererProcessLauncher> launcher;
+  absl::Notification launcher_ready;
+  auto the_launcher = [&launcher,
+                       &launcher_ready]() -> RendererProcessLauncher& {
+    launcher_ready.WaitForNotification();
+    return *launcher;
+  };
   BrowserCore::Options options;
   options.network_stage = stage->get();
   options.clock = clock.get();
   options.fake_clock = fake_clock;
-  options.on_renderer_created = [&launcher](const RendererHost& host) {
-    absl::Status launched = launcher->Launch(host);
+  options.on_renderer_created = [&the_launcher](const RendererHost& host) {
+    absl::Status launched = the_launcher().Launch(host);
     if (!launched.ok())
       std::fprintf(stderr, "browser: %s\n", launched.ToString().c_str());
   };
-  options.on_renderer_terminated = [&launcher](const RendererHost& host) {
-    launcher->Kill(host);  // a bad message: the process goes too
+  options.on_renderer_terminated = [&the_launcher](const RendererHost& host) {
+    the_launcher().Kill(host);  // a bad message: the process goes too
   };
-  options.kill_renderer = [&launcher](const RendererHost& host) {
-    return launcher->Kill(host);
+  options.kill_renderer = [&the_launcher](const RendererHost& host) {
+    return the_launcher().Kill(host);
   };
   net::HttpsNetworkStage* stage_ptr = stage->get();
   options.drain_network = [stage_ptr](absl::Duration timeout) {
@@ -220,14 +240,6 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
     return 2;
   }
-  std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
-  if (renderer_binary.empty())
-    renderer_binary = DefaultRendererBinary(argv[0]);
-  if (access(renderer_binary.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "browser: renderer binary %s is not executable\n",
-                 renderer_binary.c_str());
-    return 2;
-  }
   const bool no_sandbox = absl::GetFlag(FLAGS_no_sandbox);
   RendererProcessLauncher::Options launcher_options;
   launcher_options.renderer_binary = renderer_binary;
@@ -239,13 +251,14 @@ int Main(int argc, char** argv) {
       "--script_time_limit_ms=", absl::GetFlag(FLAGS_script_time_limit_ms))};
   launcher_options.no_sandbox = no_sandbox;
   launcher = std::make_unique<RendererProcessLauncher>(launcher_options);
+  launcher_ready.Notify();
   // Once a renderer's channel is up (its first call, made after it sealed
   // itself), the browser reads its /proc/PID/status: not sandboxed, it is cut
   // off and killed (unless --no-sandbox).
   (*server)->SetRendererCheck(
-      [&launcher, &net_log, no_sandbox](RendererHost& host,
-                                        const ipc::SandboxReport& reported) {
-        std::optional<pid_t> pid = launcher->PidOf(host.id());
+      [&the_launcher, &net_log, no_sandbox](
+          RendererHost& host, const ipc::SandboxReport& reported) {
+        std::optional<pid_t> pid = the_launcher().PidOf(host.id());
         if (!pid) {
           return absl::FailedPreconditionError(
               "not sandboxed: no process of this renderer to inspect");
