@@ -136,9 +136,11 @@ def main():
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.textproto"))):
         write("scenario_reader", b"\x01" + open(path, "rb").read())
 
-    # Renderer host: operation sequences. Op byte % 24: 0-6 FetchLater, 7-8 QueryQuota,
-    # 9-10 Abort, 11 page step, 12 navigate, 13-14 iframe, 15 remove iframe, 16 restore,
-    # 17 close tab, 18 clock, 19 crash, 20 hidden, 21 new tab, 22 navigate iframe.
+    # Renderer host: two bytes (the attacker page's policy, its iframe's `allow`), then
+    # operation sequences. Op byte % 24: 0-6 and 23 FetchLater, 7-8 QueryQuota, 9-10 Abort,
+    # 11 StepResult (one in four a real page step), 12 navigate, 13-14 iframe, 15 remove
+    # iframe, 16 restore, 17 close tab, 18 clock, 19 crash, 20 hidden, 21 new tab,
+    # 22 navigate iframe (at most 32 operations are run).
     rng = random.Random(20240601)
     for n in range(40):
         length = rng.choice([32, 64, 128, 256, 512])
@@ -146,7 +148,7 @@ def main():
         write("renderer_host", data)
     # Sequences biased to valid FetchLaters (few field edits) and lifecycle events.
     for n in range(20):
-        data = bytearray()
+        data = bytearray([rng.randrange(10), rng.randrange(8)])
         for _ in range(rng.randrange(5, 30)):
             op = rng.choice([0, 0, 0, 7, 9, 11, 12, 13, 15, 16, 17, 18, 19, 21, 22])
             data.append(op + 24 * rng.randrange(10))
