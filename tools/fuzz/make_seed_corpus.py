@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpora in tests/fuzz/corpus/ from the project's own examples.
+"""Writes the seed corpora into tests/fuzz/corpus/ from the project's own examples.
 
-    python3 tools/fuzz/make_seed_corpus.py
+    python3 tools/fuzz/make_seed_corpus.py             # adds the seeds to each corpus
+    python3 tools/fuzz/make_seed_corpus.py --replace   # deletes each corpus first
+
+The checked-in corpora are minimised campaign corpora (tools/fuzz/campaign.sh), which started
+from these seeds: without --replace the seeds are added next to them (a later campaign's merge
+keeps those that add coverage); --replace throws the campaigns' inputs away.
 
   url/                URL strings from net/url_test.cc and net/url_fuzz_test.cc
   permissions_policy/ header and `allow` strings from policy/permissions_policy_test.cc
@@ -18,6 +23,7 @@ import hashlib
 import os
 import random
 import re
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
@@ -74,9 +80,10 @@ def write(target, data):
 
 
 def main():
-    for d in glob.glob(os.path.join(OUT, "*")):
-        for f in glob.glob(os.path.join(d, "*")):
-            os.remove(f)
+    if "--replace" in sys.argv[1:]:
+        for d in glob.glob(os.path.join(OUT, "*")):
+            for f in glob.glob(os.path.join(d, "*")):
+                os.remove(f)
 
     # URL parser: byte 0 picks the base (0 none, 1 https, 2 file, 3 non-special, 4 about:).
     urls = set()
