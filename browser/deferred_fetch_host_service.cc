@@ -149,26 +149,54 @@ grpc::Status DeferredFetchHostService::WatchEvents(
           std::string(checked.message())));
     }
   }
-  // Deliver events until the renderer goes away (its stream is cancelled) or is
-  // cut off.
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the browser is shutting down");
+    }
+    streaming_.insert(renderer);
+  }
+  // Deliver events until the renderer goes away (its stream is cancelled), is
+  // cut off, or the browser shuts down (Stop() closes the stream).
+  bool stopped = false;
   while (!context->IsCancelled() && !renderer->terminated()) {
     std::optional<ipc::RendererEvent> event =
         renderer->PopEvent(absl::Milliseconds(50));
-    if (!event)
+    if (!event) {
+      absl::MutexLock lock(&mu_);
+      if ((stopped = stopping_))
+        break;
       continue;
+    }
     if (!writer->Write(*event))
       break;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    streaming_.erase(renderer);
   }
   if (renderer->terminated()) {
     return grpc::Status(
         grpc::StatusCode::PERMISSION_DENIED,
         absl::StrCat("renderer cut off: ", renderer->termination_reason()));
   }
-  // The renderer disconnected or crashed: its documents are destroyed, which
-  // sends their pending deferred fetches (this is what makes fetchLater
-  // reliable).
+  // The renderer disconnected or crashed, or the browser hangs up on it: its
+  // documents are destroyed, which sends their pending deferred fetches (this
+  // is what makes fetchLater reliable).
   core_->OnRendererDisconnected(*renderer);
+  if (stopped) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the browser is shutting down");
+  }
   return grpc::Status(grpc::StatusCode::CANCELLED, "renderer disconnected");
+}
+
+void DeferredFetchHostService::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  for (RendererHost* renderer : streaming_)
+    renderer->CloseEventStream();
 }
 
 }  // namespace fetch_later::browser

@@ -38,6 +38,7 @@ class BrowserProcess {
   const std::string& sandbox() const { return sandbox_; }
   pid_t pid() const { return pid_; }
 
+  // Closes the control channel (control() is gone from here on), sends
   // SIGTERM, then waits for the exit status (-1 on timeout).
   int Terminate(int timeout_ms = 20000);
 
