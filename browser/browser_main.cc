@@ -7,6 +7,7 @@
 //   browser [--virtual_time] [--ca_file=FILE] [--host_resolver_rules="MAP *
 //   127.0.0.1:8443"]
 //           [--renderer_binary=PATH] [--net-log=FILE] [--no-sandbox]
+//           [--trace_startup]
 //
 // On start it prints one JSON line on stdout: {"control": ..., "debug": ...,
 // "internals": ..., "sandbox": ..., "pid": ...}. `debug` is the read-only
@@ -44,6 +45,7 @@
 #include "browser/net_log.h"
 #include "browser/renderer_process_launcher.h"
 #include "browser/renderer_sandbox_check.h"
+#include "ipc/startup_trace.h"
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 
@@ -92,6 +94,12 @@ ABSL_FLAG(bool,
           false,
           "Start renderers without their sandbox and do not check it: for "
           "debugging only. Spelled --no-sandbox too.");
+ABSL_FLAG(bool,
+          trace_startup,
+          false,
+          "Print a line to stderr as each start-up phase ends, in this process "
+          "and its renderers (ipc/startup_trace.h; tools/startup_bench reads "
+          "them).");
 ABSL_FLAG(int,
           shutdown_deadline_ms,
           10000,
@@ -144,6 +152,11 @@ constexpr char kSandboxOff[] =
 int Main(int argc, char** argv) {
   AcceptChromiumSpellings(argc, argv);
   absl::ParseCommandLine(argc, argv);
+  const bool trace_startup = absl::GetFlag(FLAGS_trace_startup);
+  if (trace_startup) {
+    ipc::startup_trace::Enable("browser");
+    ipc::startup_trace::Mark("flags_parsed");
+  }
   // Every thread created from here on inherits the blocked set; the main thread
   // waits for the signals with sigwait.
   sigset_t signals;
@@ -185,6 +198,7 @@ int Main(int argc, char** argv) {
                  stage.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("network_stage_created");  // the TLS context
 
   std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
   if (renderer_binary.empty())
@@ -240,6 +254,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("servers_started");
   const bool no_sandbox = absl::GetFlag(FLAGS_no_sandbox);
   RendererProcessLauncher::Options launcher_options;
   launcher_options.renderer_binary = renderer_binary;
@@ -250,6 +265,8 @@ int Main(int argc, char** argv) {
   launcher_options.extra_args = {absl::StrCat(
       "--script_time_limit_ms=", absl::GetFlag(FLAGS_script_time_limit_ms))};
   launcher_options.no_sandbox = no_sandbox;
+  if (trace_startup)
+    launcher_options.extra_args.push_back("--trace_startup");
   launcher = std::make_unique<RendererProcessLauncher>(launcher_options);
   launcher_ready.Notify();
   // Once a renderer's channel is up (its first call, made after it sealed
@@ -289,6 +306,7 @@ int Main(int argc, char** argv) {
                  internals.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("internals_started");
 
   std::printf(
       "{\"control\": \"%s\", \"debug\": \"%s\", \"internals\": \"%s\", "
@@ -297,6 +315,7 @@ int Main(int argc, char** argv) {
       (*internals)->url().c_str(), no_sandbox ? kSandboxOff : kSandboxOn,
       static_cast<int>(getpid()));
   std::fflush(stdout);
+  ipc::startup_trace::Mark("start_line_printed");
   if (no_sandbox) {
     std::fprintf(stderr,
                  "browser: WARNING: --no-sandbox: renderers run WITHOUT A "

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ipc/startup_trace.h"
 
 namespace fetch_later::browser {
 
@@ -88,7 +89,10 @@ grpc::Status DeferredFetchHostService::FetchLater(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  return Finish(core_->FetchLater(*renderer, *request), response);
+  const grpc::Status answer =
+      Finish(core_->FetchLater(*renderer, *request), response);
+  ipc::startup_trace::Mark("fetch_later_answered");
+  return answer;
 }
 
 grpc::Status DeferredFetchHostService::QueryQuota(
@@ -136,6 +140,7 @@ grpc::Status DeferredFetchHostService::WatchEvents(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
+  ipc::startup_trace::Mark("renderer_stream_opened");
   RendererCheck check;
   {
     absl::MutexLock lock(&mu_);
@@ -148,6 +153,7 @@ grpc::Status DeferredFetchHostService::WatchEvents(
           *renderer, BadMessageReason::kRendererNotSandboxed,
           std::string(checked.message())));
     }
+    ipc::startup_trace::Mark("renderer_sandbox_checked");
   }
   {
     absl::MutexLock lock(&mu_);

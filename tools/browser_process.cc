@@ -96,6 +96,11 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  if (!options.stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO,
+                                     options.stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  }
   std::unique_ptr<BrowserProcess> process(new BrowserProcess());
   const int error = posix_spawn(&process->pid_, options.browser_binary.c_str(),
                                 &actions, nullptr, argv.data(), environ);

@@ -24,6 +24,8 @@ class BrowserProcess {
     std::string host_resolver_rules;
     bool virtual_time = true;
     std::vector<std::string> extra_flags;
+    // Where the browser's stderr goes (created or truncated); "": inherited.
+    std::string stderr_path;
   };
 
   // Starts the browser and waits for its JSON start line.
