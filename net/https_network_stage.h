@@ -218,8 +218,8 @@ class HttpsNetworkStage : public NetworkStage {
   // Blocks until every call made so far (Send, OnDocumentActive, ...) has been
   // handled and no request is queued, connecting or waiting for a response
   // (retries scheduled for later and retries waiting for a same-NIK document
-  // do not count; a retry whose time has come does), or `timeout` passed;
-  // returns whether idle.
+  // do not count; a retry or a maxAge whose time has come does), or `timeout`
+  // passed; returns whether idle.
   bool WaitForIdle(absl::Duration timeout) const;
   // The latest status of request `request_id` (the browser's id), if the stage
   // has seen it (and, once finished, still keeps it: see

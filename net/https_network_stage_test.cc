@@ -630,6 +630,27 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   EXPECT_EQ(stage_->attempts().size(), 3u);
 }
 
+// WaitForIdle() (what a scenario's drain after advanceTime waits for) covers a
+// maxAge whose time has come: once it returns, the error has been surfaced
+// (the request is final), so the fetch() it ends has been told.
+TEST_P(HttpsNetworkStageTest, IdleOnlyOnceADueMaxAgeSurfacedTheError) {
+  MakeStage();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/");
+  r.retry_options = Retry(0);
+  r.retry_options->max_age_ms = 5000;
+  stage_->Send(std::move(r));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailedPendingMaxAge, kIo));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  clock_.Advance(absl::Milliseconds(4999));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailedPendingMaxAge);
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailed);
+}
+
 // The regression: the network refuses until 5 s and is back after;
 // retryOptions {maxAttempts: 5, initialDelay: 1000, backoffFactor: 2,
 // maxAge: 1500}; the virtual clock is advanced in one step to 65 s, so the
