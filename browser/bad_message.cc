@@ -82,6 +82,8 @@ absl::string_view BadMessageReasonName(BadMessageReason reason) {
       return "FETCH_LATER_NO_CORS_METHOD_NOT_SAFELISTED";
     case BadMessageReason::kFetchLaterNoCorsHeaderNotSafelisted:
       return "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED";
+    case BadMessageReason::kRendererNotSandboxed:
+      return "RENDERER_NOT_SANDBOXED";
     case BadMessageReason::kFetchDocumentNotHosted:
       return "FETCH_DOCUMENT_NOT_HOSTED";
     case BadMessageReason::kFetchMixedContent:

@@ -111,23 +111,28 @@ enum class BadMessageReason : int {
   // no-CORS-safelisted request-header, given the combined value of every
   // header of its name).
   kFetchLaterNoCorsHeaderNotSafelisted = 38,
+  // ---- WatchEvents (the renderer's first call, once sealed).
+  // The browser's own look at the renderer (/proc/PID/status of every thread:
+  // seccomp filter mode, no-new-privs) finds it not sandboxed, and the browser
+  // was not started with --no-sandbox.
+  kRendererNotSandboxed = 39,
   // ---- Fetch (fetch(), FetchRequest). Its request is checked as a
   // FetchLater one is (method, modes, URL, referrer, headers, body,
   // retryOptions), with the same reasons (kFetchLater*); these are its own.
   // `document_token` names no document of the calling renderer.
-  kFetchDocumentNotHosted = 39,
+  kFetchDocumentNotHosted = 40,
   // From a secure context to a URL that is not potentially trustworthy: the
   // renderer blocks it as mixed content (Mixed Content: "should fetching
   // request be blocked as mixed content?").
-  kFetchMixedContent = 40,
+  kFetchMixedContent = 41,
   // retryOptions.retryAfterUnload without keepalive (the fetch-retry
   // explainer: it "requires keepalive: true"; the renderer's fetch() rejects
   // it).
-  kFetchRetryAfterUnloadWithoutKeepalive = 41,
+  kFetchRetryAfterUnloadWithoutKeepalive = 42,
   // client_id already names a fetch() of the document in flight.
-  kFetchClientIdReused = 42,
+  kFetchClientIdReused = 43,
   // ---- AbortFetch.
-  kAbortFetchDocumentNotHosted = 43,
+  kAbortFetchDocumentNotHosted = 44,
 
   kMaxValue = kAbortFetchDocumentNotHosted,
 };

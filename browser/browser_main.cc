@@ -1,17 +1,23 @@
-// The browser process. Serves the renderer-facing and control interfaces on
-// Unix sockets in a private directory, launches one renderer process per site,
-// and sends activated deferred fetches through the HTTPS-only network stage.
+// The browser process. Launches one sandboxed renderer process per site, each
+// with its own channel to the renderer-facing interface (an inherited socket:
+// renderers have no socket path to find), serves the control and debug
+// interfaces on Unix sockets in a private directory, and sends activated
+// deferred fetches through the HTTPS-only network stage.
 //
 //   browser [--virtual_time] [--ca_file=FILE] [--host_resolver_rules="MAP *
 //   127.0.0.1:8443"]
-//           [--renderer_binary=PATH] [--net-log=FILE]
+//           [--renderer_binary=PATH] [--net-log=FILE] [--no-sandbox]
 //
-// On start it prints one JSON line on stdout: {"control": ..., "renderer": ...,
-// "debug": ..., "internals": ..., "pid": ...}. `debug` is the read-only
+// On start it prints one JSON line on stdout: {"control": ..., "debug": ...,
+// "internals": ..., "sandbox": ..., "pid": ...}. `debug` is the read-only
 // DebugService (ipc/debug.proto; tools/fetchlater_debug.cc is its client);
 // --net-log (or
 // --net_log) also writes every NetLog event to FILE as one JSON line each.
 // `internals` is the internals page URL (loopback, with its access token).
+// `sandbox` is "on", or, with --no-sandbox (Chromium's spelling; debugging
+// only), a warning that renderers run unsandboxed (also on stderr). With the
+// sandbox on, the browser checks each renderer's /proc/PID/status once its
+// channel is up and cuts off (kills) one that is not sandboxed.
 // SIGTERM or SIGINT shuts it down cleanly: every tab is closed (each document
 // destroyed, so its pending deferred fetches are sent), the network stage gets
 // until --shutdown_deadline_ms to finish (retries keep their maxAge within
@@ -29,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "browser/blocked_requests.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
@@ -36,6 +43,7 @@
 #include "browser/internals_page.h"
 #include "browser/net_log.h"
 #include "browser/renderer_process_launcher.h"
+#include "browser/renderer_sandbox_check.h"
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 
@@ -79,6 +87,11 @@ ABSL_FLAG(std::string,
           "Also write every NetLog event (what happened to each deferred "
           "fetch and why) to this file, one JSON object per line. "
           "Spelled --net-log or --net_log.");
+ABSL_FLAG(bool,
+          no_sandbox,
+          false,
+          "Start renderers without their sandbox and do not check it: for "
+          "debugging only. Spelled --no-sandbox too.");
 ABSL_FLAG(int,
           shutdown_deadline_ms,
           10000,
@@ -95,20 +108,26 @@ std::string DefaultRendererBinary(const char* argv0) {
   return dir + "/../renderer/renderer";
 }
 
-// Chromium spells it --net-log; absl flag names cannot contain '-'.
-void AcceptChromiumNetLogSpelling(int argc, char** argv) {
+// Chromium spells them --net-log and --no-sandbox; absl flag names cannot
+// contain '-'.
+void AcceptChromiumSpellings(int argc, char** argv) {
   static std::vector<std::string> rewritten;
   rewritten.reserve(argc);
+  const std::pair<absl::string_view, absl::string_view> kSpellings[] = {
+      {"--net-log", "--net_log"},
+      {"-net-log", "--net_log"},
+      {"--no-sandbox", "--no_sandbox"},
+      {"-no-sandbox", "--no_sandbox"},
+  };
   for (int i = 1; i < argc; ++i) {
     const absl::string_view arg = argv[i];
     if (arg == "--") {
       break;
     }
-    for (absl::string_view spelling : {"--net-log", "-net-log"}) {
+    for (const auto& [spelling, flag] : kSpellings) {
       if (arg == spelling ||
           absl::StartsWith(arg, absl::StrCat(spelling, "="))) {
-        rewritten.push_back(
-            absl::StrCat("--net_log", arg.substr(spelling.size())));
+        rewritten.push_back(absl::StrCat(flag, arg.substr(spelling.size())));
         argv[i] = rewritten.back().data();
         break;
       }
@@ -116,8 +135,14 @@ void AcceptChromiumNetLogSpelling(int argc, char** argv) {
   }
 }
 
+// What the start line says of the sandbox.
+constexpr char kSandboxOn[] = "on";
+constexpr char kSandboxOff[] =
+    "OFF (--no-sandbox): renderers run unsandboxed and unchecked; for "
+    "debugging only";
+
 int Main(int argc, char** argv) {
-  AcceptChromiumNetLogSpelling(argc, argv);
+  AcceptChromiumSpellings(argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Every thread created from here on inherits the blocked set; the main thread
   // waits for the signals with sigwait.
@@ -161,21 +186,40 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
+  std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
+  if (renderer_binary.empty())
+    renderer_binary = DefaultRendererBinary(argv[0]);
+  if (access(renderer_binary.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "browser: renderer binary %s is not executable\n",
+                 renderer_binary.c_str());
+    return 2;
+  }
+
+  // The launcher needs the server to open renderer channels, so it is made
+  // after the server has started serving on gRPC's threads: the callbacks below
+  // wait for it (`launcher_ready` is also what orders its creation on this
+  // thread before its use on theirs).
   std::unique_ptr<RendererProcessLauncher> launcher;
+  absl::Notification launcher_ready;
+  auto the_launcher = [&launcher,
+                       &launcher_ready]() -> RendererProcessLauncher& {
+    launcher_ready.WaitForNotification();
+    return *launcher;
+  };
   BrowserCore::Options options;
   options.network_stage = stage->get();
   options.clock = clock.get();
   options.fake_clock = fake_clock;
-  options.on_renderer_created = [&launcher](const RendererHost& host) {
-    absl::Status launched = launcher->Launch(host);
+  options.on_renderer_created = [&the_launcher](const RendererHost& host) {
+    absl::Status launched = the_launcher().Launch(host);
     if (!launched.ok())
       std::fprintf(stderr, "browser: %s\n", launched.ToString().c_str());
   };
-  options.on_renderer_terminated = [&launcher](const RendererHost& host) {
-    launcher->Kill(host);  // a bad message: the process goes too
+  options.on_renderer_terminated = [&the_launcher](const RendererHost& host) {
+    the_launcher().Kill(host);  // a bad message: the process goes too
   };
-  options.kill_renderer = [&launcher](const RendererHost& host) {
-    return launcher->Kill(host);
+  options.kill_renderer = [&the_launcher](const RendererHost& host) {
+    return the_launcher().Kill(host);
   };
   net::HttpsNetworkStage* stage_ptr = stage->get();
   options.drain_network = [stage_ptr](absl::Duration timeout) {
@@ -196,19 +240,40 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
     return 2;
   }
-  std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
-  if (renderer_binary.empty())
-    renderer_binary = DefaultRendererBinary(argv[0]);
-  if (access(renderer_binary.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "browser: renderer binary %s is not executable\n",
-                 renderer_binary.c_str());
-    return 2;
-  }
-  launcher = std::make_unique<RendererProcessLauncher>(
-      renderer_binary, (*server)->renderer_address(),
-      std::vector<std::string>{
-          absl::StrCat("--script_time_limit_ms=",
-                       absl::GetFlag(FLAGS_script_time_limit_ms))});
+  const bool no_sandbox = absl::GetFlag(FLAGS_no_sandbox);
+  RendererProcessLauncher::Options launcher_options;
+  launcher_options.renderer_binary = renderer_binary;
+  BrowserServer* server_ptr = server->get();
+  launcher_options.open_channel = [server_ptr](const RendererHost& host) {
+    return server_ptr->OpenRendererChannel(host);
+  };
+  launcher_options.extra_args = {absl::StrCat(
+      "--script_time_limit_ms=", absl::GetFlag(FLAGS_script_time_limit_ms))};
+  launcher_options.no_sandbox = no_sandbox;
+  launcher = std::make_unique<RendererProcessLauncher>(launcher_options);
+  launcher_ready.Notify();
+  // Once a renderer's channel is up (its first call, made after it sealed
+  // itself), the browser reads its /proc/PID/status: not sandboxed, it is cut
+  // off and killed (unless --no-sandbox).
+  (*server)->SetRendererCheck(
+      [&the_launcher, &net_log, no_sandbox](
+          RendererHost& host, const ipc::SandboxReport& reported) {
+        std::optional<pid_t> pid = the_launcher().PidOf(host.id());
+        if (!pid) {
+          return absl::FailedPreconditionError(
+              "not sandboxed: no process of this renderer to inspect");
+        }
+        RendererSandboxCheck check =
+            CheckRendererSandbox(*pid, reported, /*required=*/!no_sandbox);
+        host.set_sandbox(check.state);
+        net_log.AddEvent("renderer.sandbox",
+                         {{"renderer", absl::StrCat(host.id().value())},
+                          {"site", host.site()},
+                          {"pid", absl::StrCat(*pid)},
+                          {"verdict", check.state.verdict()},
+                          {"observed", DescribeRendererSandbox(check.state)}});
+        return check.status;
+      });
 
   // The internals page (loopback only, behind a random token).
   InternalsPageServer::Options internals_options;
@@ -226,12 +291,18 @@ int Main(int argc, char** argv) {
   }
 
   std::printf(
-      "{\"control\": \"%s\", \"renderer\": \"%s\", \"debug\": \"%s\", "
-      "\"internals\": \"%s\", \"pid\": %d}\n",
-      (*server)->control_address().c_str(),
-      (*server)->renderer_address().c_str(), (*server)->debug_address().c_str(),
-      (*internals)->url().c_str(), static_cast<int>(getpid()));
+      "{\"control\": \"%s\", \"debug\": \"%s\", \"internals\": \"%s\", "
+      "\"sandbox\": \"%s\", \"pid\": %d}\n",
+      (*server)->control_address().c_str(), (*server)->debug_address().c_str(),
+      (*internals)->url().c_str(), no_sandbox ? kSandboxOff : kSandboxOn,
+      static_cast<int>(getpid()));
   std::fflush(stdout);
+  if (no_sandbox) {
+    std::fprintf(stderr,
+                 "browser: WARNING: --no-sandbox: renderers run WITHOUT A "
+                 "SANDBOX and are not checked. Stability and security will "
+                 "suffer; for debugging only.\n");
+  }
 
   int signal_number = 0;
   while (true) {

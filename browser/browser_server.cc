@@ -1,6 +1,7 @@
 #include "browser/browser_server.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/server_posix.h"
 
 namespace fetch_later::browser {
 
@@ -34,13 +36,13 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
   }
   std::unique_ptr<BrowserServer> server(
       new BrowserServer(core, std::string(buffer.data()), debug_service));
-  if ((server->socket_dir_ + "/renderer.sock").size() > 107) {
+  if ((server->socket_dir_ + "/control.sock").size() > 107) {
     return absl::InvalidArgumentError("socket path longer than 107 bytes");
   }
 
+  // No listening port: each renderer's channel is added by
+  // OpenRendererChannel().
   grpc::ServerBuilder renderer_builder;
-  renderer_builder.AddListeningPort(server->renderer_address(),
-                                    grpc::InsecureServerCredentials());
   renderer_builder.RegisterService(&server->host_service_);
   // Explicit limit: no honest FetchLater message comes near it (see ipc
   // Limits).
@@ -74,12 +76,59 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
         absl::StrCat("cannot listen in ", server->socket_dir_));
   }
   // Sockets are for this user only (the directory is 0700 already).
-  chmod((server->socket_dir_ + "/renderer.sock").c_str(), 0600);
   chmod((server->socket_dir_ + "/control.sock").c_str(), 0600);
   return server;
 }
 
+absl::StatusOr<ScopedFd> BrowserServer::OpenChannel(
+    const RendererHost* renderer) {
+  // Non-blocking on both ends, as gRPC's descriptor transports require;
+  // close-on-exec: only the launcher's explicit hand-over reaches a child.
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                 ends) != 0) {
+    return absl::InternalError(
+        absl::StrCat("socketpair for a renderer channel: ", strerror(errno)));
+  }
+  ScopedFd renderer_end(ends[1]);
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) {
+    close(ends[0]);
+    return absl::FailedPreconditionError(
+        "the browser's server is shut down: no new renderer channels");
+  }
+  // gRPC names the server's end of such a channel "fd:N" (the peer of every
+  // call on it); N may be a closed channel's number reused. Bound before the
+  // server reads from it.
+  const std::string peer = absl::StrCat("fd:", ends[0]);
+  if (renderer != nullptr) {
+    host_service_.BindChannel(peer, renderer->id());
+  } else {
+    host_service_.UnbindChannel(peer);
+  }
+  grpc::AddInsecureChannelFromFd(renderer_server_.get(), ends[0]);  // owns it
+  return renderer_end;
+}
+
+absl::StatusOr<ScopedFd> BrowserServer::OpenRendererChannel(
+    const RendererHost& renderer) {
+  return OpenChannel(&renderer);
+}
+
+absl::StatusOr<ScopedFd> BrowserServer::OpenUnboundRendererChannelForTesting() {
+  return OpenChannel(nullptr);
+}
+
+void BrowserServer::SetRendererCheck(
+    DeferredFetchHostService::RendererCheck check) {
+  host_service_.set_renderer_check(std::move(check));
+}
+
 void BrowserServer::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    shut_down_ = true;
+  }
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(1);
   if (renderer_server_)
@@ -98,7 +147,6 @@ BrowserServer::~BrowserServer() {
   control_server_.reset();
   debug_server_.reset();
   unlink((socket_dir_ + "/debug.sock").c_str());
-  unlink((socket_dir_ + "/renderer.sock").c_str());
   unlink((socket_dir_ + "/control.sock").c_str());
   rmdir(socket_dir_.c_str());
 }

@@ -254,6 +254,7 @@ ipc::debug::Snapshot BuildSnapshot(BrowserCore& core,
     out->set_terminated(host->terminated());
     out->set_termination_reason(host->termination_reason());
     out->set_documents(host->document_count());
+    *out->mutable_sandbox() = host->sandbox();
   }
   for (const BadMessageRecord& bad : core.bad_messages()) {
     ipc::debug::BadMessage* out = snapshot.add_bad_messages();

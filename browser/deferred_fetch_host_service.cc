@@ -32,8 +32,43 @@ RendererHost* DeferredFetchHostService::Authenticate(
   if (host == nullptr) {
     *status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                            "unknown or revoked renderer-token");
+    return nullptr;
+  }
+  // The second check: the token's renderer is the one the channel was handed
+  // to. Refused, not a bad message: the caller is whoever holds this channel,
+  // not the renderer the token names.
+  absl::MutexLock lock(&mu_);
+  if (!accept_any_channel_) {
+    auto it = channels_.find(context->peer());
+    if (it == channels_.end() || it->second != host->id()) {
+      *status = grpc::Status(
+          grpc::StatusCode::UNAUTHENTICATED,
+          "renderer-token of a renderer this channel was not handed to");
+      return nullptr;
+    }
   }
   return host;
+}
+
+void DeferredFetchHostService::BindChannel(const std::string& peer,
+                                           RendererId renderer) {
+  absl::MutexLock lock(&mu_);
+  channels_.insert_or_assign(peer, renderer);
+}
+
+void DeferredFetchHostService::UnbindChannel(const std::string& peer) {
+  absl::MutexLock lock(&mu_);
+  channels_.erase(peer);
+}
+
+void DeferredFetchHostService::set_renderer_check(RendererCheck check) {
+  absl::MutexLock lock(&mu_);
+  renderer_check_ = std::move(check);
+}
+
+void DeferredFetchHostService::AcceptAnyChannelForTesting() {
+  absl::MutexLock lock(&mu_);
+  accept_any_channel_ = true;
 }
 
 template <typename T>
@@ -116,12 +151,25 @@ grpc::Status DeferredFetchHostService::ReportStepResult(
 
 grpc::Status DeferredFetchHostService::WatchEvents(
     grpc::ServerContext* context,
-    const ipc::WatchEventsRequest*,
+    const ipc::WatchEventsRequest* request,
     grpc::ServerWriter<ipc::RendererEvent>* writer) {
   grpc::Status status;
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
+  RendererCheck check;
+  {
+    absl::MutexLock lock(&mu_);
+    check = renderer_check_;
+  }
+  if (check) {
+    absl::Status checked = check(*renderer, request->sandbox());
+    if (!checked.ok()) {
+      return CutOffStatus(core_->ReportBadMessage(
+          *renderer, BadMessageReason::kRendererNotSandboxed,
+          std::string(checked.message())));
+    }
+  }
   // Deliver events until the renderer goes away (its stream is cancelled) or is
   // cut off.
   while (!context->IsCancelled() && !renderer->terminated()) {

@@ -884,6 +884,24 @@ int64_t FrameTree::PendingCount() {
   return static_cast<int64_t>(records_.size());
 }
 
+absl::flat_hash_map<DocumentId, FrameTree::QuotaGroupTotals>
+FrameTree::QuotaGroupTotalsForTesting() {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<DocumentId, QuotaGroupTotals> totals;
+  for (const auto& [id, document] : documents_) {
+    const QuotaGroup* group = document->owned_quota_group.get();
+    if (group == nullptr || document->state == DocumentState::kDestroyed)
+      continue;
+    QuotaGroupTotals& t = totals[id];
+    t.reserved_bytes = group->reserved_bytes;
+    t.minimal_reservations = group->minimal_reservations;
+    t.pending_bytes = group->pending_bytes;
+    for (const auto& [key, pending] : group->pending_by_origin)
+      t.pending_by_origin[key] = {pending.bytes, pending.records};
+  }
+  return totals;
+}
+
 void FrameTree::VisitForDebugging(
     const std::function<void(const DebugView&)>& visit) {
   absl::MutexLock lock(&mu_);

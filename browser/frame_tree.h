@@ -263,6 +263,22 @@ class FrameTree {
   // How many deferred fetch records are pending in the whole tree.
   int64_t PendingCount();
 
+  // For tests and the renderer-host fuzzer only: the running totals that each
+  // quota group keeps so "available deferred-fetch quota" is O(1), keyed by the
+  // group's control document (every document not yet destroyed that controls
+  // a group), read under the lock. A test checks them against its own sum of
+  // the pending records and reservations.
+  struct QuotaGroupTotals {
+    int64_t reserved_bytes = 0;    // Σ reserved quota of member containers
+    int minimal_reservations = 0;  // how many of those hold minimal quota
+    int64_t pending_bytes = 0;     // Σ total request length of pending records
+    // Per reporting origin (ReportingOriginKey()): (bytes, records) pending.
+    absl::flat_hash_map<std::string, std::pair<int64_t, int64_t>>
+        pending_by_origin;
+  };
+  absl::flat_hash_map<DocumentId, QuotaGroupTotals>
+  QuotaGroupTotalsForTesting();
+
   // For inspection only (the debug service's snapshot, the internals page):
   // the tree as it is, read under its lock.
   struct DebugView {

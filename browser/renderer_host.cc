@@ -123,4 +123,19 @@ int RendererHost::document_count() const {
   return static_cast<int>(documents_.size());
 }
 
+void RendererHost::set_sandbox(ipc::debug::RendererSandbox sandbox) {
+  absl::MutexLock lock(&mu_);
+  sandbox_ = std::move(sandbox);
+}
+
+ipc::debug::RendererSandbox RendererHost::sandbox() const {
+  absl::MutexLock lock(&mu_);
+  if (sandbox_.verdict().empty()) {
+    ipc::debug::RendererSandbox pending;
+    pending.set_verdict("pending");
+    return pending;
+  }
+  return sandbox_;
+}
+
 }  // namespace fetch_later::browser

@@ -6,7 +6,8 @@
 //
 // It holds the renderer's launch token, the documents it may speak for (by the
 // unguessable tokens the browser issued), the ids its fetchLater() calls used,
-// and the queue of events for its WatchEvents stream. Thread-safe.
+// the queue of events for its WatchEvents stream, and what the browser saw of
+// its process's sandbox. Thread-safe.
 #ifndef BROWSER_RENDERER_HOST_H_
 #define BROWSER_RENDERER_HOST_H_
 
@@ -20,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "browser/typed_id.h"
+#include "ipc/debug.pb.h"
 #include "ipc/renderer_host.pb.h"
 
 namespace fetch_later::browser {
@@ -71,6 +73,12 @@ class RendererHost {
   std::string termination_reason() const;
   int document_count() const;
 
+  // The renderer process's sandbox as the browser checked it once the
+  // renderer's channel was up (browser/renderer_sandbox_check.h); verdict
+  // "pending" until then.
+  void set_sandbox(ipc::debug::RendererSandbox sandbox);
+  ipc::debug::RendererSandbox sandbox() const;
+
  private:
   const RendererId id_;
   const std::string site_;
@@ -85,6 +93,7 @@ class RendererHost {
   std::deque<ipc::RendererEvent> events_ ABSL_GUARDED_BY(mu_);
   bool terminated_ ABSL_GUARDED_BY(mu_) = false;
   std::string termination_reason_ ABSL_GUARDED_BY(mu_);
+  ipc::debug::RendererSandbox sandbox_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::browser

@@ -104,8 +104,11 @@ class PageRunner::DocumentDelegate : public ScriptDelegate {
 };
 
 PageRunner::PageRunner(RendererConnection* connection,
-                       ScriptEngineOptions script_options)
-    : connection_(connection), script_options_(script_options) {}
+                       ScriptEngineOptions script_options,
+                       std::unique_ptr<ScriptEngine> engine)
+    : connection_(connection),
+      script_options_(script_options),
+      engine_(std::move(engine)) {}
 
 PageRunner::~PageRunner() {
   // Realms before the engine that owns their heap.

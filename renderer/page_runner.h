@@ -45,9 +45,11 @@ JsResult<Response> ResponseFromIpc(const ipc::FetchCompleted& completed);
 
 class PageRunner {
  public:
-  // `connection` must outlive the runner.
+  // `connection` must outlive the runner. Realms run in `engine` when given,
+  // else in one created with `script_options` on the first script.
   explicit PageRunner(RendererConnection* connection,
-                      ScriptEngineOptions script_options = {});
+                      ScriptEngineOptions script_options = {},
+                      std::unique_ptr<ScriptEngine> engine = nullptr);
   ~PageRunner();
   PageRunner(const PageRunner&) = delete;
   PageRunner& operator=(const PageRunner&) = delete;
@@ -94,7 +96,8 @@ class PageRunner {
 
   RendererConnection* const connection_;  // Not owned.
   const ScriptEngineOptions script_options_;
-  // Created with the first script (one JS heap per renderer process).
+  // Given, or created with the first script (one JS heap per renderer
+  // process).
   std::unique_ptr<ScriptEngine> engine_;
   absl::flat_hash_map<std::string, ScriptedDocument> scripts_;
   // The documents' named AbortControllers: (document token, name) ->

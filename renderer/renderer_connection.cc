@@ -1,8 +1,12 @@
 #include "renderer/renderer_connection.h"
 
+#include <fcntl.h>
+
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel_posix.h"
 #include "net/origin.h"
 #include "net/referrer.h"
 
@@ -71,18 +75,25 @@ ipc::RetryOptions ToIpc(const RetryOptionsInit& retry) {
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> RendererConnection::ChannelFromFd(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0)
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  // The target names the peer in gRPC's logs only.
+  return grpc::CreateInsecureChannelFromFd("browser", fd);
+}
+
 absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
-    const std::string& address,
+    std::shared_ptr<grpc::Channel> channel,
     const std::string& launch_token,
-    ScriptEngineOptions script_options) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
-                                 std::chrono::seconds(5))) {
-    return absl::UnavailableError(absl::StrCat("cannot connect to ", address));
-  }
+    ScriptEngineOptions script_options,
+    ipc::SandboxReport sandbox,
+    std::unique_ptr<ScriptEngine> engine) {
+  if (channel == nullptr)
+    return absl::InvalidArgumentError("RendererConnection: no channel");
   std::unique_ptr<RendererConnection> connection(
-      new RendererConnection(std::move(channel), launch_token, script_options));
+      new RendererConnection(std::move(channel), launch_token, script_options,
+                             std::move(sandbox), std::move(engine)));
   connection->events_thread_ =
       std::thread([c = connection.get()] { c->ReadEvents(); });
   connection->task_thread_ =
@@ -92,12 +103,17 @@ absl::StatusOr<std::unique_ptr<RendererConnection>> RendererConnection::Connect(
 
 RendererConnection::RendererConnection(std::shared_ptr<grpc::Channel> channel,
                                        std::string launch_token,
-                                       ScriptEngineOptions script_options)
+                                       ScriptEngineOptions script_options,
+                                       ipc::SandboxReport sandbox,
+                                       std::unique_ptr<ScriptEngine> engine)
     : launch_token_(std::move(launch_token)),
+      sandbox_(std::move(sandbox)),
       channel_(std::move(channel)),
       stub_(ipc::DeferredFetchHost::NewStub(channel_)),
       events_context_(NewContext()),
-      page_runner_(std::make_unique<PageRunner>(this, script_options)) {}
+      page_runner_(std::make_unique<PageRunner>(this,
+                                                script_options,
+                                                std::move(engine))) {}
 
 RendererConnection::~RendererConnection() {
   {
@@ -154,6 +170,7 @@ std::unique_ptr<grpc::ClientContext> RendererConnection::NewContext() const {
 
 void RendererConnection::ReadEvents() {
   ipc::WatchEventsRequest request;
+  *request.mutable_sandbox() = sandbox_;
   std::unique_ptr<grpc::ClientReader<ipc::RendererEvent>> reader =
       stub_->WatchEvents(events_context_.get(), request);
   ipc::RendererEvent event;

@@ -6,12 +6,15 @@
 // `activated` flag current from the browser's event stream; it hands fetch()
 // requests to the browser and their ends to the page task thread.
 //
-// Created once per renderer process with the launch token the browser handed
-// it; owned by the renderer's main (or a test). Destroying it closes the event
-// stream, which the browser treats as the renderer going away (its documents
-// are destroyed and their deferred fetches sent). Thread-safe.
+// Created once per renderer process over the channel the browser handed it (one
+// end of a socket pair, inherited as a descriptor: there is no socket path to
+// find) with the launch token it handed it; owned by the renderer's main (or a
+// test). Destroying it closes the event stream, which the browser treats as the
+// renderer going away (its documents are destroyed and their deferred fetches
+// sent). Thread-safe.
 //
-//   auto renderer = *RendererConnection::Connect(address, launch_token);
+//   auto renderer = *RendererConnection::Connect(
+//       RendererConnection::ChannelFromFd(channel_fd), launch_token);
 //   renderer->WaitForDocument(document_token, absl::Seconds(5));
 //   JsResult<FetchLaterResult> result =
 //       renderer->FetchLater(document_token,
@@ -44,13 +47,23 @@ namespace fetch_later::renderer {
 
 class RendererConnection {
  public:
-  // Connects to the browser's renderer socket (`address`, e.g.
-  // "unix:/tmp/dfX/renderer.sock") and opens the event stream, proving
-  // `launch_token`.
+  // The channel to the browser over `fd`, a connected socket the browser
+  // handed this process (gRPC's CreateInsecureChannelFromFd). Takes ownership
+  // of `fd` and makes it non-blocking, as gRPC requires.
+  static std::shared_ptr<grpc::Channel> ChannelFromFd(int fd);
+
+  // Opens the event stream over `channel` (from ChannelFromFd), proving
+  // `launch_token` and telling the browser `sandbox`, the renderer's account of
+  // its sandbox. Page realms run in `engine` when given (the one warmed up
+  // before the sandbox was sealed), else in one created on first use with
+  // `script_options`. The connection is live at once; disconnected() tells
+  // when the browser ended it. An error only for a null `channel`.
   static absl::StatusOr<std::unique_ptr<RendererConnection>> Connect(
-      const std::string& address,
+      std::shared_ptr<grpc::Channel> channel,
       const std::string& launch_token,
-      ScriptEngineOptions script_options = {});
+      ScriptEngineOptions script_options = {},
+      ipc::SandboxReport sandbox = {},
+      std::unique_ptr<ScriptEngine> engine = nullptr);
   ~RendererConnection();
   RendererConnection(const RendererConnection&) = delete;
   RendererConnection& operator=(const RendererConnection&) = delete;
@@ -97,7 +110,9 @@ class RendererConnection {
  private:
   RendererConnection(std::shared_ptr<grpc::Channel> channel,
                      std::string launch_token,
-                     ScriptEngineOptions script_options);
+                     ScriptEngineOptions script_options,
+                     ipc::SandboxReport sandbox,
+                     std::unique_ptr<ScriptEngine> engine);
   void ReadEvents();
   // The page task thread (Blink's main thread here): runs page steps in order.
   void RunPageTasks();
@@ -105,6 +120,7 @@ class RendererConnection {
   JsError QuotaExceeded(uint64_t quota, uint64_t requested) const;
 
   const std::string launch_token_;
+  const ipc::SandboxReport sandbox_;
   std::shared_ptr<grpc::Channel> channel_;
   // Shared with abort algorithms, which may outlive a call.
   std::shared_ptr<ipc::DeferredFetchHost::Stub> stub_;

@@ -99,9 +99,10 @@ void AddHeader(ipc::FetchLaterRequest& m,
 // the `renderer-token` it chooses.
 class RawRenderer {
  public:
-  RawRenderer(const std::string& address, std::string token)
-      : stub_(ipc::DeferredFetchHost::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+  // `channel`: the channel the browser made for the renderer whose token this
+  // is (IpcTest::RendererChannel), i.e. a compromised renderer's own channel.
+  RawRenderer(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : stub_(ipc::DeferredFetchHost::NewStub(std::move(channel))),
         token_(std::move(token)) {}
 
   grpc::Status FetchLater(const ipc::FetchLaterRequest& m,
@@ -161,8 +162,9 @@ class RawRenderer {
 
  public:
   // A renderer that sends no `renderer-token` at all.
-  static std::unique_ptr<RawRenderer> WithoutToken(const std::string& address) {
-    auto r = std::make_unique<RawRenderer>(address, "");
+  static std::unique_ptr<RawRenderer> WithoutToken(
+      std::shared_ptr<grpc::Channel> channel) {
+    auto r = std::make_unique<RawRenderer>(std::move(channel), "");
     r->token_.reset();
     return r;
   }
@@ -735,6 +737,10 @@ constexpr ReachedElsewhere kReachedElsewhere[] = {
      "RendererConnection would answer first; reached in "
      "browser/browser_core_script_test.cc ANonsenseTimerTimeIsABadMessage "
      "(a fake renderer answers) and by tests/fuzz/renderer_host_fuzzer.cc"},
+    {Reason::kRendererNotSandboxed,
+     "needs a renderer process that skipped its sandbox while the browser "
+     "requires one; reached in tests/multiprocess_test.cc "
+     "AnUnsandboxedRendererIsCutOff"},
 };
 
 // Every reason the browser can report is reached by a row above (or named in
@@ -773,8 +779,9 @@ class TrustBoundaryTest : public IpcTest {
         FetchLater(honest_, renderer::RequestInfo(kHonestPending)).ok());
     ASSERT_TRUE(
         FetchLater(attacker_, renderer::RequestInfo(kAttackerPending)).ok());
-    attacker_raw_ = std::make_unique<RawRenderer>(server_->renderer_address(),
-                                                  attacker_.renderer_token());
+    attacker_raw_ = std::make_unique<RawRenderer>(
+        RendererChannel(attacker_.renderer_token()),
+        attacker_.renderer_token());
     ipc::FetchLaterResponse queued;
     grpc::Status status = attacker_raw_->FetchLater(
         HonestGet(attacker_.document_token(), kAttackerPendingRaw,
@@ -954,9 +961,9 @@ TEST_F(TrustBoundaryTest, UnknownRendererTokenIsUnauthenticatedAndNotRecorded) {
        {std::string(kUnknownDocument), std::string(), upper_case,
         attacker_.renderer_token() + "0", attacker_.document_token()}) {
     strangers.push_back(
-        std::make_unique<RawRenderer>(server_->renderer_address(), token));
+        std::make_unique<RawRenderer>(RendererChannel(token), token));
   }
-  strangers.push_back(RawRenderer::WithoutToken(server_->renderer_address()));
+  strangers.push_back(RawRenderer::WithoutToken(RendererChannel("")));
   for (auto& stranger : strangers) {
     // Even a perfectly honest-looking message about a real document.
     grpc::Status status = stranger->FetchLater(
@@ -1057,7 +1064,8 @@ TEST_F(TrustBoundaryTest, CutOffSiteGetsAFreshRendererOnNextNavigation) {
                                        "https://evil.test/old-token", 1))
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  RawRenderer fresh(server_->renderer_address(), again.renderer_token());
+  RawRenderer fresh(RendererChannel(again.renderer_token()),
+                    again.renderer_token());
   ipc::FetchLaterResponse queued;
   ASSERT_TRUE(fresh
                   .FetchLater(HonestGet(again.document_token(),
@@ -1098,7 +1106,8 @@ TEST_F(IpcTest, AttackerIframeInHonestPageCrashesOnlyItsOwnDocument) {
   const uint64_t origin_quota = quota(kHonestOrigin);
   const uint64_t top_quota = quota("");
 
-  RawRenderer attacker(server_->renderer_address(), frame.renderer_token());
+  RawRenderer attacker(RendererChannel(frame.renderer_token()),
+                       frame.renderer_token());
   // The attacker names its embedder's document.
   grpc::Status status = attacker.FetchLater(
       HonestGet(page.document_token(), "https://honest.test/stolen", 1));
@@ -1127,11 +1136,15 @@ TEST_F(IpcTest, AttackerIframeInHonestPageCrashesOnlyItsOwnDocument) {
 TEST_F(TrustBoundaryTest, ConcurrentBadMessagesSendPendingFetchesOnce) {
   constexpr int kThreads = 16;
   std::vector<grpc::Status> statuses(kThreads);
+  // Channels the browser made for the attacker's renderer, made before any
+  // call races.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < kThreads; ++i)
+    channels.push_back(RendererChannel(attacker_.renderer_token()));
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      RawRenderer attacker(server_->renderer_address(),
-                           attacker_.renderer_token());
+      RawRenderer attacker(channels[i], attacker_.renderer_token());
       ipc::FetchLaterRequest forged =
           HonestGet(attacker_.document_token(), kForgedUrl, 100 + i);
       forged.set_total_request_length(0);

@@ -1,6 +1,12 @@
 // A browser for out-of-process test clients (tests/adversarial_client.py):
 // BrowserCore on a fake clock with a recording network stage, served by
-// BrowserServer on its two Unix sockets. Nothing is sent to a real network.
+// BrowserServer. Nothing is sent to a real network.
+//
+// The real browser has no renderer socket: each renderer inherits its own
+// channel. Python's grpcio cannot take a descriptor, so this test browser also
+// serves the renderer interface on `renderer.sock` in the server's private
+// directory, with the launch token as the only check (a channel bound to no
+// renderer: DeferredFetchHostService::AcceptAnyChannelForTesting).
 //
 // Protocol, one JSON object per stdout line:
 //   on start:  {"control": "unix:/tmp/dfX/control.sock",
@@ -27,6 +33,8 @@
 #include "browser/bad_message.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
+#include "browser/deferred_fetch_host_service.h"
+#include "grpcpp/grpcpp.h"
 #include "net/clock.h"
 #include "net/json_string.h"
 #include "net/recording_network_stage.h"
@@ -57,11 +65,26 @@ int main() {
     std::cerr << "browser_test_server: " << server.status() << "\n";
     return 1;
   }
+  // The renderer interface on a socket path, for Python.
+  fetch_later::browser::DeferredFetchHostService renderer_door(core.get());
+  renderer_door.AcceptAnyChannelForTesting();
+  const std::string renderer_address =
+      "unix:" + (*server)->socket_dir() + "/renderer.sock";
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(renderer_address, grpc::InsecureServerCredentials());
+  builder.RegisterService(&renderer_door);
+  builder.SetMaxReceiveMessageSize(fetch_later::ipc::MAX_MESSAGE_BYTES);
+  std::unique_ptr<grpc::Server> renderer_server = builder.BuildAndStart();
+  if (renderer_server == nullptr) {
+    std::cerr << "browser_test_server: cannot listen on " << renderer_address
+              << "\n";
+    return 1;
+  }
   std::cout << "{\"control\": "
             << fetch_later::net::JsonString((*server)->control_address())
             << ", \"renderer\": "
-            << fetch_later::net::JsonString((*server)->renderer_address())
-            << "}" << std::endl;
+            << fetch_later::net::JsonString(renderer_address) << "}"
+            << std::endl;
 
   // Closing stdin is the ordinary way to stop.
   std::thread stdin_watcher([] {
@@ -75,6 +98,10 @@ int main() {
   sigwait(&signals, &signal_number);
 
   std::vector<BadMessageRecord> records = core->bad_messages();
+  renderer_server->Shutdown(std::chrono::system_clock::now() +
+                            std::chrono::seconds(1));
+  renderer_server.reset();
+  unlink(((*server)->socket_dir() + "/renderer.sock").c_str());
   server->reset();  // stops serving
   core.reset();     // destroys the frame tree: pending fetches are sent
 

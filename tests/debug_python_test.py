@@ -98,8 +98,11 @@ def main():
     parser.add_argument("--start-line", required=True)
     args = parser.parse_args()
     start = json.loads(args.start_line)
-    for key in ("control", "renderer", "debug", "pid"):
+    for key in ("control", "debug", "sandbox", "pid"):
         check(key in start, "start line has %r" % key)
+    # Renderers get their channel as an inherited descriptor: no socket path.
+    check("renderer" not in start, "start line names no renderer socket")
+    eq(start["sandbox"], "on", "renderers are sandboxed")
     debug_path = start["debug"][len("unix:"):]
     check(start["debug"].startswith("unix:"), "debug address is a unix: target")
     mode = os.stat(debug_path).st_mode
@@ -204,6 +207,15 @@ def main():
        [("https://a.test", 2, False), ("https://b.test", 1, False),
         ("https://c.test", 1, False)], "renderers")
     eq(len(s.bad_messages), 0, "no bad messages")
+    # Every renderer ran a step, so its channel is up and the browser has read
+    # its /proc/PID/status: sandboxed on every thread.
+    eq(sorted((r.site, r.sandbox.verdict, r.sandbox.seccomp_mode, r.sandbox.no_new_privs,
+               r.sandbox.threads == r.sandbox.threads_sandboxed > 0,
+               r.sandbox.own_net_namespace)
+              for r in s.renderers),
+       [(site, "sandboxed", 2, True, True, True)
+        for site in ("https://a.test", "https://b.test", "https://c.test")],
+       "renderers' sandboxes: verdict, seccomp, no-new-privs, every thread, net namespace")
 
     # ---- The events, exactly (everything so far was synchronous).
     def summary(e):
@@ -214,7 +226,14 @@ def main():
                 "record.activated": ("url",)}[e.type]
         return (e.type,) + tuple(e.fields[k] for k in keep)
 
-    got = [summary(e) for e in events.snapshot()]
+    # A renderer.sandbox event comes when each renderer's channel is up, in
+    # whatever order the renderers start: checked on their own.
+    sandbox_events = [e for e in events.snapshot() if e.type == "renderer.sandbox"]
+    eq(sorted((e.fields["site"], e.fields["verdict"]) for e in sandbox_events),
+       [(site, "sandboxed")
+        for site in ("https://a.test", "https://b.test", "https://c.test")],
+       "renderer.sandbox events")
+    got = [summary(e) for e in events.snapshot() if e.type != "renderer.sandbox"]
     eq(got, [
         ("document.created", "https://a.test"),
         ("document.created", "https://b.test"),

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "browser/browser_core.h"
 #include "browser/browser_server.h"
@@ -544,9 +545,9 @@ TEST_F(DebugServiceTest, BadMessageIsInSnapshotAndEvents) {
   EventCollector events(debug_.get());
   const ipc::Frame top = OpenPage("https://a.test/");
   RendererFor(top);
-  auto channel = grpc::CreateChannel(server_->renderer_address(),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = ipc::DeferredFetchHost::NewStub(channel);
+  // The renderer, compromised, on its own channel.
+  auto stub =
+      ipc::DeferredFetchHost::NewStub(RendererChannel(top.renderer_token()));
   ipc::FetchLaterRequest request;
   request.set_document_token(top.document_token());
   request.set_method("GET");
@@ -705,6 +706,25 @@ TEST(BrowserBinaryDebugTest, NetLogFileAndDebugSocket) {
       absl::StrContains(run("pending --json"), "\"total_request_length\""));
   EXPECT_TRUE(
       absl::StrContains(run("watch --backlog --count=2"), "document.created"));
+  // The renderer's sandbox, like chrome://sandbox: seccomp filter and
+  // no-new-privs on every thread, seen by the browser in /proc.
+  const std::string sandbox = run("sandbox");
+  std::vector<std::string> lines = absl::StrSplit(sandbox, '\n');
+  ASSERT_GE(lines.size(), 2u) << sandbox;
+  const std::vector<std::string> header =
+      absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
+  const std::vector<std::string> row =
+      absl::StrSplit(lines[1], ' ', absl::SkipEmpty());
+  ASSERT_EQ(row.size(), header.size()) << sandbox;
+  std::map<std::string, std::string> cells;
+  for (size_t i = 0; i < header.size(); ++i)
+    cells[header[i]] = row[i];
+  EXPECT_EQ(cells["SITE"], "https://a.test");
+  EXPECT_EQ(cells["SECCOMP"], "filter");
+  EXPECT_EQ(cells["NNP"], "yes");
+  EXPECT_EQ(cells["NS"], "user+net");
+  EXPECT_TRUE(absl::StartsWith(cells["LANDLOCK"], "ABI:")) << sandbox;
+  EXPECT_EQ(cells["VERDICT"], "sandboxed");
 
   grpc::ClientContext c5;
   ipc::NavigableRequest close;
@@ -744,6 +764,7 @@ TEST(BrowserBinaryDebugTest, NetLogFileAndDebugSocket) {
                        "record.queued", "record.sent_on_termination",
                        "attempt.started", "request.sent"}))
       << absl::StrJoin(types, " ");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "renderer.sandbox"), 1);
   EXPECT_EQ(std::count(types.begin(), types.end(), "document.created"), 1);
   EXPECT_EQ(std::count(types.begin(), types.end(), "document.destroyed"), 1);
   unlink(ca_file.c_str());

@@ -330,9 +330,10 @@ TEST_F(InternalsPageTest, ServesThePageWithTheToken) {
   EXPECT_TRUE(absl::StrContains(response, "Cache-Control: no-store"));
   std::string body = BodyOf(response);
   EXPECT_TRUE(absl::StartsWith(body, "<!DOCTYPE html>"));
-  for (const char* id : {"id=\"frame-tree\"", "id=\"quota-groups\"",
-                         "id=\"pending-table\"", "id=\"renderers-table\"",
-                         "id=\"bad-messages-table\"", "id=\"events\""}) {
+  for (const char* id :
+       {"id=\"frame-tree\"", "id=\"quota-groups\"", "id=\"pending-table\"",
+        "id=\"renderers-table\"", "id=\"sandbox-table\"",
+        "id=\"bad-messages-table\"", "id=\"events\""}) {
     EXPECT_TRUE(absl::StrContains(body, id)) << id;
   }
   // Self-contained: nothing loaded from elsewhere.
@@ -781,6 +782,7 @@ constexpr char kReadPage[] = R"js(JSON.stringify({
   bars: [...document.querySelectorAll('.quota-bar')].map(e => String(e.getBoundingClientRect().width)),
   pending: [...document.querySelectorAll('#pending-table tbody tr')].map(e => e.innerText),
   renderers: [...document.querySelectorAll('#renderers-table tbody tr')].map(e => e.innerText),
+  sandbox: [...document.querySelectorAll('#sandbox-table tbody tr')].map(e => e.innerText),
   events: [...document.querySelectorAll('#events .event-type')].map(e => e.textContent),
   status: [document.getElementById('status').className],
 }))js";
@@ -789,6 +791,27 @@ TEST_F(InternalsPageTest, HeadlessChromiumShowsTreeQuotaAndLiveEvents) {
   struct stat st;
   ASSERT_EQ(stat(kChromium, &st), 0)
       << kChromium << " is missing: run tools/setup.sh (chromium)";
+  // The top's renderer as the multi-process browser's check would record it
+  // (the others stay "pending": in-process renderers are never checked).
+  {
+    browser::RendererHost* host =
+        core_->AuthenticateRenderer(top_.renderer_token);
+    ASSERT_NE(host, nullptr);
+    ipc::debug::RendererSandbox sandbox;
+    sandbox.set_verdict("sandboxed");
+    sandbox.set_required(true);
+    sandbox.set_pid(4242);
+    sandbox.set_seccomp_mode(2);
+    sandbox.set_no_new_privs(true);
+    sandbox.set_threads(9);
+    sandbox.set_threads_sandboxed(9);
+    sandbox.set_own_user_namespace(true);
+    sandbox.set_own_net_namespace(true);
+    sandbox.set_landlock_abi(7);
+    sandbox.set_landlock(true);
+    sandbox.set_descriptor_limit(128);
+    host->set_sandbox(sandbox);
+  }
 
   const std::string dir = MakeTempDir();
   const absl::Time start = absl::Now();
@@ -922,6 +945,17 @@ TEST_F(InternalsPageTest, HeadlessChromiumShowsTreeQuotaAndLiveEvents) {
   EXPECT_TRUE(absl::StrContains(text, "https://ads.test/impression")) << text;
   EXPECT_EQ(Strings(page, "pending").size(), 2u);
   EXPECT_GE(Strings(page, "renderers").size(), 3u);
+  // Like chrome://sandbox: one row per renderer.
+  std::vector<std::string> sandbox = Strings(page, "sandbox");
+  ASSERT_EQ(sandbox.size(), Strings(page, "renderers").size());
+  EXPECT_TRUE(absl::StrContains(sandbox[0], "https://news.test")) << sandbox[0];
+  for (const char* cell : {"4242", "filter (2)", "9 / 9", "user + net",
+                           "ABI 7 (reported)", "NOFILE 128", "sandboxed"}) {
+    EXPECT_TRUE(absl::StrContains(sandbox[0], cell))
+        << cell << " in " << sandbox[0];
+  }
+  for (size_t i = 1; i < sandbox.size(); ++i)
+    EXPECT_TRUE(absl::StrContains(sandbox[i], "pending")) << sandbox[i];
   EXPECT_TRUE(
       absl::StrContains(dom, "class=\"frame-origin\">https://ads.test<"));
   for (const std::string& width : Strings(page, "bars")) {

@@ -1,7 +1,8 @@
 // A browser (BrowserCore on a fake clock, a recording network stage) serving
-// its real gRPC interfaces on real Unix sockets, driven through the
-// BrowserControl stub, with renderer connections made the way a renderer
-// process makes them. For cross-component tests.
+// its real gRPC interfaces (the control interface on its Unix socket), driven
+// through the BrowserControl stub, with renderer connections made the way a
+// renderer process makes them: over a channel the browser made for that
+// renderer (a socket pair). For cross-component tests.
 //
 // A test fixture deriving from IpcTest may give the browser a real network
 // stage (NetworkStageForTest), an event log (NetLogForTest) and a debug
@@ -154,13 +155,26 @@ class IpcTest : public ::testing::Test {
     ASSERT_TRUE(control_->AdvanceClock(&context, request, &empty).ok());
   }
 
+  // A channel the browser made for the renderer whose launch token is
+  // `renderer_token`, as it hands one to each renderer process it launches; for
+  // a token no live renderer has, a channel bound to no renderer.
+  std::shared_ptr<grpc::Channel> RendererChannel(
+      const std::string& renderer_token) {
+    browser::RendererHost* host = core_->AuthenticateRenderer(renderer_token);
+    absl::StatusOr<browser::ScopedFd> fd =
+        host != nullptr ? server_->OpenRendererChannel(*host)
+                        : server_->OpenUnboundRendererChannelForTesting();
+    EXPECT_TRUE(fd.ok()) << fd.status();
+    return renderer::RendererConnection::ChannelFromFd(fd->Release());
+  }
+
   // The renderer process hosting `frame`, connected on first use; waits until
   // the frame's document was committed to it.
   renderer::RendererConnection& RendererFor(const ipc::Frame& frame) {
     auto& connection = renderers_[frame.renderer_token()];
     if (connection == nullptr) {
       auto made = renderer::RendererConnection::Connect(
-          server_->renderer_address(), frame.renderer_token());
+          RendererChannel(frame.renderer_token()), frame.renderer_token());
       EXPECT_TRUE(made.ok()) << made.status();
       connection = std::move(*made);
     }

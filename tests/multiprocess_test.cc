@@ -3,10 +3,15 @@
 // page steps run in the renderer processes; beacons arrive over TLS at a local
 // collector. Includes the reliability requirement: a renderer SIGKILLed in the
 // middle of a burst of fetchLater calls loses none of the calls the browser
-// accepted and sends none twice.
+// accepted and sends none twice; and the sandbox: every renderer runs under its
+// seccomp filter with no-new-privs (read here from /proc/PID/status, as a user
+// would), and the browser cuts off a renderer that is not sandboxed.
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,7 +20,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ipc/debug.grpc.pb.h"
 #include "net/testing/https_test_server.h"
 #include "tools/browser_process.h"
 
@@ -42,14 +52,41 @@ class MultiProcessTest : public ::testing::Test {
     ASSERT_TRUE(ca_->WriteRootPem(ca_file_).ok());
     collector_ = std::make_unique<HttpsTestServer>(ca_.get());
     ASSERT_TRUE(collector_->Start().ok());
+    StartBrowser({});
+  }
+
+  // (Re)starts the browser with `extra_flags`.
+  void StartBrowser(std::vector<std::string> extra_flags) {
+    browser_.reset();
     BrowserProcess::Options options;
     options.browser_binary = RunfilesPath("browser/browser");
     options.ca_file = ca_file_;
     options.host_resolver_rules =
         absl::StrCat("MAP * 127.0.0.1:", collector_->port());
+    options.extra_flags = std::move(extra_flags);
     auto browser = BrowserProcess::Start(options);
     ASSERT_TRUE(browser.ok()) << browser.status();
     browser_ = std::move(*browser);
+  }
+
+  ipc::debug::Snapshot Snapshot() {
+    auto debug = ipc::debug::DebugService::NewStub(grpc::CreateChannel(
+        browser_->debug_address(), grpc::InsecureChannelCredentials()));
+    ipc::debug::Snapshot snapshot;
+    grpc::ClientContext context;
+    EXPECT_TRUE(debug->GetSnapshot(&context, {}, &snapshot).ok());
+    return snapshot;
+  }
+
+  // The renderer of `site` in the browser's snapshot.
+  ipc::debug::Renderer RendererOf(const std::string& site) {
+    const ipc::debug::Snapshot snapshot = Snapshot();
+    for (const ipc::debug::Renderer& r : snapshot.renderers()) {
+      if (r.site() == site)
+        return r;
+    }
+    ADD_FAILURE() << "no renderer for " << site;
+    return {};
   }
 
   void TearDown() override {
@@ -209,6 +246,107 @@ TEST_F(MultiProcessTest, SigtermSendsPendingFetchesAndExitsZero) {
   }
   EXPECT_EQ(browser_->Terminate(), 0);
   EXPECT_EQ(collector_->request_count(), 5u);
+}
+
+// "Key:\tvalue" lines of a /proc status file.
+std::map<std::string, std::string> ProcStatus(const std::string& path) {
+  std::map<std::string, std::string> fields;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits(':', 1));
+    if (kv.size() == 2)
+      fields[kv[0]] = std::string(absl::StripAsciiWhitespace(kv[1]));
+  }
+  return fields;
+}
+
+// Issue: a renderer spawned by the browser (as the shell spawns it) shows
+// `Seccomp: 2` and `NoNewPrivs: 1` in its /proc/PID/status, on every thread,
+// and lives in its own network namespace. The browser saw the same.
+TEST_F(MultiProcessTest, RenderersRunInTheirSandbox) {
+  EXPECT_EQ(browser_->sandbox(), "on");
+  ipc::Frame page = Open("https://a.test/");
+  ipc::StepResult result;
+  ASSERT_TRUE(FetchLater(page, "/sandboxed", &result).ok());
+  ASSERT_EQ(result.outcome(), ipc::JS_OK);
+  const ipc::debug::Renderer renderer = RendererOf("https://a.test");
+  const int pid = renderer.sandbox().pid();
+  ASSERT_GT(pid, 0);
+  const std::string proc = absl::StrCat("/proc/", pid);
+  std::map<std::string, std::string> status = ProcStatus(proc + "/status");
+  EXPECT_EQ(status["Seccomp"], "2");
+  EXPECT_EQ(status["NoNewPrivs"], "1");
+  EXPECT_THAT(status["Name"], ::testing::StartsWith("renderer"));
+  int threads = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(proc + "/task")) {
+    std::map<std::string, std::string> thread =
+        ProcStatus(entry.path().string() + "/status");
+    if (thread.empty())
+      continue;  // exited meanwhile
+    ++threads;
+    EXPECT_EQ(thread["Seccomp"], "2") << entry.path();
+    EXPECT_EQ(thread["NoNewPrivs"], "1") << entry.path();
+  }
+  EXPECT_GT(threads, 1);
+  EXPECT_NE(std::filesystem::read_symlink(proc + "/ns/net"),
+            std::filesystem::read_symlink("/proc/self/ns/net"));
+  // What the browser's check recorded agrees.
+  EXPECT_EQ(renderer.sandbox().verdict(), "sandboxed");
+  EXPECT_TRUE(renderer.sandbox().required());
+  EXPECT_EQ(renderer.sandbox().seccomp_mode(), 2);
+  EXPECT_TRUE(renderer.sandbox().no_new_privs());
+  EXPECT_TRUE(renderer.sandbox().own_user_namespace());
+  EXPECT_TRUE(renderer.sandbox().own_net_namespace());
+  EXPECT_EQ(renderer.sandbox().threads_sandboxed(),
+            renderer.sandbox().threads());
+}
+
+// The browser does not take the renderer's word for it: a renderer that did
+// not seal itself (started with --no-sandbox behind the browser's back) is
+// cut off and killed once its channel is up, and says why.
+TEST_F(MultiProcessTest, AnUnsandboxedRendererIsCutOff) {
+  StartBrowser(
+      {"--renderer_binary=" + RunfilesPath("tests/unsandboxed_renderer.sh")});
+  ipc::Frame page = Open("https://a.test/");
+  ipc::StepResult result;
+  EXPECT_FALSE(FetchLater(page, "/never", &result).ok());
+  const ipc::debug::Snapshot snapshot = Snapshot();
+  ASSERT_EQ(snapshot.renderers_size(), 1);
+  const ipc::debug::Renderer& renderer = snapshot.renderers(0);
+  EXPECT_TRUE(renderer.terminated());
+  const std::string verdict =
+      "not sandboxed: seccomp mode 0 on the main thread (2 is a filter)";
+  EXPECT_EQ(renderer.termination_reason(),
+            absl::StrCat("RENDERER_NOT_SANDBOXED: ", verdict));
+  EXPECT_EQ(renderer.sandbox().verdict(), verdict);
+  EXPECT_EQ(renderer.sandbox().seccomp_mode(), 0);
+  ASSERT_EQ(snapshot.bad_messages_size(), 1);
+  EXPECT_EQ(snapshot.bad_messages(0).reason(), "RENDERER_NOT_SANDBOXED");
+  EXPECT_EQ(snapshot.bad_messages(0).detail(), verdict);
+  // Its process is gone.
+  const int pid = renderer.sandbox().pid();
+  ASSERT_GT(pid, 0);
+  for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i)
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_NE(kill(pid, 0), 0);
+}
+
+// --no-sandbox: for debugging, renderers run unsandboxed and unchecked, and the
+// start line says so.
+TEST_F(MultiProcessTest, NoSandboxIsLoudAndUnchecked) {
+  StartBrowser({"--no-sandbox"});
+  EXPECT_THAT(browser_->sandbox(), ::testing::StartsWith("OFF (--no-sandbox)"));
+  ipc::Frame page = Open("https://a.test/");
+  ipc::StepResult result;
+  ASSERT_TRUE(FetchLater(page, "/unsandboxed", &result).ok());
+  EXPECT_EQ(result.outcome(), ipc::JS_OK);
+  const ipc::debug::Renderer renderer = RendererOf("https://a.test");
+  EXPECT_FALSE(renderer.terminated());
+  EXPECT_EQ(renderer.sandbox().verdict(), "unchecked: --no-sandbox");
+  EXPECT_FALSE(renderer.sandbox().required());
+  EXPECT_EQ(renderer.sandbox().seccomp_mode(), 0);
 }
 
 }  // namespace

@@ -109,7 +109,8 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
   if (!line.ok())
     return line.status();
   process->control_address_ = JsonString(*line, "control");
-  process->renderer_address_ = JsonString(*line, "renderer");
+  process->debug_address_ = JsonString(*line, "debug");
+  process->sandbox_ = JsonString(*line, "sandbox");
   auto channel = grpc::CreateChannel(process->control_address_,
                                      grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +

@@ -33,7 +33,9 @@ class BrowserProcess {
 
   ipc::BrowserControl::Stub& control() { return *control_; }
   const std::string& control_address() const { return control_address_; }
-  const std::string& renderer_address() const { return renderer_address_; }
+  const std::string& debug_address() const { return debug_address_; }
+  // The start line's "sandbox": "on", or the --no-sandbox warning.
+  const std::string& sandbox() const { return sandbox_; }
   pid_t pid() const { return pid_; }
 
   // SIGTERM, then waits for the exit status (-1 on timeout).
@@ -44,7 +46,8 @@ class BrowserProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string control_address_;
-  std::string renderer_address_;
+  std::string debug_address_;
+  std::string sandbox_;
   std::unique_ptr<ipc::BrowserControl::Stub> control_;
 };
 

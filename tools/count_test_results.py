@@ -3,16 +3,34 @@
 
 Bazel's own summary counts test *targets*; this counts the GoogleTest cases inside them, and
 counts a target that produced no XML (a crash before gtest wrote it) as one failure.
-Usage: count_test_results.py BAZEL_TESTLOGS_DIR [TARGET_LABEL ...]
+Usage: count_test_results.py [--fail_on_log_line TEXT] BAZEL_TESTLOGS_DIR [TARGET_LABEL ...]
+  TARGET_LABEL: count only these tests (//pkg:name), not every result under the directory.
+  --fail_on_log_line TEXT: a target whose test.log has a line containing TEXT counts as one
+    failure even when all its cases passed (e.g. a sanitizer report by a child process).
 """
+import argparse
 import os
 import re
 import sys
 import xml.etree.ElementTree as ET
 
 
+def log_has_line(path, text):
+    try:
+        with open(path, errors="replace") as f:
+            return any(text in line for line in f)
+    except OSError:
+        return False
+
+
 def main():
-    logs = sys.argv[1]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fail_on_log_line")
+    parser.add_argument("logs")
+    parser.add_argument("labels", nargs="*")
+    args = parser.parse_args()
+    logs = args.logs
+    only = {label.lstrip("/").replace(":", "/") for label in args.labels}
     passed = failed = skipped = 0
     failures = []
     for root, _, files in os.walk(logs, followlinks=True):
@@ -23,6 +41,9 @@ def main():
             continue
         path = os.path.join(root, "test.xml")
         rel = os.path.relpath(root, logs)
+        if only and rel not in only:
+            continue
+        failed_before = failed
         try:
             tree = ET.parse(path)
         except ET.ParseError as e:
@@ -45,6 +66,10 @@ def main():
                 skipped += 1
             else:
                 passed += 1
+        if (args.fail_on_log_line and failed == failed_before
+                and log_has_line(os.path.join(root, "test.log"), args.fail_on_log_line)):
+            failed += 1
+            failures.append(f"{rel}: test.log has '{args.fail_on_log_line}'")
     for f in failures:
         print(f"FAILED {f}")
     line = f"{passed} passed, {failed} failed"

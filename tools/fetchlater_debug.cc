@@ -1,14 +1,16 @@
 // fetchlater_debug: the command-line client of the browser's read-only debug
 // interface (ipc/debug.proto), like chrome://net-internals in a terminal.
 //
+// clang-format off
 //   fetchlater_debug --debug=unix:/tmp/dfXXXXXX/debug.sock tree
-//   fetchlater_debug --debug=... quota    # per quota group: pool, reserved,
-//                                         # pending, ...
-//   fetchlater_debug --debug=... pending  # every pending deferred fetch record
-//   fetchlater_debug --debug=... net      # network pools, requests, last
-//                                         # attempts, refused requests
-//   fetchlater_debug --debug=... watch [--backlog] [--count=N]  # the NetLog
-//   fetchlater_debug --debug=... tree --json  # the snapshot as protobuf JSON
+//   fetchlater_debug --debug=... quota      # per quota group: pool, reserved, pending, ...
+//   fetchlater_debug --debug=... pending    # every pending deferred fetch record
+//   fetchlater_debug --debug=... net        # network pools, requests, last attempts,
+//                                           # refused requests
+//   fetchlater_debug --debug=... sandbox    # each renderer's sandbox (like chrome://sandbox)
+//   fetchlater_debug --debug=... watch [--backlog] [--count=N]   # the NetLog, live
+//   fetchlater_debug --debug=... tree --json   # the snapshot as protobuf JSON
+// clang-format on
 //
 // The address is the "debug" value of the browser's JSON start line. Exit
 // status 0 on success, 1 when the browser cannot be reached, 2 on bad usage.
@@ -157,9 +159,10 @@ void PrintTree(const debug::Snapshot& s) {
   }
   if (s.renderers_size() > 0) {
     std::printf("\nrenderers\n");
-    Table t({"ID", "SITE", "DOCS", "STATE"});
+    Table t({"ID", "SITE", "DOCS", "SANDBOX", "STATE"});
     for (const auto& r : s.renderers()) {
       t.Add({absl::StrCat(r.id()), r.site(), absl::StrCat(r.documents()),
+             r.sandbox().verdict(),
              r.terminated()
                  ? absl::StrCat("terminated ", r.termination_reason())
                  : "live"});
@@ -174,6 +177,50 @@ void PrintTree(const debug::Snapshot& s) {
              Relative(b.at_ms(), s.now_ms()), b.reason(), b.detail()});
     }
     t.Print("  ");
+  }
+}
+
+std::string GiB(uint64_t bytes) {
+  return bytes == 0 ? "-" : absl::StrCat(bytes >> 30, "G");
+}
+
+// Each renderer's sandbox as the browser checked it: SECCOMP, NNP, THREADS and
+// NS (own user/net namespaces) seen in /proc; LANDLOCK, AS and NOFILE as the
+// renderer reported them.
+void PrintSandbox(const debug::Snapshot& s) {
+  if (s.renderers_size() == 0) {
+    std::printf("no renderers\n");
+    return;
+  }
+  Table t({"ID", "SITE", "PID", "SECCOMP", "NNP", "THREADS", "NS", "LANDLOCK",
+           "AS", "NOFILE", "VERDICT"});
+  for (const auto& r : s.renderers()) {
+    const debug::RendererSandbox& b = r.sandbox();
+    if (b.verdict() == "pending") {
+      t.Add({absl::StrCat(r.id()), r.site(), "-", "-", "-", "-", "-", "-", "-",
+             "-", "pending"});
+      continue;
+    }
+    std::vector<std::string> namespaces;
+    if (b.own_user_namespace())
+      namespaces.push_back("user");
+    if (b.own_net_namespace())
+      namespaces.push_back("net");
+    t.Add({absl::StrCat(r.id()), r.site(), absl::StrCat(b.pid()),
+           b.seccomp_mode() == 2 ? "filter" : absl::StrCat(b.seccomp_mode()),
+           b.no_new_privs() ? "yes" : "no",
+           absl::StrCat(b.threads_sandboxed(), "/", b.threads()),
+           namespaces.empty() ? "-" : absl::StrJoin(namespaces, "+"),
+           b.landlock() ? absl::StrCat("ABI:", b.landlock_abi()) : "no",
+           GiB(b.address_space_limit_bytes()),
+           b.descriptor_limit() ? absl::StrCat(b.descriptor_limit()) : "-",
+           b.verdict()});
+  }
+  t.Print();
+  for (const auto& r : s.renderers()) {
+    for (const std::string& note : r.sandbox().notes())
+      std::printf("renderer %llu: %s\n",
+                  static_cast<unsigned long long>(r.id()), note.c_str());
   }
 }
 
@@ -350,6 +397,8 @@ int Run(const std::string& command) {
     PrintPending(snapshot);
   } else if (command == "net") {
     PrintNet(snapshot);
+  } else if (command == "sandbox") {
+    PrintSandbox(snapshot);
   }
   return 0;
 }
@@ -359,17 +408,17 @@ int Run(const std::string& command) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "fetchlater_debug --debug=unix:PATH tree|quota|pending|net|watch "
+      "fetchlater_debug --debug=unix:PATH tree|quota|pending|net|sandbox|watch "
       "[--json]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  const std::vector<std::string> commands = {"tree", "quota", "pending", "net",
-                                             "watch"};
+  const std::vector<std::string> commands = {"tree", "quota",   "pending",
+                                             "net",  "sandbox", "watch"};
   if (args.size() != 2 ||
       std::find(commands.begin(), commands.end(), args[1]) == commands.end()) {
-    std::fprintf(
-        stderr,
-        "usage: fetchlater_debug --debug=unix:PATH "
-        "tree|quota|pending|net|watch [--json] [--count=N] [--backlog]\n");
+    std::fprintf(stderr,
+                 "usage: fetchlater_debug --debug=unix:PATH "
+                 "tree|quota|pending|net|sandbox|watch [--json] [--count=N] "
+                 "[--backlog]\n");
     return 2;
   }
   return fetch_later::tools::Run(args[1]);

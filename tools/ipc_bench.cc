@@ -1,6 +1,6 @@
 // Benchmark: the cost of one fetchLater() call crossing the renderer -> browser
-// gRPC interface, against a bare gRPC unary echo served by the same server on
-// the same Unix socket, measured side by side in one run. Targets (issue):
+// gRPC interface, against a bare gRPC unary echo served by the same server over
+// the same kind of channel, measured side by side in one run. Targets (issue):
 //
 //   - round trip of one fetchLater (stub -> browser -> reply): p50 and p99 at
 //     most 1.3x the echo's;
@@ -8,10 +8,13 @@
 //     70% of the echo's calls per second.
 //
 // The browser runs in-process: a BrowserCore on a fake clock with a recording
-// network stage, and one grpc::Server on a Unix socket in a private mkdtemp
-// directory (mode 0700) serving BOTH the browser's DeferredFetchHostService and
-// an Echo service, so both measurements cross the same server, socket and
-// thread pool. Setup (tabs, navigations) drives BrowserCore directly.
+// network stage, and one grpc::Server serving BOTH the browser's
+// DeferredFetchHostService and an Echo service, so both measurements cross the
+// same server and thread pool. Every channel is what the browser hands a
+// renderer: a Unix socket pair whose server end is added with
+// AddInsecureChannelFromFd and bound to the client's renderer host (each client
+// has two: its RendererConnection's, and one for its echo and raw stubs). Setup
+// (tabs, navigations) drives BrowserCore directly.
 //
 // Fairness: every echo request carries a payload of the same serialized size
 // as the FetchLaterRequest it stands for, and the same `renderer-token`
@@ -47,7 +50,7 @@
 //   bazel run -c opt //tools:ipc_bench -- [--quick | --calls=N --blocks=B
 //       --seconds=S --rounds=R] [--tsv]
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +77,7 @@
 #include "browser/deferred_fetch_host_service.h"
 #include "browser/renderer_host.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/server_posix.h"
 #include "ipc/browser_control.grpc.pb.h"
 #include "ipc/echo.grpc.pb.h"
 #include "ipc/renderer_host.grpc.pb.h"
@@ -113,7 +117,7 @@ constexpr char kUsage[] =
     "[--rounds=R]\n"
     "  Compares one fetchLater() round trip (renderer stub -> browser -> "
     "reply)\n"
-    "  with a bare gRPC unary echo on the same server and Unix socket, in "
+    "  with a bare gRPC unary echo on the same server and channel kind, in "
     "one run.\n"
     "  --quick      tiny sizes, for a smoke check (numbers not meaningful)\n"
     "  --calls=N    sequential calls per kind for latency (default 5000)\n"
@@ -254,10 +258,6 @@ class Bench {
                         std::chrono::seconds(1));
     server_.reset();
     core_.reset();
-    if (!socket_dir_.empty()) {
-      unlink((socket_dir_ + "/renderer.sock").c_str());
-      rmdir(socket_dir_.c_str());
-    }
   }
   Bench(const Bench&) = delete;
   Bench& operator=(const Bench&) = delete;
@@ -271,14 +271,8 @@ class Bench {
     host_service_ =
         std::make_unique<browser::DeferredFetchHostService>(core_.get());
 
-    char dir_template[] = "/tmp/dfXXXXXX";
-    if (mkdtemp(dir_template) == nullptr)  // mode 0700
-      return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
-    socket_dir_ = dir_template;
-    address_ = "unix:" + socket_dir_ + "/renderer.sock";
-
+    // No listening port: channels are added per client (Channel()).
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(address_, grpc::InsecureServerCredentials());
     if (config_.split) {
       timed_service_ = std::make_unique<TimedHostService>(host_service_.get());
       builder.RegisterService(timed_service_.get());
@@ -290,8 +284,7 @@ class Bench {
     builder.SetMaxReceiveMessageSize(ipc::MAX_MESSAGE_BYTES);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr)
-      return absl::InternalError("cannot listen on " + address_);
-    chmod((socket_dir_ + "/renderer.sock").c_str(), 0600);
+      return absl::InternalError("cannot start the gRPC server");
 
     for (int i = 0; i < config_.clients; ++i) {
       auto client = std::make_unique<Client>();
@@ -300,8 +293,9 @@ class Bench {
       if (absl::Status s = Renavigate(*client, /*wait=*/false); !s.ok())
         return s;
       absl::StatusOr<std::unique_ptr<renderer::RendererConnection>> made =
-          renderer::RendererConnection::Connect(address_,
-                                                client->frame.renderer_token);
+          renderer::RendererConnection::Connect(
+              Channel(client->frame.renderer_token),
+              client->frame.renderer_token);
       if (!made.ok())
         return made.status();
       client->renderer = std::move(*made);
@@ -309,8 +303,7 @@ class Bench {
                                              absl::Seconds(5))) {
         return absl::DeadlineExceededError("renderer never saw its document");
       }
-      auto channel =
-          grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+      auto channel = Channel(client->frame.renderer_token);
       client->echo = ipc::Echo::NewStub(channel);
       client->host = ipc::DeferredFetchHost::NewStub(channel);
       clients_.push_back(std::move(client));
@@ -367,10 +360,25 @@ class Bench {
     return context;
   }
 
+  // A channel as the browser hands one to the renderer `renderer_token` names
+  // (BrowserServer::OpenRendererChannel): a socket pair, the server's end added
+  // to the server and bound to that renderer.
+  std::shared_ptr<grpc::Channel> Channel(const std::string& renderer_token) {
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                   ends) != 0) {
+      return nullptr;
+    }
+    browser::RendererHost* host = core_->AuthenticateRenderer(renderer_token);
+    if (host != nullptr)
+      host_service_->BindChannel(absl::StrCat("fd:", ends[0]), host->id());
+    grpc::AddInsecureChannelFromFd(server_.get(), ends[0]);
+    return renderer::RendererConnection::ChannelFromFd(ends[1]);
+  }
+
   browser::BrowserCore& core() { return *core_; }
   net::RecordingNetworkStage& network() { return network_; }
   std::vector<std::unique_ptr<Client>>& clients() { return clients_; }
-  const std::string& address() const { return address_; }
   TimedHostService* timed_service() { return timed_service_.get(); }
 
  private:
@@ -381,8 +389,6 @@ class Bench {
   std::unique_ptr<browser::DeferredFetchHostService> host_service_;
   std::unique_ptr<TimedHostService> timed_service_;  // with --split only
   EchoService echo_service_;
-  std::string socket_dir_;
-  std::string address_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<Client>> clients_;
 };
@@ -748,9 +754,10 @@ int Main(int argc, char** argv) {
     const ipc::FetchLaterRequest message =
         bench.RawMessage(client, LatencyUrl(1234), kRawClientIdBase);
     std::printf(
-        "server: %s (DeferredFetchHost + Echo); FetchLaterRequest %zu bytes "
-        "serialized (total request length %llu), EchoRequest %zu bytes\n",
-        bench.address().c_str(), message.ByteSizeLong(),
+        "server: in-process (DeferredFetchHost + Echo) over socket-pair "
+        "channels; FetchLaterRequest %zu bytes serialized (total request "
+        "length %llu), EchoRequest %zu bytes\n",
+        message.ByteSizeLong(),
         static_cast<unsigned long long>(message.total_request_length()),
         EchoOfSize(message.ByteSizeLong()).ByteSizeLong());
   }

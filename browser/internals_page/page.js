@@ -140,6 +140,19 @@ function render(s) {
     p.has_retry_options ? 'yes' : 'no'], 'no pending deferred fetches');
   fillTable('renderers-table', s.renderers, (r) => [
     r.id, r.site, r.documents, r.terminated ? 'terminated: ' + r.termination_reason : 'live'], 'no renderers');
+  fillTable('sandbox-table', s.renderers, (r) => {
+    const b = r.sandbox || {};
+    if (b.verdict === 'pending') return [r.id + ' ' + r.site, '-', '-', '-', '-', '-', '-', '-', 'pending'];
+    const ns = [b.own_user_namespace ? 'user' : '', b.own_net_namespace ? 'net' : ''].filter((x) => x);
+    const limits = [b.address_space_limit_bytes ? 'AS ' + Math.round(num(b.address_space_limit_bytes) / 2 ** 30) + ' GiB' : '',
+                    b.descriptor_limit ? 'NOFILE ' + b.descriptor_limit : ''].filter((x) => x);
+    return [r.id + ' ' + r.site, b.pid || '-', b.seccomp_mode === 2 ? 'filter (2)' : String(b.seccomp_mode || 0),
+            b.no_new_privs ? 'yes' : 'no', (b.threads_sandboxed || 0) + ' / ' + (b.threads || 0),
+            ns.length ? ns.join(' + ') : 'the browser\'s',
+            b.landlock ? 'ABI ' + b.landlock_abi + ' (reported)' : 'no (reported)',
+            limits.length ? limits.join(', ') + ' (reported)' : '-',
+            b.verdict + ((b.notes || []).length ? ' \u2014 ' + b.notes.join('; ') : '')];
+  }, 'no renderers');
   fillTable('bad-messages-table', s.bad_messages, (b) => [b.renderer, b.site, b.reason, b.at_ms], 'no bad messages');
   fillTable('requests-table', s.requests, (r) => [
     r.request_id, r.state, r.retries_started, r.next_retry_ms !== undefined ? r.next_retry_ms : '-',

@@ -389,7 +389,8 @@ struct HttpsTestServer::Impl {
 
   explicit Impl(const TestCertificateAuthority* ca) : ca(ca) {}
 
-  absl::Status StartLocked(uint16_t requested_port);
+  absl::Status StartLocked(uint16_t requested_port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void AcceptLoop();
   void Reconcile(int* listen_fd, uint64_t generation, FaultMode new_mode);
   void ShutdownConnectionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);

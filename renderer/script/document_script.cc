@@ -41,6 +41,17 @@ ScriptEngine::~ScriptEngine() {
   JSContextGroupRelease(impl_->group);
 }
 
+void ScriptEngine::WarmUp() {
+  JSGlobalContextRef context =
+      JSGlobalContextCreateInGroup(impl_->group, /*globalObjectClass=*/nullptr);
+  JSStringRef source = JSStringCreateWithUTF8CString("0");
+  JSEvaluateScript(context, source, /*thisObject=*/nullptr,
+                   /*sourceURL=*/nullptr, /*startingLineNumber=*/1,
+                   /*exception=*/nullptr);
+  JSStringRelease(source);
+  JSGlobalContextRelease(context);
+}
+
 struct DocumentScript::Impl {
   std::unique_ptr<script::Realm> realm;
   // Set when the bindings failed to install (a bug); reported by each task.

@@ -130,6 +130,13 @@ class ScriptEngine {
  public:
   explicit ScriptEngine(ScriptEngineOptions options = {});
   ~ScriptEngine();
+
+  // Creates a bare global object in this engine, runs an empty script in it
+  // and releases it: JavaScriptCore's first one opens what it reads lazily
+  // (/dev/urandom, /proc/self/statm, the main thread's /proc/self/maps),
+  // which a renderer must do before it seals its sandbox
+  // (renderer/renderer_sandbox.h). Costs under a millisecond.
+  void WarmUp();
   ScriptEngine(const ScriptEngine&) = delete;
   ScriptEngine& operator=(const ScriptEngine&) = delete;
 

@@ -1,51 +1,72 @@
 // libFuzzer target: the renderer-facing host interface (DeferredFetchHost) of
-// the trusted browser, run in-process against BrowserCore on a FakeClock with a
-// RecordingNetworkStage, exactly as the gRPC adapter calls it (BrowserCore
+// the trusted browser, in process: BrowserCore on a FakeClock (no timer
+// thread), a network stage of this file's own, no sockets, and no thread per
+// input. The core is called exactly as the gRPC adapter calls it (BrowserCore
 // reports a bad message itself, cutting the renderer off, and answers the
 // BadMessage; browser/deferred_fetch_host_service.cc only translates it).
 //
-// The input is a sequence of operations. Renderer messages (FetchLaterRequest,
-// QueryQuotaRequest, AbortFetchLaterRequest, StepResult) are built with
-// protobuf reflection: each starts from a valid-looking template (a real
-// document token of a fuzzed renderer, a plausible URL), then the input picks
-// fields and sets values from a dictionary of tokens, URLs, methods, headers
-// and limit-sized blobs drawn from the running browser, or raw bytes, and
-// optionally fixes `total_request_length` up so validation passes and the quota
-// paths are reached. They are interleaved with lifecycle events from the
-// control side (navigate, create/remove iframe, bfcache enter/restore, close
-// tab, hide, advance clock, crash renderer, page steps).
+// One browser (a World) serves many inputs: it is built once with an honest
+// renderer (https://honest.test, one pending fetch) and rebuilt after
+// kInputsPerWorld inputs or once kMaxBadMessagesPerWorld bad messages were
+// recorded (hosts and bad-message records are kept for the browser's life).
+// Between inputs the state is reset cheaply: the attacker's tabs are closed
+// (every attacker document destroyed, its pending fetches handed over), the
+// honest renderer's extra fetch is aborted, the renderers' event queues are
+// drained and the stage's records cleared, so every input starts from the
+// same frame tree and quota state. A finding is reproduced by running its
+// input alone (a fresh World).
 //
-// An honest renderer (https://honest.test) is set up first, queues one fetch
-// and is never driven by the input; the lifecycle events never touch its tab.
+// An input is a sequence of at most kMaxOperations operations. The attacker
+// tab starts on https://a.test/ (policy chosen by the input) with a
+// cross-site iframe https://b.test/ (`allow` chosen by the input): two
+// attacker renderers, A and B. Renderer messages (FetchLaterRequest,
+// QueryQuotaRequest, AbortFetchLaterRequest, StepResult) come from either,
+// usually for a document it hosts, sometimes for another's, sometimes from a
+// renderer already cut off (a message the adapter authenticated just before
+// the cut-off). Each is built with protobuf reflection: a valid-looking
+// template (a real document token, a plausible URL), then input-chosen field
+// edits from a dictionary of tokens, URLs, methods, headers and limit-sized
+// blobs, or raw bytes, with `total_request_length` usually fixed up so
+// validation passes and the quota paths are reached. Between them come
+// browser-side events: navigation (top level or iframe, into the bfcache or
+// not), iframe creation and removal, bfcache restore, renderer crash, hiding,
+// clock advance, a new or closed tab, and page steps (a driver thread, made
+// once per World, runs the step; this thread answers for the renderer).
 //
 // Invariants checked after every operation (a violation aborts, printing
 // "INVARIANT VIOLATED"):
-//  I1 every quota group's pending total fits its pool: <= 640 KiB for a
-//     top-level group, <= the container's reserved quota for an iframe group;
+//  I1 every quota group's running totals (FrameTree::
+//     QuotaGroupTotalsForTesting) equal this harness's own sum of the pending
+//     records it saw QUEUED, overall and per request origin (bytes and record
+//     count), and its reserved bytes and minimal-reservation count equal the
+//     sum over the iframes' containers; the pending total fits the pool (640
+//     KiB at the top level, the container's reservation for an iframe group);
 //  I2 no (quota group, request origin) pending total above 64 KiB;
-//  I3 no more than 16 minimal (8 KiB) reservations per top-level group;
+//  I3 at most 16 minimal (8 KiB) reservations per top-level group;
 //  I4 every pending record belongs to a live (or bfcached) document, and the
 //     tree's PendingCount() equals the records this harness saw QUEUED that
 //     are still pending (no record appears from nowhere);
-//  I5 every request handed to the network stage (sent() and refused()) has a
-//     URL that parses again from its serialisation, is http(s), and is
-//     potentially trustworthy (http only for localhost/loopback); it is a
-//     record this harness saw QUEUED, handed over once, and only records that
-//     were handed over or aborted stop being pending;
+//  I5 nothing non-HTTPS reaches the network: every request handed to the
+//     network stage has a URL that parses again from its serialisation, is
+//     http(s) and potentially trustworthy (plain http only for localhost and
+//     loopback, which the HTTPS-only stage refuses, as the real one does); it
+//     is a record this harness saw QUEUED (or sent at once), handed over once
+//     and never after an abort, and only records that were handed over or
+//     aborted stop being pending;
 //  I6 a renderer call answers a response or a BadMessage; a BadMessage has a
-//     named reason, was recorded (one new record, naming the sender, the
-//     same reason and detail) and the sender is cut off;
-//  I7 the honest renderer is never cut off, its fetch stays pending, and at
-//     the end its next fetchLater() is QUEUED with its quota exact to the byte.
-// The pending totals are computed from this harness's own bookkeeping (every
-// QUEUED answer, RendererHost::FindFetch for the record id, FrameTree::
-// IsPending / ControlDocument / ReservedQuotaOfContainer); FrameTree has no
-// accessor for a quota group's internal running totals (see README "Fuzzing").
-#include <atomic>
+//     named reason, was recorded (one new record, naming the sender, the same
+//     reason and detail) and the sender is cut off;
+//  I7 a cut-off renderer (bad message or crash) never queues again: no call
+//     from it is answered QUEUED and its token no longer authenticates;
+//  I8 the honest renderer is never cut off, its fetch stays pending, and at
+//     the end of every input its next fetchLater() is QUEUED with its quota
+//     exact to the byte; once the attacker's tabs are closed only its record
+//     is pending and only its document is active for the network stage.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
@@ -53,10 +74,15 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "browser/bad_message.h"
 #include "browser/browser_core.h"
@@ -69,8 +95,8 @@
 #include "ipc/page_step.pb.h"
 #include "ipc/renderer_host.pb.h"
 #include "net/clock.h"
+#include "net/network_stage.h"
 #include "net/origin.h"
-#include "net/recording_network_stage.h"
 #include "net/url.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -88,6 +114,16 @@ namespace pb = ::google::protobuf;
 constexpr char kHonestPage[] = "https://honest.test/";
 constexpr char kHonestPending[] = "https://honest.test/pending";
 constexpr char kHonestAfter[] = "https://honest.test/after";
+// The attacker tab's first document and its cross-site iframe: renderers A, B.
+constexpr char kAttackerTop[] = "https://a.test/";
+constexpr char kAttackerIframe[] = "https://b.test/";
+
+// Operations per input: enough for a few browser events between messages.
+constexpr int kMaxOperations = 32;
+// A World is rebuilt after this many inputs, or once this many bad messages
+// were recorded in it (BrowserCore keeps every cut-off host and record).
+constexpr int kInputsPerWorld = 2000;
+constexpr size_t kMaxBadMessagesPerWorld = 64;
 
 // Pages the control side navigates to (all parse).
 const std::vector<std::string>& Pages() {
@@ -288,6 +324,232 @@ double InterestingDouble(FuzzInput& in) {
   return d;
 }
 
+// A URL that is known to parse, parsed once.
+const net::Url& ParsedOnce(const char* url) {
+  static auto* parsed = new std::map<std::string, net::Url>;
+  auto it = parsed->find(url);
+  if (it == parsed->end())
+    it = parsed->emplace(url, *net::Url::Parse(url)).first;
+  return it->second;
+}
+
+// Pages() parsed once (navigation parameters take parsed URLs).
+const std::vector<net::Url>& PageUrls() {
+  static const auto* v = [] {
+    auto* urls = new std::vector<net::Url>;
+    for (const std::string& page : Pages())
+      urls->push_back(*net::Url::Parse(page));
+    return urls;
+  }();
+  return *v;
+}
+
+// The network stage of a World: records every request the browser hands over
+// (I5 is checked on them by the Harness, once each) and which network
+// isolation keys have a fully active document; it sends nothing (the real
+// stage refuses whatever is not https). Owned by the World; BrowserCore calls
+// it on the thread that changed the frame tree.
+class HandoffStage : public net::NetworkStage {
+ public:
+  void Send(net::OutgoingRequest request) override {
+    absl::MutexLock lock(&mu_);
+    handed_.push_back(Handed{request.id, std::move(request.url)});
+  }
+  void OnInitiatorGone(uint64_t request_id) override {}
+  void OnDocumentActive(const net::NetworkIsolationKey& key) override {
+    absl::MutexLock lock(&mu_);
+    ++active_[key];
+  }
+  void OnDocumentInactive(const net::NetworkIsolationKey& key) override {
+    absl::MutexLock lock(&mu_);
+    if (--active_[key] == 0)
+      active_.erase(key);
+  }
+
+  // What the browser handed over since Clear(), in order.
+  struct Handed {
+    uint64_t id = 0;
+    net::Url url;
+  };
+  std::vector<Handed> HandedFrom(size_t from) {
+    absl::MutexLock lock(&mu_);
+    return std::vector<Handed>(handed_.begin() + std::min(from, handed_.size()),
+                               handed_.end());
+  }
+  absl::flat_hash_map<net::NetworkIsolationKey, int> active() {
+    absl::MutexLock lock(&mu_);
+    return active_;
+  }
+  // Between inputs: the hand-overs were checked.
+  void Clear() {
+    absl::MutexLock lock(&mu_);
+    handed_.clear();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Handed> handed_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<net::NetworkIsolationKey, int> active_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// The driver side of a page step: BrowserCore::RunPageStep blocks until the
+// renderer answers, and in process the renderer is the fuzzing thread, so the
+// step runs on this one thread, started on the World's first page step and
+// joined when the World goes. Start() hands it a step, Finish() waits for the
+// result.
+class StepDriver {
+ public:
+  explicit StepDriver(b::BrowserCore* core) : core_(core) {}
+  ~StepDriver() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable())
+      thread_.join();
+  }
+  StepDriver(const StepDriver&) = delete;
+  StepDriver& operator=(const StepDriver&) = delete;
+
+  void Start(std::string document_token, ipc::PageStep step) {
+    if (!thread_.joinable())
+      thread_ = std::thread([this] { Loop(); });
+    absl::MutexLock lock(&mu_);
+    token_ = std::move(document_token);
+    step_ = std::move(step);
+    result_.reset();
+    has_work_ = true;
+  }
+  bool Finished() {
+    absl::MutexLock lock(&mu_);
+    return result_.has_value();
+  }
+  absl::StatusOr<ipc::StepResult> Finish() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &StepDriver::HasResult));
+    return *std::move(result_);
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      std::string token;
+      ipc::PageStep step;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &StepDriver::HasWorkOrStopping));
+        if (stopping_)
+          return;
+        has_work_ = false;
+        token = token_;
+        step = step_;
+      }
+      // A step nobody answers ends after 20 s: the input is then reported
+      // as a timeout (-timeout=25).
+      absl::StatusOr<ipc::StepResult> result =
+          core_->RunPageStep(token, std::move(step), absl::Seconds(20));
+      absl::MutexLock lock(&mu_);
+      result_ = std::move(result);
+    }
+  }
+
+  bool HasResult() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return result_.has_value();
+  }
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return has_work_ || stopping_;
+  }
+
+  b::BrowserCore* const core_;  // Not owned; outlives this.
+  absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  ipc::PageStep step_ ABSL_GUARDED_BY(mu_);
+  bool has_work_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<absl::StatusOr<ipc::StepResult>> result_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// One browser serving many inputs: the core on a fake clock, its network
+// stage, the honest renderer's tab with its one pending fetch, and the page
+// step driver. Built by LLVMFuzzerTestOneInput when there is none or the last
+// one is worn out; lives until the next is built (or the process ends).
+struct World {
+  World() {
+    b::BrowserCore::Options options;
+    options.network_stage = &stage;
+    options.clock = &clock;
+    options.fake_clock = &clock;
+    core = std::make_unique<b::BrowserCore>(options);
+    driver = std::make_unique<StepDriver>(core.get());
+
+    honest_tab = core->CreateTab();
+    auto frame = core->Navigate(
+        honest_tab, b::NavigationParams{*net::Url::Parse(kHonestPage)});
+    if (!frame.ok())
+      Violated("honest navigation failed");
+    honest = *frame;
+    honest_host = core->AuthenticateRenderer(honest.renderer_token);
+    ipc::FetchLaterRequest m = HonestGet(kHonestPending, 1);
+    auto r = core->FetchLater(*honest_host, m);
+    if (!r.ok() || r->outcome() != ipc::QUEUED)
+      Violated("honest fetchLater not QUEUED at start");
+    honest_bytes = static_cast<int64_t>(r->requested());
+    std::optional<b::DeferredFetchId> id =
+        honest_host->FindFetch(honest.document_token, 1);
+    if (!id || !core->frame_tree().IsPending(*id))
+      Violated("honest fetchLater QUEUED but not pending");
+    honest_record = *id;
+    honest_origin_key = b::ReportingOriginKey(
+        net::Origin::Create(*net::Url::Parse(kHonestPending)));
+    honest_network_keys = stage.active();
+    stage.Clear();
+  }
+
+  ~World() {
+    driver.reset();
+    // Closing every tab hands every pending record over.
+    core->CloseAllTabs();
+    if (core->frame_tree().PendingCount() != 0)
+      Violated("records still pending after every tab closed");
+  }
+
+  ipc::FetchLaterRequest HonestGet(const std::string& url,
+                                   uint64_t client_id) const {
+    ipc::FetchLaterRequest m;
+    m.set_document_token(honest.document_token);
+    m.set_method("GET");
+    m.set_url(url);
+    m.set_client_id(client_id);
+    m.set_total_request_length(url.size());
+    return m;
+  }
+
+  bool WornOut() const {
+    return inputs >= kInputsPerWorld || bad_messages >= kMaxBadMessagesPerWorld;
+  }
+
+  net::FakeClock clock;
+  HandoffStage stage;
+  std::unique_ptr<b::BrowserCore> core;
+  std::unique_ptr<StepDriver> driver;
+
+  b::NavigableId honest_tab;
+  b::CommittedFrame honest;
+  b::RendererHost* honest_host = nullptr;  // Owned by `core`.
+  b::DeferredFetchId honest_record;
+  int64_t honest_bytes = 0;
+  std::string honest_origin_key;
+  // The keys with a fully active document when no attacker tab is open.
+  absl::flat_hash_map<net::NetworkIsolationKey, int> honest_network_keys;
+  // Client ids the honest renderer has used (each input's check takes one).
+  uint64_t next_honest_client_id = 2;
+  // Bad messages recorded so far, inputs run so far.
+  size_t bad_messages = 0;
+  int inputs = 0;
+};
+
 // A document the control side committed.
 struct KnownFrame {
   b::CommittedFrame frame;
@@ -298,8 +560,7 @@ struct KnownFrame {
 // A record this harness saw QUEUED.
 struct Tracked {
   b::DocumentId document;
-  std::string document_token;
-  std::string origin;  // the request URL's origin, serialised
+  std::string origin_key;  // ReportingOriginKey() of the request URL's origin
   int64_t bytes = 0;
   bool pending = true;
   bool handed_over = false;
@@ -307,32 +568,30 @@ struct Tracked {
   bool honest = false;
 };
 
+// One input's run against a World: sets up the attacker tab, runs the
+// operations, checks the invariants after each, then resets the World for the
+// next input. Lives for one LLVMFuzzerTestOneInput call, on its thread.
 class Harness {
  public:
-  explicit Harness(FuzzInput& in) : in_(in) {
-    b::BrowserCore::Options options;
-    options.network_stage = &network_;
-    options.clock = &clock_;
-    options.fake_clock = &clock_;
-    core_ = std::make_unique<b::BrowserCore>(options);
-  }
-
-  ~Harness() {
-    // Closing every tab hands every pending record over; check that too.
-    core_->CloseAllTabs();
-    CheckInvariants("CloseAllTabs");
-    if (core_->frame_tree().PendingCount() != 0)
-      Violated("records still pending after every tab closed");
+  Harness(World& world, FuzzInput& in)
+      : world_(world), in_(in), core_(*world.core) {
+    bad_message_count_ = world_.bad_messages;
+    Tracked honest;
+    honest.document = world_.honest.document;
+    honest.origin_key = world_.honest_origin_key;
+    honest.bytes = world_.honest_bytes;
+    honest.honest = true;
+    tracked_[world_.honest_record] = honest;
   }
 
   void Run() {
-    SetUpHonest();
-    // The attacker side starts with one tab on a.test.
-    NewTab();
+    SetUpAttacker();
+    CheckInvariants("attacker tab on a.test with an iframe on b.test");
     int ops = 0;
-    while (!in_.empty() && ops++ < 96) {
+    while (!in_.empty() && ops++ < kMaxOperations) {
       const uint8_t op = in_.Byte();
       std::string what;
+      last_message_.reset();
       switch (op % 24) {
         case 0:
         case 1:
@@ -341,6 +600,7 @@ class Harness {
         case 4:
         case 5:
         case 6:
+        case 23:
           what = SendFetchLater();
           break;
         case 7:
@@ -352,7 +612,10 @@ class Harness {
           what = SendAbort();
           break;
         case 11:
-          what = PageStep();
+          // A real page step hands work to the driver thread and back (three
+          // thread wake-ups, each a scheduler delay on a busy machine): one
+          // in four; the others answer a step that is not in flight.
+          what = in_.Byte() % 4 == 0 ? PageStep() : SendStepResult();
           break;
         case 12:
           what = NavigateTab();
@@ -385,64 +648,96 @@ class Harness {
         case 22:
           what = NavigateIframe();
           break;
-        default:
-          what = SendFetchLater();
-          break;
       }
       CheckInvariants(what);
     }
     FinalHonestCheck();
+    Reset();
   }
 
  private:
-  // ---------------------------------------------------------------- setup
-  void SetUpHonest() {
-    honest_tab_ = core_->CreateTab();
-    b::NavigationParams params{*net::Url::Parse(kHonestPage)};
-    auto frame = core_->Navigate(honest_tab_, params);
-    if (!frame.ok())
-      Violated("honest navigation failed");
-    honest_ = *frame;
-    tokens_.push_back(honest_.document_token);
-    honest_host_ = core_->AuthenticateRenderer(honest_.renderer_token);
-    ipc::FetchLaterRequest m = HonestGet(kHonestPending, 1);
-    auto r = core_->FetchLater(*honest_host_, m);
-    if (!r.ok() || r->outcome() != ipc::QUEUED)
-      Violated("honest fetchLater not QUEUED at start");
-    RecordQueued(*honest_host_, m, *r, /*honest=*/true);
-    honest_bytes_ = static_cast<int64_t>(r->requested());
+  // ---------------------------------------------------------- set-up, reset
+  // The attacker tab: a.test (renderer A) with a cross-site iframe on b.test
+  // (renderer B), the policy and `allow` chosen by the input.
+  void SetUpAttacker() {
+    const b::NavigableId tab = core_.CreateTab();
+    tabs_.push_back(tab);
+    b::NavigationParams top{ParsedOnce(kAttackerTop)};
+    top.permissions_policy = in_.Pick(Policies());
+    auto f = core_.Navigate(tab, top);
+    if (!f.ok())
+      Violated("the attacker's first navigation failed");
+    AddFrame(*f, 0);
+    b::IframeParams iframe{in_.Pick(Allows()), std::nullopt,
+                           b::NavigationParams{ParsedOnce(kAttackerIframe)}};
+    iframe.navigation.initiator = b::NavigationInitiator::kParent;
+    auto i = core_.CreateIframe(f->document_token, iframe);
+    if (!i.ok())
+      Violated("the attacker's iframe failed");
+    AddFrame(*i, 0, i->navigable);
+    iframes_.push_back({i->navigable, f->document});
   }
 
-  ipc::FetchLaterRequest HonestGet(const std::string& url, uint64_t client_id) {
-    ipc::FetchLaterRequest m;
-    m.set_document_token(honest_.document_token);
-    m.set_method("GET");
-    m.set_url(url);
-    m.set_client_id(client_id);
-    m.set_total_request_length(url.size());
-    return m;
-  }
-
+  // I8, at the end of every input: the honest renderer still gets exact
+  // quota and is QUEUED; its extra fetch is then aborted again.
   void FinalHonestCheck() {
-    if (honest_host_->terminated())
-      Violated("honest renderer was cut off");
-    auto quota = core_->AvailableQuota(
-        honest_.document_token,
-        net::Origin::Create(*net::Url::Parse(kHonestPage)));
-    if (!quota.ok() || *quota != b::kQuotaPerRequestOrigin - honest_bytes_)
-      Violated(absl::StrCat(
+    b::RendererHost& honest = *world_.honest_host;
+    if (honest.terminated())
+      Fail("the honest renderer was cut off");
+    static const net::Origin* const kHonestOrigin =
+        new net::Origin(net::Origin::Create(ParsedOnce(kHonestPage)));
+    auto quota =
+        core_.AvailableQuota(world_.honest.document_token, *kHonestOrigin);
+    const int64_t exact = b::kQuotaPerRequestOrigin - world_.honest_bytes;
+    if (!quota.ok() || *quota != exact)
+      Fail(absl::StrCat(
           "honest quota not exact: ",
           quota.ok() ? absl::StrCat(*quota) : quota.status().ToString()));
-    ipc::FetchLaterRequest m = HonestGet(kHonestAfter, 2);
-    auto r = core_->FetchLater(*honest_host_, m);
+    const uint64_t client_id = world_.next_honest_client_id++;
+    ipc::FetchLaterRequest m = world_.HonestGet(kHonestAfter, client_id);
+    auto r = core_.FetchLater(honest, m);
     if (!r.ok() || r->outcome() != ipc::QUEUED ||
-        static_cast<int64_t>(r->quota()) !=
-            b::kQuotaPerRequestOrigin - honest_bytes_ ||
+        static_cast<int64_t>(r->quota()) != exact ||
         r->requested() != m.url().size())
-      Violated(
-          "honest fetchLater after the attack not QUEUED with exact quota");
-    RecordQueued(*honest_host_, m, *r, /*honest=*/true);
+      Fail("honest fetchLater after the attack not QUEUED with exact quota");
+    RecordQueued(honest, m, *r, /*honest=*/true, /*was_cut_off=*/false);
     CheckInvariants("honest fetchLater after the attack");
+    ipc::AbortFetchLaterRequest abort;
+    abort.set_document_token(world_.honest.document_token);
+    abort.set_client_id(client_id);
+    std::optional<b::DeferredFetchId> id =
+        honest.FindFetch(abort.document_token(), client_id);
+    auto a = core_.AbortFetchLater(honest, abort);
+    if (!a.ok() || !a->was_pending() || !id)
+      Fail("the honest renderer could not abort its own fetch");
+    tracked_[*id].aborted = true;
+    CheckInvariants("honest abort");
+  }
+
+  // Closes the attacker's tabs and leaves the World as the next input expects
+  // it: only the honest record pending, only the honest document active for
+  // the network stage, no events queued, the stage's records cleared.
+  void Reset() {
+    for (b::NavigableId tab : tabs_)
+      (void)core_.CloseTab(tab);
+    CheckInvariants("close the attacker's tabs");
+    if (core_.frame_tree().PendingCount() != 1 ||
+        !core_.frame_tree().IsPending(world_.honest_record))
+      Fail(
+          "after the attacker's tabs closed, more than the honest record "
+          "is pending");
+    if (world_.stage.active() != world_.honest_network_keys)
+      Fail(
+          "after the attacker's tabs closed, the network stage still has "
+          "fully active documents other than the honest one");
+    for (b::RendererHost* host : hosts_)
+      while (host->PopEvent(absl::ZeroDuration())) {
+      }
+    while (world_.honest_host->PopEvent(absl::ZeroDuration())) {
+    }
+    world_.stage.Clear();
+    world_.bad_messages = bad_message_count_;
+    ++world_.inputs;
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -452,36 +747,41 @@ class Harness {
     frames_.push_back(KnownFrame{f, tab, parent});
     tokens_.push_back(f.document_token);
     renderer_tokens_.push_back(f.renderer_token);
+    if (b::RendererHost* host = core_.AuthenticateRenderer(f.renderer_token)) {
+      bool known = false;
+      for (b::RendererHost* h : hosts_)
+        known |= h == host;
+      if (!known)
+        hosts_.push_back(host);
+    }
   }
 
   b::NavigationParams Navigation() {
-    b::NavigationParams p{*net::Url::Parse(in_.Pick(Pages()))};
+    b::NavigationParams p{in_.Pick(PageUrls())};
     const int redirects = in_.Byte() % 4 == 0 ? 1 + in_.Byte() % 2 : 0;
     for (int i = 0; i < redirects; ++i)
-      p.redirects.push_back(*net::Url::Parse(in_.Pick(Pages())));
+      p.redirects.push_back(in_.Pick(PageUrls()));
     p.permissions_policy = in_.Pick(Policies());
     return p;
   }
 
   std::string NewTab() {
-    if (tabs_.size() >= 4)
+    if (tabs_.size() >= 3)
       return "NewTab (limit)";
-    const b::NavigableId tab = core_->CreateTab();
+    const b::NavigableId tab = core_.CreateTab();
     tabs_.push_back(tab);
     b::NavigationParams p = Navigation();
-    auto f = core_->Navigate(tab, p);
+    auto f = core_.Navigate(tab, p);
     if (f.ok())
       AddFrame(*f, static_cast<int>(tabs_.size()) - 1);
     return "NewTab " + p.url.Serialize();
   }
 
   std::string NavigateTab() {
-    if (tabs_.empty())
-      return NewTab();
     const int t = static_cast<int>(in_.Index(tabs_.size()));
     b::NavigationParams p = Navigation();
     p.enter_bfcache = in_.Bool();
-    auto f = core_->Navigate(tabs_[t], p);
+    auto f = core_.Navigate(tabs_[t], p);
     if (f.ok())
       AddFrame(*f, t);
     return absl::StrCat("Navigate tab ", t, " ", p.url.Serialize(),
@@ -496,7 +796,7 @@ class Harness {
     if (in_.Byte() % 4 == 0)
       p.sandbox = in_.Bool() ? "" : "allow-same-origin";
     p.navigation.initiator = b::NavigationInitiator::kParent;
-    auto f = core_->CreateIframe(parent.frame.document_token, p);
+    auto f = core_.CreateIframe(parent.frame.document_token, p);
     if (f.ok()) {
       AddFrame(*f, parent.tab, f->navigable);
       iframes_.push_back({f->navigable, parent.frame.document});
@@ -512,7 +812,7 @@ class Harness {
     b::NavigationParams p = Navigation();
     p.initiator = in_.Bool() ? b::NavigationInitiator::kParent
                              : b::NavigationInitiator::kSelf;
-    auto f = core_->Navigate(iframe.first, p);
+    auto f = core_.Navigate(iframe.first, p);
     if (f.ok()) {
       int tab = -1;
       for (const KnownFrame& k : frames_)
@@ -527,67 +827,63 @@ class Harness {
     if (iframes_.empty())
       return "RemoveIframe (none)";
     const auto& iframe = iframes_[in_.Index(iframes_.size())];
-    (void)core_->RemoveIframe(iframe.first);
+    (void)core_.RemoveIframe(iframe.first);
     return "RemoveIframe";
   }
 
   std::string RestoreFromBfcache() {
-    if (tabs_.empty())
-      return "Restore (none)";
     const int t = static_cast<int>(in_.Index(tabs_.size()));
-    auto f = core_->RestoreFromBfcache(tabs_[t]);
+    auto f = core_.RestoreFromBfcache(tabs_[t]);
     return absl::StrCat("RestoreFromBfcache tab ", t,
                         f.ok() ? "" : " (failed)");
   }
 
   std::string CloseTab() {
-    if (tabs_.empty())
-      return "CloseTab (none)";
     const int t = static_cast<int>(in_.Index(tabs_.size()));
-    (void)core_->CloseTab(tabs_[t]);
+    (void)core_.CloseTab(tabs_[t]);
     return absl::StrCat("CloseTab ", t);
   }
 
   std::string SetHidden() {
-    if (frames_.empty())
-      return "SetHidden (none)";
     const KnownFrame& k = frames_[in_.Index(frames_.size())];
-    (void)core_->SetHidden(k.frame.navigable, in_.Bool());
+    (void)core_.SetHidden(k.frame.navigable, in_.Bool());
     return "SetHidden";
   }
 
   std::string AdvanceClock() {
     static const int64_t kMs[] = {0, 1, 999, 1000, 60000, 60001, 3600000};
     int64_t ms = in_.Bool() ? kMs[in_.Index(7)] : in_.U32() % 200000;
-    (void)core_->AdvanceClock(absl::Milliseconds(ms));
+    (void)core_.AdvanceClock(absl::Milliseconds(ms));
     return absl::StrCat("AdvanceClock ", ms);
   }
 
   std::string CrashRenderer() {
-    if (frames_.empty())
-      return "CrashRenderer (none)";
     const KnownFrame& k = frames_[in_.Index(frames_.size())];
-    (void)core_->CrashRenderer(k.frame.document_token, absl::Seconds(5));
+    (void)core_.CrashRenderer(k.frame.document_token, absl::Seconds(5));
     return "CrashRenderer " + k.frame.site;
   }
 
   // --------------------------------------------------- renderer messages
   // The renderer a message comes from: usually the one hosting a known
-  // document, sometimes any attacker renderer. Never the honest one.
+  // document (`*frame_out`), sometimes another attacker renderer's token, and
+  // sometimes a host as the adapter authenticated it just before it was cut
+  // off (I7). Never the honest one.
   b::RendererHost* PickSender(const KnownFrame** frame_out) {
-    *frame_out = nullptr;
-    if (frames_.empty())
-      return nullptr;
     const KnownFrame& k = frames_[in_.Index(frames_.size())];
     *frame_out = &k;
+    const uint8_t how = in_.Byte() % 8;
+    if (how == 7 && !hosts_.empty())
+      return hosts_[in_.Index(hosts_.size())];
     std::string token = k.frame.renderer_token;
-    if (in_.Byte() % 8 == 0)
+    if (how == 6)
       token = in_.Pick(renderer_tokens_);
     // As the gRPC adapter: an unknown or revoked token is UNAUTHENTICATED
     // before any handler runs.
-    return core_->AuthenticateRenderer(token);
+    b::RendererHost* host = core_.AuthenticateRenderer(token);
+    if (host != nullptr && host->terminated())
+      Fail("a cut-off renderer's token still authenticates");
+    return host;
   }
-
   std::string PickString(const pb::FieldDescriptor* field) {
     const std::string& name = field->name();
     const uint8_t source = in_.Byte() % 8;
@@ -716,38 +1012,43 @@ class Harness {
 
   // I6: a renderer call answered a response (`bad` null) or a bad message,
   // which the core must have reported: recorded once and the sender cut off.
-  void Answered(b::RendererHost& sender, const b::BadMessage* bad,
+  void Answered(b::RendererHost& sender,
+                const b::BadMessage* bad,
                 const char* call) {
-    const std::vector<b::BadMessageRecord> records = core_->bad_messages();
+    const std::vector<b::BadMessageRecord> records = core_.bad_messages();
     if (bad == nullptr) {
       if (records.size() != bad_message_count_)
-        Violated(absl::StrCat(call, " answered a response but recorded a "
-                                    "bad message"));
+        Fail(absl::StrCat(call,
+                          " answered a response but recorded a bad message"));
       return;
     }
-    if (&sender == honest_host_)
-      Violated("the honest renderer sent a bad message");
+    if (&sender == world_.honest_host)
+      Fail("the honest renderer sent a bad message");
     if (b::BadMessageReasonName(bad->reason) == "UNKNOWN_BAD_MESSAGE_REASON")
-      Violated(absl::StrCat(call, " answered a bad message without a reason"));
+      Fail(absl::StrCat(call, " answered a bad message without a reason"));
     if (records.size() != bad_message_count_ + 1)
-      Violated(absl::StrCat(call, " answered a bad message recorded ",
-                            records.size() - bad_message_count_, " times"));
+      Fail(absl::StrCat(call, " answered a bad message recorded ",
+                        records.size() - bad_message_count_, " times"));
     const b::BadMessageRecord& record = records.back();
     if (record.renderer != sender.id() || record.reason != bad->reason ||
         record.detail != bad->detail)
-      Violated(absl::StrCat(call, " recorded another bad message than it "
-                                  "answered: ", bad->ToString()));
+      Fail(absl::StrCat(call,
+                        " recorded another bad message than it "
+                        "answered: ",
+                        bad->ToString()));
     bad_message_count_ = records.size();
     if (!sender.terminated())
-      Violated("a renderer that sent a bad message was not cut off");
+      Fail("a renderer that sent a bad message was not cut off");
   }
   template <typename T>
-  void Answered(b::RendererHost& sender, const b::BadMessageOr<T>& answer,
+  void Answered(b::RendererHost& sender,
+                const b::BadMessageOr<T>& answer,
                 const char* call) {
     Answered(sender, answer.ok() ? nullptr : &answer.bad_message(), call);
   }
   void Answered(b::RendererHost& sender,
-                const std::optional<b::BadMessage>& answer, const char* call) {
+                const std::optional<b::BadMessage>& answer,
+                const char* call) {
     Answered(sender, answer ? &*answer : nullptr, call);
   }
 
@@ -755,7 +1056,8 @@ class Harness {
     const KnownFrame* frame;
     b::RendererHost* sender = PickSender(&frame);
     if (sender == nullptr)
-      return "FetchLater (no sender)";
+      return "FetchLater (not authenticated)";
+    const bool was_cut_off = sender->terminated();
     ipc::FetchLaterRequest m;
     m.set_document_token(frame->frame.document_token);
     m.set_method(in_.Bool() ? "GET" : "POST");
@@ -766,40 +1068,43 @@ class Harness {
     Mutate(m, 0);
     if (in_.Byte() % 4 != 0)
       m.set_total_request_length(LengthOf(m));
-    auto r = core_->FetchLater(*sender, m);
+    auto r = core_.FetchLater(*sender, m);
     if (r.ok() && r->outcome() == ipc::QUEUED)
-      RecordQueued(*sender, m, *r, /*honest=*/false);
+      RecordQueued(*sender, m, *r, /*honest=*/false, was_cut_off);
     Answered(*sender, r, "FetchLater");
-    return "FetchLater " + m.ShortDebugString().substr(0, 200);
+    return Sent("FetchLater", std::move(m));
   }
 
   void RecordQueued(b::RendererHost& sender,
                     const ipc::FetchLaterRequest& m,
                     const ipc::FetchLaterResponse& r,
-                    bool honest) {
+                    bool honest,
+                    bool was_cut_off) {
+    // I7.
+    if (was_cut_off || sender.terminated())
+      Fail("a cut-off renderer's fetchLater() was QUEUED");
     std::optional<b::DeferredFetchId> id =
         sender.FindFetch(m.document_token(), m.client_id());
     if (!id) {
-      // Sent at once (e.g. activateAfter 0 and a due timer)? Then the stage has
-      // it; otherwise the browser lost track of it.
+      // Sent at once (send_now, or activateAfter 0 and a due timer): the
+      // stage has it, and I5 checks it there.
       return;
     }
     if (tracked_.count(*id))
-      Violated("a QUEUED answer reused a pending record id");
-    auto document = core_->DocumentForToken(m.document_token());
+      Fail("a QUEUED answer reused a pending record id");
+    auto document = core_.DocumentForToken(m.document_token());
     auto url = net::Url::Parse(m.url());
     if (!document.ok() || !url.ok())
-      Violated("a QUEUED request's document or URL does not resolve");
+      Fail("a QUEUED request's document or URL does not resolve");
     Tracked t;
     t.document = *document;
-    t.document_token = m.document_token();
-    t.origin = net::Origin::Create(*url).Serialize();
+    t.origin_key = b::ReportingOriginKey(net::Origin::Create(*url));
     t.bytes = static_cast<int64_t>(r.requested());
     t.honest = honest;
     if (static_cast<int64_t>(LengthOf(m)) != t.bytes &&
         url->Serialize() == m.url())
-      Violated("QUEUED with a total request length other than the request's");
-    t.pending = core_->frame_tree().IsPending(*id);
+      Fail("QUEUED with a total request length other than the request's");
+    t.pending = core_.frame_tree().IsPending(*id);
     tracked_[*id] = t;
   }
 
@@ -807,25 +1112,24 @@ class Harness {
     const KnownFrame* frame;
     b::RendererHost* sender = PickSender(&frame);
     if (sender == nullptr)
-      return "QueryQuota (no sender)";
+      return "QueryQuota (not authenticated)";
     ipc::QueryQuotaRequest m;
     m.set_document_token(frame->frame.document_token);
     m.set_url(in_.Pick(Urls()));
     Mutate(m, 0);
-    auto r = core_->QueryQuota(*sender, m);
+    auto r = core_.QueryQuota(*sender, m);
     if (r.ok() && r->outcome() == ipc::QUOTA_EXCEEDED &&
         r->quota() > static_cast<uint64_t>(b::kQuotaPerRequestOrigin))
-      Violated(absl::StrCat("QueryQuota answered more than 64 KiB: ",
-                            r->quota()));
+      Fail(absl::StrCat("QueryQuota answered more than 64 KiB: ", r->quota()));
     Answered(*sender, r, "QueryQuota");
-    return "QueryQuota " + m.ShortDebugString().substr(0, 200);
+    return Sent("QueryQuota", std::move(m));
   }
 
   std::string SendAbort() {
     const KnownFrame* frame;
     b::RendererHost* sender = PickSender(&frame);
     if (sender == nullptr)
-      return "Abort (no sender)";
+      return "Abort (not authenticated)";
     ipc::AbortFetchLaterRequest m;
     m.set_document_token(frame->frame.document_token);
     m.set_client_id(in_.Byte() % 6);
@@ -833,45 +1137,57 @@ class Harness {
     // Which record the abort names, if any (before the call forgets it).
     std::optional<b::DeferredFetchId> id =
         sender->FindFetch(m.document_token(), m.client_id());
-    auto r = core_->AbortFetchLater(*sender, m);
+    auto r = core_.AbortFetchLater(*sender, m);
     if (r.ok() && r->was_pending()) {
       if (!id || !tracked_.count(*id))
-        Violated("an abort was pending for a record nobody queued");
+        Fail("an abort was pending for a record nobody queued");
       Tracked& t = tracked_[*id];
       if (t.honest)
-        Violated("an attacker aborted the honest renderer's fetch");
+        Fail("an attacker aborted the honest renderer's fetch");
       if (!t.pending)
-        Violated("an abort was pending for a record no longer pending");
+        Fail("an abort was pending for a record no longer pending");
       t.aborted = true;
     }
     Answered(*sender, r, "AbortFetchLater");
-    return "Abort " + m.ShortDebugString();
+    return Sent("AbortFetchLater", std::move(m));
   }
 
-  // The driver runs a page step in a renderer; the renderer answers with a
-  // fuzzed StepResult, from itself or from another renderer.
+  // A StepResult for a step nobody was given (or any step id): without a
+  // step in flight, a bad message.
+  std::string SendStepResult() {
+    const KnownFrame* frame;
+    b::RendererHost* sender = PickSender(&frame);
+    if (sender == nullptr)
+      return "StepResult (not authenticated)";
+    ipc::StepResult m;
+    m.set_step_id(in_.Byte() % 4);
+    m.set_outcome(ipc::JS_OK);
+    Mutate(m, 0);
+    Answered(*sender, core_.ReportStepResult(*sender, m), "ReportStepResult");
+    return Sent("StepResult", std::move(m));
+  }
+
+  // The driver runs a page step in a renderer (on the World's driver thread);
+  // the renderer answers with a fuzzed StepResult, from itself or from another
+  // renderer, and the step then gets an honest answer if it has none.
   std::string PageStep() {
-    if (frames_.empty())
-      return "PageStep (none)";
     const KnownFrame& k = frames_[in_.Index(frames_.size())];
-    b::RendererHost* host = core_->AuthenticateRenderer(k.frame.renderer_token);
+    b::RendererHost* host = core_.AuthenticateRenderer(k.frame.renderer_token);
     if (host == nullptr)
       return "PageStep (renderer gone)";
+    // A step for a destroyed document fails at once; no event is queued.
+    if (!core_.frame_tree().IsFullyActive(k.frame.document).ok())
+      return "PageStep (document gone)";
     ipc::PageStep step;
     step.set_abort_signal("s");
-    absl::StatusOr<ipc::StepResult> result;
-    std::atomic<bool> done{false};
-    std::thread driver([&] {
-      result =
-          core_->RunPageStep(k.frame.document_token, step, absl::Seconds(20));
-      done = true;
-    });
+    world_.driver->Start(k.frame.document_token, std::move(step));
     uint64_t step_id = 0;
-    while (step_id == 0 && !done) {
+    while (step_id == 0) {
       std::optional<ipc::RendererEvent> event =
-          host->PopEvent(absl::Milliseconds(100));
+          host->PopEvent(absl::Milliseconds(50));
       if (!event) {
-        if (host->terminated())
+        // Cut off, or the step ended without reaching the renderer.
+        if (host->terminated() || world_.driver->Finished())
           break;
         continue;
       }
@@ -887,7 +1203,7 @@ class Harness {
     b::RendererHost* sender = in_.Byte() % 4 == 0 ? PickSender(&other) : host;
     bool accepted = false;
     if (sender != nullptr) {
-      std::optional<b::BadMessage> s = core_->ReportStepResult(*sender, m);
+      std::optional<b::BadMessage> s = core_.ReportStepResult(*sender, m);
       accepted = !s && sender == host && m.step_id() == step_id;
       Answered(*sender, s, "ReportStepResult");
     }
@@ -895,59 +1211,30 @@ class Harness {
       ipc::StepResult honest;
       honest.set_step_id(step_id);
       honest.set_outcome(ipc::JS_OK);
-      std::optional<b::BadMessage> s = core_->ReportStepResult(*host, honest);
+      std::optional<b::BadMessage> s = core_.ReportStepResult(*host, honest);
       // The step may have been answered already by the fuzzed message, or
       // have ended (its renderer cut off) meanwhile: then it is unknown.
       if (s && s->reason != b::BadMessageReason::kStepResultUnknownStep)
-        Violated("ReportStepResult: " + s->ToString());
-      bad_message_count_ = core_->bad_messages().size();
+        Fail("ReportStepResult: " + s->ToString());
+      bad_message_count_ = core_.bad_messages().size();
     }
-    driver.join();
-    return "PageStep " + m.ShortDebugString().substr(0, 200);
+    (void)world_.driver->Finish();
+    return Sent("PageStep, then StepResult", std::move(m));
   }
 
   // ---------------------------------------------------------- invariants
   void CheckInvariants(const std::string& after) {
     last_ = after;
-    b::FrameTree& tree = core_->frame_tree();
-    // I5: what reached the network stage.
-    std::vector<net::OutgoingRequest> handed = network_.sent();
-    for (auto& r : network_.refused())
-      handed.push_back(r);
-    for (const net::OutgoingRequest& r : handed) {
-      const std::string url = r.url.Serialize();
-      auto again = net::Url::Parse(url);
-      if (!again.ok() || !again->SchemeIsHttpOrHttps() ||
-          !net::IsUrlPotentiallyTrustworthy(*again))
-        Fail(
-            "a URL handed to the network stage is not a potentially "
-            "trustworthy http(s) URL: " +
-            url);
-      const b::DeferredFetchId id(r.id);
-      auto it = tracked_.find(id);
-      if (it == tracked_.end())
-        continue;  // sent at once at queueing time (not tracked); see
-                   // RecordQueued
-      if (!seen_handed_.insert(r.id).second)
-        continue;
-      if (it->second.handed_over)
-        Fail("a record was handed to the network stage twice");
-      if (it->second.aborted)
-        Fail("an aborted record was handed to the network stage");
-      it->second.handed_over = true;
-    }
-    // Duplicates of one id in the stage's lists.
-    std::set<uint64_t> ids;
-    for (const auto& r : handed)
-      if (!ids.insert(r.id).second)
-        Fail(absl::StrCat("record ", r.id,
-                          " handed to the network stage twice"));
-    seen_handed_count_ = handed.size();
+    b::FrameTree& tree = core_.frame_tree();
+    CheckHandedOver();
 
-    // I4: pending records.
+    // I4: pending records, and this harness's own sums per quota group.
+    struct Sum {
+      int64_t bytes = 0;
+      std::map<std::string, std::pair<int64_t, int64_t>> by_origin;
+    };
+    std::map<b::DocumentId, Sum> sums;
     int64_t pending = 0;
-    std::map<b::DocumentId, int64_t> group_total;
-    std::map<std::pair<b::DocumentId, std::string>, int64_t> group_origin_total;
     for (auto& [id, t] : tracked_) {
       const bool now = tree.IsPending(id);
       if (now && !t.pending)
@@ -958,82 +1245,163 @@ class Harness {
       if (!now)
         continue;
       ++pending;
-      if (t.honest && honest_host_->terminated())
-        Fail("honest renderer cut off");
       if (!tree.IsFullyActive(t.document).ok())
         Fail("a pending record belongs to a destroyed document");
       auto control = tree.ControlDocument(t.document);
       if (!control.ok())
         Fail("a pending record's document has no control document");
-      group_total[*control] += t.bytes;
-      group_origin_total[{*control, t.origin}] += t.bytes;
+      Sum& sum = sums[*control];
+      sum.bytes += t.bytes;
+      if (!t.origin_key.empty()) {
+        sum.by_origin[t.origin_key].first += t.bytes;
+        sum.by_origin[t.origin_key].second += 1;
+      }
     }
     if (tree.PendingCount() != pending)
       Fail(absl::StrCat("PendingCount() is ", tree.PendingCount(),
                         ", the harness knows ", pending, " pending records"));
-    if (honest_host_->terminated())
+    if (world_.honest_host->terminated())
       Fail("the honest renderer was cut off");
+    if (!tree.IsPending(world_.honest_record))
+      Fail("the honest renderer's fetch is no longer pending");
 
-    // I2: per (group, origin).
-    for (const auto& [key, total] : group_origin_total)
-      if (total > b::kQuotaPerRequestOrigin)
-        Fail(absl::StrCat("origin ", key.second, " has ", total,
-                          " bytes pending in one quota group (> 64 KiB)"));
-    // I1: per group, against its pool.
-    for (const auto& [control, total] : group_total) {
+    // The reservations of the iframes' containers, per quota group.
+    std::map<b::DocumentId, std::pair<int64_t, int>> reserved;
+    for (const auto& [navigable, parent_doc] : iframes_) {
+      auto r = tree.ReservedQuotaOfContainer(navigable);
+      if (!r.ok() || !tree.IsFullyActive(parent_doc).ok())
+        continue;  // removed, or its document is gone
+      auto control = tree.ControlDocument(parent_doc);
+      if (!control.ok())
+        continue;
+      reserved[*control].first += *r;
+      reserved[*control].second += *r == b::kMinimalQuota ? 1 : 0;
+    }
+
+    // I1-I3: the browser's own running totals against those sums and limits.
+    const absl::flat_hash_map<b::DocumentId, b::FrameTree::QuotaGroupTotals>
+        totals = tree.QuotaGroupTotalsForTesting();
+    for (const auto& [control, sum] : sums)
+      if (!totals.contains(control))
+        Fail("records are pending in a quota group the tree does not have");
+    static const Sum kNone;
+    for (const auto& [control, group] : totals) {
+      auto s = sums.find(control);
+      const Sum& sum = s == sums.end() ? kNone : s->second;
+      const std::string where =
+          absl::StrCat("quota group of document ", control.value());
+      if (group.pending_bytes != sum.bytes)
+        Fail(absl::StrCat(where, ": the tree counts ", group.pending_bytes,
+                          " bytes pending, its records add up to ", sum.bytes));
+      if (group.pending_by_origin.size() != sum.by_origin.size())
+        Fail(absl::StrCat(where, ": the tree has ",
+                          group.pending_by_origin.size(),
+                          " origins with pending records, the harness ",
+                          sum.by_origin.size()));
+      for (const auto& [origin, bytes_records] : sum.by_origin) {
+        auto o = group.pending_by_origin.find(origin);
+        if (o == group.pending_by_origin.end() || o->second != bytes_records)
+          Fail(absl::StrCat(where, ": origin ", origin, " has ",
+                            bytes_records.first, " bytes in ",
+                            bytes_records.second,
+                            " pending records, the tree counts otherwise"));
+        // I2.
+        if (bytes_records.first > b::kQuotaPerRequestOrigin)
+          Fail(absl::StrCat(where, ": origin ", origin, " has ",
+                            bytes_records.first, " bytes pending (> 64 KiB)"));
+      }
+      auto r = reserved.find(control);
+      const std::pair<int64_t, int> want =
+          r == reserved.end() ? std::pair<int64_t, int>{0, 0} : r->second;
+      if (group.reserved_bytes != want.first ||
+          group.minimal_reservations != want.second)
+        Fail(absl::StrCat(where, ": the tree counts ", group.reserved_bytes,
+                          " bytes reserved in ", group.minimal_reservations,
+                          " minimal reservations, the containers add up to ",
+                          want.first, " in ", want.second));
+      // I3.
+      if (group.minimal_reservations > b::kMaxMinimalReservations)
+        Fail(absl::StrCat(where, ": ", group.minimal_reservations,
+                          " minimal reservations (> 16)"));
+      // I1: against the pool.
+      if (group.pending_bytes == 0)
+        continue;
       int64_t pool = b::kTopLevelQuota;
       for (const KnownFrame& k : frames_) {
         if (k.frame.document != control || !k.container_parent)
           continue;
-        auto reserved = tree.ReservedQuotaOfContainer(k.frame.navigable);
+        auto reservation = tree.ReservedQuotaOfContainer(k.frame.navigable);
         auto active = tree.ActiveDocument(k.frame.navigable);
-        if (reserved.ok() && active.ok() && *active == control)
-          pool = *reserved;
+        if (reservation.ok() && active.ok() && *active == control)
+          pool = *reservation;
       }
-      if (total > pool)
-        Fail(absl::StrCat("a quota group has ", total,
+      if (group.pending_bytes > pool)
+        Fail(absl::StrCat(where, ": ", group.pending_bytes,
                           " bytes pending, its pool is ", pool));
     }
-    // I3: minimal reservations per top-level group (the iframes' containers
-    // live in documents whose control document is the top-level one).
-    std::map<b::DocumentId, int> minimal;
-    for (const auto& [navigable, parent_doc] : iframes_) {
-      auto reserved = tree.ReservedQuotaOfContainer(navigable);
-      auto parent_alive = tree.IsFullyActive(parent_doc);
-      if (!reserved.ok() || !parent_alive.ok() || *reserved != b::kMinimalQuota)
-        continue;
-      auto control = tree.ControlDocument(parent_doc);
-      if (control.ok() && ++minimal[*control] > b::kMaxMinimalReservations)
-        Fail("more than 16 minimal reservations in one quota group");
+  }
+
+  // I5, for what was handed over since the last check.
+  void CheckHandedOver() {
+    std::vector<HandoffStage::Handed> handed =
+        world_.stage.HandedFrom(handed_checked_);
+    handed_checked_ += handed.size();
+    for (const HandoffStage::Handed& r : handed) {
+      const std::string url = r.url.Serialize();
+      auto again = net::Url::Parse(url);
+      if (!again.ok() || !again->SchemeIsHttpOrHttps() ||
+          !net::IsUrlPotentiallyTrustworthy(*again))
+        Fail(
+            "a URL handed to the network stage is not a potentially "
+            "trustworthy http(s) URL: " +
+            url);
+      if (!handed_ids_.insert(r.id).second)
+        Fail(absl::StrCat("record ", r.id,
+                          " handed to the network stage twice"));
+      auto it = tracked_.find(b::DeferredFetchId(r.id));
+      if (it == tracked_.end())
+        continue;  // sent at once when queued (not tracked); see RecordQueued
+      if (it->second.aborted)
+        Fail("an aborted record was handed to the network stage");
+      it->second.handed_over = true;
     }
+  }
+
+  // The message an operation sent is kept (moved, not copied or printed:
+  // bodies reach 70 KB) until the next operation, for Fail() to print.
+  template <typename M>
+  std::string Sent(const char* call, M message) {
+    last_message_ = std::make_unique<M>(std::move(message));
+    return call;
   }
 
   [[noreturn]] void Fail(const std::string& what) {
-    Violated(what + "\n  after: " + last_);
+    std::string message;
+    if (last_message_ != nullptr)
+      message = " " + last_message_->ShortDebugString().substr(0, 600);
+    Violated(what + "\n  after: " + last_ + message);
   }
 
+  World& world_;
   FuzzInput& in_;
-  net::FakeClock clock_;
-  net::RecordingNetworkStage network_;
-  std::unique_ptr<b::BrowserCore> core_;
-
-  b::NavigableId honest_tab_;
-  b::CommittedFrame honest_;
-  b::RendererHost* honest_host_ = nullptr;
-  int64_t honest_bytes_ = 0;
+  b::BrowserCore& core_;
   // The bad messages recorded so far (I6: each answer adds exactly one).
   size_t bad_message_count_ = 0;
 
   std::vector<b::NavigableId> tabs_;
   std::vector<KnownFrame> frames_;
+  // Each iframe's content navigable and the document it was created in.
   std::vector<std::pair<b::NavigableId, b::DocumentId>> iframes_;
   std::vector<std::string> tokens_;
   std::vector<std::string> renderer_tokens_;
+  // Every attacker renderer host seen, cut off or not (for I7's stale sends).
+  std::vector<b::RendererHost*> hosts_;
   std::map<b::DeferredFetchId, Tracked> tracked_;
-  std::set<uint64_t> seen_handed_;
-  size_t seen_handed_count_ = 0;
+  std::set<uint64_t> handed_ids_;
+  size_t handed_checked_ = 0;
   uint64_t next_client_id_ = 0;
   std::string last_;
+  std::unique_ptr<pb::Message> last_message_;
 };
 
 }  // namespace
@@ -1041,9 +1409,14 @@ class Harness {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 4096)
-    return 0;  // long inputs only slow the loop down; 96 operations at most
+    return 0;  // long inputs only slow the loop down (kMaxOperations)
+  static fetch_later::fuzz::World* world = nullptr;
+  if (world == nullptr || world->WornOut()) {
+    delete world;
+    world = new fetch_later::fuzz::World;
+  }
   fetch_later::fuzz::FuzzInput in(data, size);
-  fetch_later::fuzz::Harness harness(in);
+  fetch_later::fuzz::Harness harness(*world, in);
   harness.Run();
   return 0;
 }

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpora in tests/fuzz/corpus/ from the project's own examples.
+"""Writes the seed corpora into tests/fuzz/corpus/ from the project's own examples.
 
-    python3 tools/fuzz/make_seed_corpus.py
+    python3 tools/fuzz/make_seed_corpus.py             # adds the seeds to each corpus
+    python3 tools/fuzz/make_seed_corpus.py --replace   # deletes each corpus first
+
+The checked-in corpora are minimised campaign corpora (tools/fuzz/campaign.sh), which started
+from these seeds: without --replace the seeds are added next to them (a later campaign's merge
+keeps those that add coverage); --replace throws the campaigns' inputs away.
 
   url/                URL strings from net/url_test.cc and net/url_fuzz_test.cc
   permissions_policy/ header and `allow` strings from policy/permissions_policy_test.cc
@@ -18,6 +23,7 @@ import hashlib
 import os
 import random
 import re
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus")
@@ -74,9 +80,10 @@ def write(target, data):
 
 
 def main():
-    for d in glob.glob(os.path.join(OUT, "*")):
-        for f in glob.glob(os.path.join(d, "*")):
-            os.remove(f)
+    if "--replace" in sys.argv[1:]:
+        for d in glob.glob(os.path.join(OUT, "*")):
+            for f in glob.glob(os.path.join(d, "*")):
+                os.remove(f)
 
     # URL parser: byte 0 picks the base (0 none, 1 https, 2 file, 3 non-special, 4 about:).
     urls = set()
@@ -136,9 +143,11 @@ def main():
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.textproto"))):
         write("scenario_reader", b"\x01" + open(path, "rb").read())
 
-    # Renderer host: operation sequences. Op byte % 24: 0-6 FetchLater, 7-8 QueryQuota,
-    # 9-10 Abort, 11 page step, 12 navigate, 13-14 iframe, 15 remove iframe, 16 restore,
-    # 17 close tab, 18 clock, 19 crash, 20 hidden, 21 new tab, 22 navigate iframe.
+    # Renderer host: two bytes (the attacker page's policy, its iframe's `allow`), then
+    # operation sequences. Op byte % 24: 0-6 and 23 FetchLater, 7-8 QueryQuota, 9-10 Abort,
+    # 11 StepResult (one in four a real page step), 12 navigate, 13-14 iframe, 15 remove
+    # iframe, 16 restore, 17 close tab, 18 clock, 19 crash, 20 hidden, 21 new tab,
+    # 22 navigate iframe (at most 32 operations are run).
     rng = random.Random(20240601)
     for n in range(40):
         length = rng.choice([32, 64, 128, 256, 512])
@@ -146,7 +155,7 @@ def main():
         write("renderer_host", data)
     # Sequences biased to valid FetchLaters (few field edits) and lifecycle events.
     for n in range(20):
-        data = bytearray()
+        data = bytearray([rng.randrange(10), rng.randrange(8)])
         for _ in range(rng.randrange(5, 30)):
             op = rng.choice([0, 0, 0, 7, 9, 11, 12, 13, 15, 16, 17, 18, 19, 21, 22])
             data.append(op + 24 * rng.randrange(10))
