@@ -84,6 +84,16 @@ absl::string_view BadMessageReasonName(BadMessageReason reason) {
       return "FETCH_LATER_NO_CORS_HEADER_NOT_SAFELISTED";
     case BadMessageReason::kRendererNotSandboxed:
       return "RENDERER_NOT_SANDBOXED";
+    case BadMessageReason::kFetchDocumentNotHosted:
+      return "FETCH_DOCUMENT_NOT_HOSTED";
+    case BadMessageReason::kFetchMixedContent:
+      return "FETCH_MIXED_CONTENT";
+    case BadMessageReason::kFetchRetryAfterUnloadWithoutKeepalive:
+      return "FETCH_RETRY_AFTER_UNLOAD_WITHOUT_KEEPALIVE";
+    case BadMessageReason::kFetchClientIdReused:
+      return "FETCH_CLIENT_ID_REUSED";
+    case BadMessageReason::kAbortFetchDocumentNotHosted:
+      return "ABORT_FETCH_DOCUMENT_NOT_HOSTED";
   }
   // No default above: the compiler names a reason left without a name.
   return "UNKNOWN_BAD_MESSAGE_REASON";

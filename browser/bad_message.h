@@ -77,9 +77,12 @@ enum class BadMessageReason : int {
   kFetchLaterTotalLengthOverOriginQuota = 25,
   // fetchLater() is [SecureContext]: called from a document that is not one.
   kFetchLaterNotSecureContext = 26,
-  // fetch() with retryOptions ([SecureContext]) from a non-secure document.
+  // retryOptions ([SecureContext]) from a non-secure document: a fetch()'s
+  // (FetchRequest; fetchLater() from such a document is reason 26).
   kFetchLaterRetryOptionsNotSecureContext = 27,
-  // send_now (fetch()) with an activate_after_ms other than 0.
+  // Retired: FetchLaterRequest.send_now (fetch() through the deferred-fetch
+  // path) with an activate_after_ms other than 0. fetch() has its own message
+  // (FetchRequest) now; never reported.
   kFetchLaterSendNowActivateAfterNotZero = 28,
   // client_id already names a pending fetch of the document.
   kFetchLaterClientIdReused = 29,
@@ -113,8 +116,25 @@ enum class BadMessageReason : int {
   // seccomp filter mode, no-new-privs) finds it not sandboxed, and the browser
   // was not started with --no-sandbox.
   kRendererNotSandboxed = 39,
+  // ---- Fetch (fetch(), FetchRequest). Its request is checked as a
+  // FetchLater one is (method, modes, URL, referrer, headers, body,
+  // retryOptions), with the same reasons (kFetchLater*); these are its own.
+  // `document_token` names no document of the calling renderer.
+  kFetchDocumentNotHosted = 40,
+  // From a secure context to a URL that is not potentially trustworthy: the
+  // renderer blocks it as mixed content (Mixed Content: "should fetching
+  // request be blocked as mixed content?").
+  kFetchMixedContent = 41,
+  // retryOptions.retryAfterUnload without keepalive (the fetch-retry
+  // explainer: it "requires keepalive: true"; the renderer's fetch() rejects
+  // it).
+  kFetchRetryAfterUnloadWithoutKeepalive = 42,
+  // client_id already names a fetch() of the document in flight.
+  kFetchClientIdReused = 43,
+  // ---- AbortFetch.
+  kAbortFetchDocumentNotHosted = 44,
 
-  kMaxValue = kRendererNotSandboxed,
+  kMaxValue = kAbortFetchDocumentNotHosted,
 };
 
 // The reason's stable name, as logs and the debug interface show it:

@@ -71,6 +71,11 @@ void BrowserCore::OnRequestOutcome(const net::RequestOutcome& outcome) {
           network_.OnRequestOutcome(outcome)) {
     renderers_.SendSecurityPolicyViolation(v->document, std::move(v->event));
   }
+  // A fetch() ended: its promise settles, if its document still lives.
+  if (std::optional<FetchRecords::Completion> done =
+          fetches_.OnRequestOutcome(outcome)) {
+    renderers_.SendFetchCompleted(done->document, std::move(done->event));
+  }
 }
 
 NavigableId BrowserCore::CreateTab() {
@@ -188,24 +193,12 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       ValidateFetchLaterRequest(message, *hosted->facts);
   if (!validated.ok())
     return ReportBadMessage(renderer, validated.bad_message());
-  // fetchLater() and retryOptions are [SecureContext]: a renderer cannot reach
-  // them from any other document.
+  // fetchLater() is [SecureContext]: a renderer cannot reach it from any
+  // other document.
   if (!hosted->facts->secure_context) {
-    if (!message.send_now()) {
-      return ReportBadMessage(
-          renderer, BadMessageReason::kFetchLaterNotSecureContext,
-          "document_token: fetchLater() from a non-secure context");
-    }
-    if (message.has_retry_options()) {
-      return ReportBadMessage(
-          renderer, BadMessageReason::kFetchLaterRetryOptionsNotSecureContext,
-          "retry_options: [SecureContext], the document is not one");
-    }
-  }
-  if (message.send_now() && validated->activate_after != absl::ZeroDuration()) {
     return ReportBadMessage(
-        renderer, BadMessageReason::kFetchLaterSendNowActivateAfterNotZero,
-        "send_now: a fetch() must have activate_after_ms 0");
+        renderer, BadMessageReason::kFetchLaterNotSecureContext,
+        "document_token: fetchLater() from a non-secure context");
   }
   if (renderer.FindFetch(message.document_token(), message.client_id())) {
     return ReportBadMessage(renderer,
@@ -251,12 +244,8 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
       response.set_outcome(ipc::QUEUED);
       renderer.AddFetch(message.document_token(), message.client_id(),
                         decision->id);
-      if (message.send_now()) {
-        // fetch(): its 0 ms timer is due now; send it before answering.
-        RunDueTimers();
-      } else if (message.has_activate_after_ms()) {
+      if (message.has_activate_after_ms())
         timers_.Wake();
-      }
       break;
     case FetchLaterOutcome::kNotFullyActive:
       response.set_outcome(ipc::NOT_FULLY_ACTIVE);
@@ -264,6 +253,77 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
     case FetchLaterOutcome::kQuotaExceeded:
       response.set_outcome(ipc::QUOTA_EXCEEDED);
       break;
+  }
+  return response;
+}
+
+BadMessageOr<ipc::FetchAccepted> BrowserCore::Fetch(
+    RendererHost& renderer,
+    const ipc::FetchRequest& message) {
+  std::optional<RendererHostRegistry::Hosted> hosted =
+      renderers_.HostedBy(renderer, message.document_token());
+  if (!hosted) {
+    return ReportBadMessage(renderer, BadMessageReason::kFetchDocumentNotHosted,
+                            kDocumentNotHosted);
+  }
+  BadMessageOr<ValidatedFetch> validated =
+      ValidateFetchRequest(message, *hosted->facts);
+  if (!validated.ok())
+    return ReportBadMessage(renderer, validated.bad_message());
+  const DeferredRequest& request = validated->request;
+  FetchRecords::Started started =
+      fetches_.Start(hosted->document, message.client_id(),
+                     {validated->keepalive, request.body_length,
+                      request.redirect, request.credentials});
+  switch (started.outcome) {
+    case FetchRecords::StartOutcome::kClientIdInUse:
+      return ReportBadMessage(
+          renderer, BadMessageReason::kFetchClientIdReused,
+          "client_id: names a fetch() of this document in flight");
+    case FetchRecords::StartOutcome::kDocumentGone:
+      break;  // destroyed meanwhile: nobody is left to tell
+    case FetchRecords::StartOutcome::kKeepaliveLimit:
+      Log("fetch.keepalive_limit",
+          {{"document", absl::StrCat(hosted->document.value())},
+           {"url", request.url.Serialize()},
+           {"message", started.network_error.network_error().message()}});
+      renderers_.SendFetchCompleted(hosted->document,
+                                    std::move(started.network_error));
+      break;
+    case FetchRecords::StartOutcome::kStarted:
+      if (options_.net_log != nullptr) {
+        Log("fetch.started",
+            {{"id", absl::StrCat(started.request_id)},
+             {"document", absl::StrCat(hosted->document.value())},
+             {"method", request.method},
+             {"url", request.url.Serialize()},
+             {"keepalive", validated->keepalive ? "true" : "false"}});
+      }
+      network_.SendFetch(started.request_id, hosted->document, *hosted->facts,
+                         request);
+      break;
+  }
+  return ipc::FetchAccepted();
+}
+
+BadMessageOr<ipc::AbortFetchResponse> BrowserCore::AbortFetch(
+    RendererHost& renderer,
+    const ipc::AbortFetchRequest& message) {
+  std::optional<DocumentId> document =
+      renderer.FindDocument(message.document_token());
+  if (!document) {
+    return ReportBadMessage(renderer,
+                            BadMessageReason::kAbortFetchDocumentNotHosted,
+                            kDocumentNotHosted);
+  }
+  ipc::AbortFetchResponse response;
+  // Unknown ids are not bad messages: the fetch may have ended before the
+  // renderer's abort arrived.
+  if (std::optional<uint64_t> id =
+          fetches_.Abort(*document, message.client_id())) {
+    response.set_was_in_flight(true);
+    Log("fetch.terminated", {{"id", absl::StrCat(*id)}, {"reason", "aborted"}});
+    network_.Cancel(*id);
   }
   return response;
 }
@@ -462,12 +522,21 @@ void BrowserCore::OnDeferredFetchProcessed(
 }
 
 void BrowserCore::OnDocumentStateChanged(const DocumentStateChange& change) {
+  // Before the renderer hears of a new document (it may fetch() at once);
+  // a destroyed document's fetch group is terminated.
+  const std::vector<uint64_t> terminated =
+      fetches_.OnDocumentStateChanged(change);
   RendererHostRegistry::DocumentUpdate update =
       renderers_.OnDocumentStateChanged(change);
   // After the registry forgot the document (PageScriptRunner relies on it).
   if (update.destroyed_token)
     scripts_.ForgetDocument(*update.destroyed_token);
   network_.OnDocumentStateChanged(change);
+  for (uint64_t id : terminated) {
+    Log("fetch.terminated",
+        {{"id", absl::StrCat(id)}, {"reason", "document destroyed"}});
+    network_.Cancel(id);
+  }
   if (options_.net_log != nullptr) {
     if (change.created) {
       Log("document.created",

@@ -16,8 +16,11 @@
 //                         timers, lifecycle events, script reports;
 //   BrowserTimers         the frame tree's and the pages' timers in time
 //                         order, and the real-time timer thread;
-//   NetworkHandoff        processed deferred fetches to NetworkStage::Send,
-//                         fully active documents per key, initiator gone.
+//   NetworkHandoff        processed deferred fetches and fetch() calls to
+//                         NetworkStage::Send, fully active documents per key,
+//                         initiator gone;
+//   FetchRecords          the fetch() calls in flight per document: their
+//                         request ids, the keepalive limit, termination.
 // BrowserCore itself holds no lock; it is the FrameTree's DeferredFetchSink and
 // passes each change to the parts.
 //
@@ -25,8 +28,8 @@
 //   1. PageScriptRunner   (asks the registry, waits on a RendererHost)
 //   2. RendererHostRegistry
 //   3. RendererHost       (a leaf: pushes to its own queue only)
-//   NetworkHandoff, BrowserTimers, NetLog: leaves, never held while calling
-//   out.
+//   NetworkHandoff, FetchRecords, BrowserTimers, NetLog: leaves, never held
+//   while calling out.
 // FrameTree's lock is outside this order: the tree calls the sink (and so every
 // part) on the thread that changed it, with its lock released, and no part
 // holds its lock while calling the frame tree. So a part's lock must never be
@@ -51,6 +54,7 @@
 #include "absl/time/time.h"
 #include "browser/bad_message.h"
 #include "browser/browser_timers.h"
+#include "browser/fetch_records.h"
 #include "browser/frame_tree.h"
 #include "browser/net_log.h"
 #include "browser/network_handoff.h"
@@ -144,6 +148,16 @@ class BrowserCore : public DeferredFetchSink {
   BadMessageOr<ipc::FetchLaterResponse> FetchLater(
       RendererHost& renderer,
       const ipc::FetchLaterRequest& request);
+  // fetch(): re-validates the request (no quota, no Permissions Policy),
+  // records it in the document's fetch group (FetchRecords: a keepalive body
+  // over the limit is a network error) and hands it to the network stage;
+  // how it ends reaches the renderer as RendererEvent.fetch_completed.
+  BadMessageOr<ipc::FetchAccepted> Fetch(RendererHost& renderer,
+                                         const ipc::FetchRequest& request);
+  // fetch()'s signal was aborted: the fetch is terminated.
+  BadMessageOr<ipc::AbortFetchResponse> AbortFetch(
+      RendererHost& renderer,
+      const ipc::AbortFetchRequest& request);
   BadMessageOr<ipc::QueryQuotaResponse> QueryQuota(
       RendererHost& renderer,
       const ipc::QueryQuotaRequest& request);
@@ -208,7 +222,8 @@ class BrowserCore : public DeferredFetchSink {
 
  private:
   // The network stage's outcome observer (its threads): a CSP block of a live
-  // document's request becomes a SecurityPolicyViolation event.
+  // document's request becomes a SecurityPolicyViolation event, and a
+  // fetch()'s end a FetchCompleted event.
   void OnRequestOutcome(const net::RequestOutcome& outcome);
   // Revokes `renderer` (`termination_reason`, "" for a disconnect), then
   // destroys every document it hosts (crash semantics). Once per renderer.
@@ -225,6 +240,7 @@ class BrowserCore : public DeferredFetchSink {
   // above it, and the frame tree (whose destruction still calls the sink)
   // goes before the parts it calls.
   RendererHostRegistry renderers_;
+  FetchRecords fetches_;
   NetworkHandoff network_;
   PageScriptRunner scripts_;
   std::unique_ptr<FrameTree> frame_tree_;

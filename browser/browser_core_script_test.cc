@@ -492,12 +492,13 @@ TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
   insecure = Navigate("http://a.test/");
   host = core_->AuthenticateRenderer(insecure.renderer_token);
   ASSERT_NE(host, nullptr);
-  ipc::FetchLaterRequest fetch = message(2);
-  fetch.set_send_now(true);
-  fetch.set_activate_after_ms(0);
+  ipc::FetchRequest fetch;
+  fetch.set_document_token(insecure.document_token);
+  fetch.set_method("GET");
+  fetch.set_url("https://c.test/beacon");
+  fetch.set_client_id(2);
   fetch.mutable_retry_options()->set_max_attempts(1);
-  BadMessageOr<ipc::FetchLaterResponse> retrying =
-      core_->FetchLater(*host, fetch);
+  BadMessageOr<ipc::FetchAccepted> retrying = core_->Fetch(*host, fetch);
   ASSERT_FALSE(retrying.ok());
   EXPECT_EQ(
       retrying.bad_message(),
@@ -511,9 +512,8 @@ TEST_F(BrowserCoreScriptTest, SecureContextsAreTheBrowsersDecision) {
   ASSERT_NE(host, nullptr);
   fetch.set_document_token(insecure.document_token);
   fetch.clear_retry_options();
-  BadMessageOr<ipc::FetchLaterResponse> sent = core_->FetchLater(*host, fetch);
+  BadMessageOr<ipc::FetchAccepted> sent = core_->Fetch(*host, fetch);
   ASSERT_TRUE(sent.ok()) << sent.bad_message();
-  EXPECT_EQ(sent->outcome(), ipc::QUEUED);
   EXPECT_EQ(network_.sent().size(), 1u);  // fetch(): sent before the answer
   EXPECT_FALSE(host->terminated());
 

@@ -117,6 +117,27 @@ grpc::Status DeferredFetchHostService::AbortFetchLater(
   return Finish(core_->AbortFetchLater(*renderer, *request), response);
 }
 
+grpc::Status DeferredFetchHostService::Fetch(grpc::ServerContext* context,
+                                             const ipc::FetchRequest* request,
+                                             ipc::FetchAccepted* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  return Finish(core_->Fetch(*renderer, *request), response);
+}
+
+grpc::Status DeferredFetchHostService::AbortFetch(
+    grpc::ServerContext* context,
+    const ipc::AbortFetchRequest* request,
+    ipc::AbortFetchResponse* response) {
+  grpc::Status status;
+  RendererHost* renderer = Authenticate(context, &status);
+  if (renderer == nullptr)
+    return status;
+  return Finish(core_->AbortFetch(*renderer, *request), response);
+}
+
 grpc::Status DeferredFetchHostService::ReportStepResult(
     grpc::ServerContext* context,
     const ipc::StepResult* request,

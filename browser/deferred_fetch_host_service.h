@@ -64,6 +64,12 @@ class DeferredFetchHostService final : public ipc::DeferredFetchHost::Service {
   grpc::Status AbortFetchLater(grpc::ServerContext* context,
                                const ipc::AbortFetchLaterRequest* request,
                                ipc::AbortFetchLaterResponse* response) override;
+  grpc::Status Fetch(grpc::ServerContext* context,
+                     const ipc::FetchRequest* request,
+                     ipc::FetchAccepted* response) override;
+  grpc::Status AbortFetch(grpc::ServerContext* context,
+                          const ipc::AbortFetchRequest* request,
+                          ipc::AbortFetchResponse* response) override;
   grpc::Status ReportStepResult(grpc::ServerContext* context,
                                 const ipc::StepResult* request,
                                 ipc::Empty* response) override;

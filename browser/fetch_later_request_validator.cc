@@ -66,7 +66,8 @@ std::optional<net::RedirectMode> RedirectFromIpc(int mode) {
 // kept by Headers "append" step 3 was a no-CORS-safelisted request-header
 // together with the earlier values of its name, so the combined value of every
 // name is one. The index of the first header of a name that is not, or -1.
-int FirstHeaderTheNoCorsGuardDrops(const ipc::FetchLaterRequest& m) {
+template <typename Message>
+int FirstHeaderTheNoCorsGuardDrops(const Message& m) {
   for (int i = 0; i < m.headers_size(); ++i) {
     const std::string& name = m.headers(i).name();
     // Each name once, at its first header.
@@ -91,9 +92,11 @@ int FirstHeaderTheNoCorsGuardDrops(const ipc::FetchLaterRequest& m) {
   return -1;
 }
 
-}  // namespace
-
-BadMessageOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
+// The URL checks fetchLater() and fetch() share: within MAX_FIELD_BYTES,
+// parses, no credentials (the Request constructor refuses them), HTTP(S)
+// (fetchLater() step 7; a fetch() of another scheme is a network error in the
+// renderer, which never asks the browser).
+BadMessageOr<net::Url> ValidateHttpUrl(absl::string_view spec) {
   if (TooLong(spec)) {
     return Bad(Reason::kFetchLaterUrlTooLong, "url",
                "longer than MAX_FIELD_BYTES");
@@ -101,27 +104,45 @@ BadMessageOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
   absl::StatusOr<net::Url> url = net::Url::Parse(spec);
   if (!url.ok())
     return Bad(Reason::kFetchLaterUrlUnparsable, "url", url.status().message());
-  // The Request constructor refuses credentials.
   if (url->IncludesCredentials()) {
     return Bad(Reason::kFetchLaterUrlHasCredentials, "url",
                "includes credentials");
   }
-  // fetchLater() step 7.
   if (!url->SchemeIsHttpOrHttps()) {
     return Bad(Reason::kFetchLaterUrlNotHttpS, "url",
                absl::StrCat("scheme \"", url->scheme(), "\" is not HTTP(S)"));
   }
-  // Step 8.
-  if (!net::IsUrlPotentiallyTrustworthy(*url)) {
-    return Bad(Reason::kFetchLaterUrlNotTrustworthy, "url",
-               "not potentially trustworthy");
-  }
   return *std::move(url);
 }
 
-BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
-    const ipc::FetchLaterRequest& m,
-    const ClientFacts& client) {
+// Mixed Content: "should fetching request be blocked as mixed content?", as
+// the renderer decides it: a secure context's request to a URL that is not
+// potentially trustworthy.
+BadMessageOr<net::Url> ValidateFetchUrl(absl::string_view spec,
+                                        const ClientFacts& client) {
+  BadMessageOr<net::Url> url = ValidateHttpUrl(spec);
+  if (!url.ok())
+    return url;
+  if (client.secure_context && !net::IsUrlPotentiallyTrustworthy(*url)) {
+    return Bad(Reason::kFetchMixedContent, "url",
+               "not potentially trustworthy, from a secure context (mixed "
+               "content)");
+  }
+  return url;
+}
+
+// The checks of a request FetchLaterRequest and FetchRequest share, in order:
+// method, mode / credentials / redirect (and a no-cors request's method),
+// URL (`validate_url`), referrer, headers (and what a no-cors request's guard
+// would have dropped), body (at most `max_body_bytes`, named
+// `max_body_limit`). Both messages have these fields under the same names.
+template <typename Message, typename ValidateUrl>
+BadMessageOr<DeferredRequest> ValidateRequest(
+    const Message& m,
+    const ClientFacts& client,
+    ValidateUrl validate_url,
+    size_t max_body_bytes,
+    absl::string_view max_body_limit) {
   // Method: a normalised token, not forbidden.
   if (m.method().empty() || m.method().size() > ipc::MAX_METHOD_BYTES ||
       !net::IsHttpToken(m.method())) {
@@ -164,7 +185,7 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
                             "\" is not CORS-safelisted (mode \"no-cors\")"));
   }
 
-  BadMessageOr<net::Url> url = ValidateFetchLaterUrl(m.url());
+  BadMessageOr<net::Url> url = validate_url(m.url());
   if (!url.ok())
     return url.bad_message();
 
@@ -266,13 +287,62 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
       return Bad(Reason::kFetchLaterBodyWithGetOrHead, "body",
                  "a GET or HEAD request cannot have a body");
     }
-    if (TooLong(m.body())) {
+    if (m.body().size() > max_body_bytes) {
       return Bad(Reason::kFetchLaterBodyTooLong, "body",
-                 "longer than MAX_FIELD_BYTES");
+                 absl::StrCat("longer than ", max_body_limit));
     }
     request.body = m.body();
     request.body_length = m.body().size();
   }
+  return request;
+}
+
+// RetryOptions (both messages): only a finite backoffFactor (Web IDL
+// `double`). Sets `request`'s retry options.
+std::optional<BadMessage> ValidateRetryOptions(const ipc::RetryOptions& r,
+                                               DeferredRequest& request) {
+  if (r.has_backoff_factor() && !std::isfinite(r.backoff_factor())) {
+    return Bad(Reason::kFetchLaterRetryBackoffNotFinite,
+               "retry_options.backoff_factor", "not finite");
+  }
+  net::RetryOptions options;
+  options.max_attempts = r.max_attempts();
+  if (r.has_initial_delay_ms())
+    options.initial_delay_ms = r.initial_delay_ms();
+  if (r.has_backoff_factor())
+    options.backoff_factor = r.backoff_factor();
+  if (r.has_max_age_ms())
+    options.max_age_ms = r.max_age_ms();
+  options.retry_after_unload = r.retry_after_unload();
+  options.retry_non_idempotent = r.retry_non_idempotent();
+  options.retry_only_if_server_unreached = r.retry_only_if_server_unreached();
+  request.retry_options = options;
+  return std::nullopt;
+}
+
+}  // namespace
+
+BadMessageOr<net::Url> ValidateFetchLaterUrl(absl::string_view spec) {
+  BadMessageOr<net::Url> url = ValidateHttpUrl(spec);
+  if (!url.ok())
+    return url;
+  // fetchLater() step 8.
+  if (!net::IsUrlPotentiallyTrustworthy(*url)) {
+    return Bad(Reason::kFetchLaterUrlNotTrustworthy, "url",
+               "not potentially trustworthy");
+  }
+  return url;
+}
+
+BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
+    const ipc::FetchLaterRequest& m,
+    const ClientFacts& client) {
+  BadMessageOr<DeferredRequest> validated = ValidateRequest(
+      m, client, ValidateFetchLaterUrl,
+      static_cast<size_t>(ipc::MAX_FIELD_BYTES), "MAX_FIELD_BYTES");
+  if (!validated.ok())
+    return validated.bad_message();
+  DeferredRequest request = *std::move(validated);
 
   // activateAfter: fetchLater() step 5 throws RangeError for a negative value.
   std::optional<absl::Duration> activate_after;
@@ -286,23 +356,10 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
   }
 
   if (m.has_retry_options()) {
-    const ipc::RetryOptions& r = m.retry_options();
-    if (r.has_backoff_factor() && !std::isfinite(r.backoff_factor())) {
-      return Bad(Reason::kFetchLaterRetryBackoffNotFinite,
-                 "retry_options.backoff_factor", "not finite");
+    if (std::optional<BadMessage> bad =
+            ValidateRetryOptions(m.retry_options(), request)) {
+      return *std::move(bad);
     }
-    net::RetryOptions options;
-    options.max_attempts = r.max_attempts();
-    if (r.has_initial_delay_ms())
-      options.initial_delay_ms = r.initial_delay_ms();
-    if (r.has_backoff_factor())
-      options.backoff_factor = r.backoff_factor();
-    if (r.has_max_age_ms())
-      options.max_age_ms = r.max_age_ms();
-    options.retry_after_unload = r.retry_after_unload();
-    options.retry_non_idempotent = r.retry_non_idempotent();
-    options.retry_only_if_server_unreached = r.retry_only_if_server_unreached();
-    request.retry_options = options;
   }
 
   // The renderer's count must be the browser's: a mismatch means a lying
@@ -320,6 +377,36 @@ BadMessageOr<ValidatedFetchLater> ValidateFetchLaterRequest(
                "above 64 KiB (should have been QueryQuota)");
   }
   return ValidatedFetchLater{std::move(request), activate_after};
+}
+
+BadMessageOr<ValidatedFetch> ValidateFetchRequest(const ipc::FetchRequest& m,
+                                                  const ClientFacts& client) {
+  BadMessageOr<DeferredRequest> validated = ValidateRequest(
+      m, client,
+      [&client](absl::string_view url) {
+        return ValidateFetchUrl(url, client);
+      },
+      static_cast<size_t>(ipc::MAX_FETCH_BODY_BYTES), "MAX_FETCH_BODY_BYTES");
+  if (!validated.ok())
+    return validated.bad_message();
+  DeferredRequest request = *std::move(validated);
+  if (m.has_retry_options()) {
+    if (std::optional<BadMessage> bad =
+            ValidateRetryOptions(m.retry_options(), request)) {
+      return *std::move(bad);
+    }
+    // RequestInit.retryOptions is [SecureContext].
+    if (!client.secure_context) {
+      return Bad(Reason::kFetchLaterRetryOptionsNotSecureContext,
+                 "retry_options", "[SecureContext], the document is not one");
+    }
+    // Fetch-retry explainer: retryAfterUnload "requires keepalive: true".
+    if (m.retry_options().retry_after_unload() && !m.keepalive()) {
+      return Bad(Reason::kFetchRetryAfterUnloadWithoutKeepalive,
+                 "retry_options.retry_after_unload", "without keepalive");
+    }
+  }
+  return ValidatedFetch{std::move(request), m.keepalive()};
 }
 
 }  // namespace fetch_later::browser

@@ -353,6 +353,7 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
   }
   created.secure_context = document->secure_context;
   created.console_warnings = document->csp_warnings;
+  created.csp_list = document->csp_list;
   for (int f = 0; f < policy::kFeatureCount; ++f) {
     const auto feature = static_cast<policy::Feature>(f);
     if (document->IsFeatureEnabledForOwnOrigin(feature))

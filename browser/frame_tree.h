@@ -88,6 +88,9 @@ struct DocumentStateChange {
   // For `created`: what the document's console shows at its first script
   // (e.g. the CSP directives and source expressions that were ignored).
   std::vector<std::string> console_warnings;
+  // For `created`: the document's policy container's CSP list (it never
+  // changes afterwards); null: no policy.
+  std::shared_ptr<const net::CspList> csp_list;
 };
 
 using FrameTreeEvent =

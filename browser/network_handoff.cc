@@ -1,5 +1,6 @@
 #include "browser/network_handoff.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -9,54 +10,106 @@
 
 namespace fetch_later::browser {
 
+namespace {
+
+// The request `id` as the network stage takes it, with what main fetch needs
+// from the browser's record of its client (never the renderer's word): the
+// request's origin, its referrer ("client" resolved to `client_referrer`, the
+// document's URL; an explicit URL; or none) and referrer policy, and the
+// document's CSP list. nullopt when the URL does not parse again (a URL's
+// serialisation always parses back to that URL; one that did not could not be
+// sent anyway).
+std::optional<net::OutgoingRequest> MakeOutgoingRequest(
+    uint64_t id,
+    const DeferredRequest& request,
+    const net::NetworkIsolationKey& network_isolation_key,
+    bool initiator_gone,
+    const std::optional<net::Origin>& origin,
+    const std::optional<net::StrippedReferrer>& client_referrer,
+    std::shared_ptr<const net::CspList> csp) {
+  // The request kept its URL serialised (without the fragment, which is never
+  // sent); the network stage takes it parsed.
+  absl::StatusOr<net::Url> url = request.url.Parse();
+  if (!url.ok())
+    return std::nullopt;
+  net::OutgoingRequest out{id,
+                           request.method,
+                           *std::move(url),
+                           request.headers,
+                           request.body,
+                           network_isolation_key,
+                           request.retry_options,
+                           initiator_gone};
+  out.mode = request.mode;
+  out.credentials = request.credentials;
+  out.redirect = request.redirect;
+  out.origin = origin;
+  if (request.referrer_url) {
+    if (absl::StatusOr<net::Url> referrer =
+            net::Url::Parse(*request.referrer_url);
+        referrer.ok()) {
+      out.referrer = net::StripReferrerSource(*referrer);
+    }
+  } else if (!request.no_referrer) {
+    out.referrer = client_referrer;
+  }
+  out.referrer_policy = request.referrer_policy;
+  out.csp = std::move(csp);
+  return out;
+}
+
+}  // namespace
+
 void NetworkHandoff::OnDeferredFetchProcessed(
     const ProcessedDeferredFetch& fetch) {
   if (network_stage_ == nullptr)
     return;
-  // The request kept its URL serialised (without the fragment, which is never
-  // sent); the network stage takes it parsed. A URL's serialisation always
-  // parses back to that URL (one that did not could not be sent anyway).
-  absl::StatusOr<net::Url> url = fetch.request.url.Parse();
-  if (!url.ok())
+  std::optional<net::OutgoingRequest> out = MakeOutgoingRequest(
+      fetch.id.value(), fetch.request, fetch.network_isolation_key,
+      /*initiator_gone=*/!fetch.notify_invoked, fetch.origin,
+      fetch.client_referrer, fetch.csp_list);
+  if (!out)
     return;
-  net::OutgoingRequest out{fetch.id.value(),
-                           fetch.request.method,
-                           *std::move(url),
-                           fetch.request.headers,
-                           fetch.request.body,
-                           fetch.network_isolation_key,
-                           fetch.request.retry_options,
-                           /*initiator_gone=*/!fetch.notify_invoked};
-  out.mode = fetch.request.mode;
-  out.credentials = fetch.request.credentials;
-  out.redirect = fetch.request.redirect;
-  // What main fetch needs, from the browser's record of the document (never
-  // the renderer's word): the request's origin, its referrer ("client"
-  // resolved to the document's URL, an explicit URL, or none) and referrer
-  // policy, and the document's CSP list.
-  out.origin = fetch.origin;
-  if (fetch.request.referrer_url) {
-    if (absl::StatusOr<net::Url> referrer =
-            net::Url::Parse(*fetch.request.referrer_url);
-        referrer.ok()) {
-      out.referrer = net::StripReferrerSource(*referrer);
-    }
-  } else if (!fetch.request.no_referrer) {
-    out.referrer = fetch.client_referrer;
+  if (fetch.notify_invoked) {
+    RememberInitiator(fetch.id.value(), fetch.document, *out,
+                      fetch.document_url);
   }
-  out.referrer_policy = fetch.request.referrer_policy;
-  out.csp = fetch.csp_list;
-  {
-    absl::MutexLock lock(&mu_);
-    if (fetch.notify_invoked && fetch.request.retry_options)
-      retrying_while_alive_[fetch.document].push_back(fetch.id.value());
-    // A CSP block is told to the document while it lives.
-    if (fetch.notify_invoked && out.csp && !out.csp->policies.empty()) {
-      csp_initiators_[fetch.id.value()] = {fetch.document, fetch.document_url,
-                                           fetch.request.url.Serialize()};
-    }
+  network_stage_->Send(*std::move(out));
+}
+
+void NetworkHandoff::SendFetch(uint64_t request_id,
+                               DocumentId document,
+                               const ClientFacts& client,
+                               const DeferredRequest& request) {
+  if (network_stage_ == nullptr)
+    return;
+  std::optional<net::OutgoingRequest> out =
+      MakeOutgoingRequest(request_id, request, client.network_isolation_key,
+                          /*initiator_gone=*/false, client.origin,
+                          client.client_referrer, client.csp_list);
+  if (!out)
+    return;
+  RememberInitiator(request_id, document, *out, client.document_url);
+  network_stage_->Send(*std::move(out));
+}
+
+void NetworkHandoff::Cancel(uint64_t request_id) {
+  if (network_stage_ != nullptr)
+    network_stage_->Cancel(request_id);
+}
+
+void NetworkHandoff::RememberInitiator(uint64_t request_id,
+                                       DocumentId document,
+                                       const net::OutgoingRequest& out,
+                                       const std::string& document_url) {
+  absl::MutexLock lock(&mu_);
+  if (out.retry_options)
+    retrying_while_alive_[document].push_back(request_id);
+  // A CSP block is told to the document while it lives.
+  if (out.csp && !out.csp->policies.empty()) {
+    csp_initiators_[request_id] = {
+        document, document_url, out.url.Serialize(/*exclude_fragment=*/true)};
   }
-  network_stage_->Send(std::move(out));
 }
 
 std::optional<NetworkHandoff::Violation> NetworkHandoff::OnRequestOutcome(

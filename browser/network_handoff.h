@@ -1,7 +1,8 @@
-// NetworkHandoff: where the frame tree's deferred fetches leave the browser's
-// document world for the network stage. It hands each processed deferred fetch
-// to NetworkStage::Send() (Fetch: "process a deferred fetch" step 3), keeps the
-// stage's retry gate informed of how many documents are fully active per
+// NetworkHandoff: where the frame tree's deferred fetches, and the pages'
+// fetch() calls, leave the browser's document world for the network stage. It
+// hands each processed deferred fetch to NetworkStage::Send() (Fetch: "process
+// a deferred fetch" step 3), and each fetch() (SendFetch(), Cancel()), keeps
+// the stage's retry gate informed of how many documents are fully active per
 // network isolation key, tells the stage when the document that started a
 // retrying request goes away (OnInitiatorGone), and turns the stage's report of
 // a CSP block into the SecurityPolicyViolation its document gets.
@@ -22,6 +23,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "browser/deferred_request.h"
+#include "browser/fetch_later_request_validator.h"
 #include "browser/frame_tree.h"
 #include "ipc/renderer_host.pb.h"
 #include "net/network_stage.h"
@@ -38,6 +41,15 @@ class NetworkHandoff {
 
   // Fetch: "process a deferred fetch" step 3: hands the request to the network.
   void OnDeferredFetchProcessed(const ProcessedDeferredFetch& fetch);
+  // fetch(): hands `request` (network request id `request_id`, from
+  // `document`, a live document the browser knows as `client`) to the
+  // network.
+  void SendFetch(uint64_t request_id,
+                 DocumentId document,
+                 const ClientFacts& client,
+                 const DeferredRequest& request);
+  // Fetch: "terminate" request `request_id` (NetworkStage::Cancel()).
+  void Cancel(uint64_t request_id);
   // Counts the document in or out of its key's fully active documents, and
   // ends its retrying requests' initiator when it is destroyed.
   void OnDocumentStateChanged(const DocumentStateChange& change);
@@ -55,6 +67,14 @@ class NetworkHandoff {
   std::optional<Violation> OnRequestOutcome(const net::RequestOutcome& outcome);
 
  private:
+  // Keeps what the stage's later calls need of a request handed over while
+  // its `document` (at `document_url`) lives: its retries' initiator, and who
+  // to tell of a CSP block.
+  void RememberInitiator(uint64_t request_id,
+                         DocumentId document,
+                         const net::OutgoingRequest& out,
+                         const std::string& document_url);
+
   net::NetworkStage* const network_stage_;  // Not owned; may be null.
 
   absl::Mutex mu_;

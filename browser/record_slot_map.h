@@ -22,7 +22,8 @@ class RecordSlotMap {
   DeferredFetchId NextId() const {
     if (free_head_ != kNone)
       return MakeId(free_head_, slots_[free_head_].generation);
-    return MakeId(static_cast<uint32_t>(slots_.size()), 0);
+    return MakeId(static_cast<uint32_t>(slots_.size()),
+                  next_generation_for_testing_);
   }
 
   // Takes `record`, whose id must be NextId().
@@ -34,6 +35,7 @@ class RecordSlotMap {
     } else {
       index = static_cast<uint32_t>(slots_.size());
       slots_.emplace_back();
+      slots_.back().generation = next_generation_for_testing_;
     }
     slots_[index].record = std::move(record);
     ++size_;
@@ -52,18 +54,32 @@ class RecordSlotMap {
     return slots_[index].record.get();
   }
 
-  // Destroys the record named `id` (which must exist) and frees its slot.
+  // Destroys the record named `id` (which must exist) and frees its slot. A
+  // slot whose generation has reached kMaxGeneration is retired instead (its
+  // ids are used up).
   void Erase(DeferredFetchId id) {
     const uint32_t index = static_cast<uint32_t>(id.value() & 0xffffffff) - 1;
     Slot& slot = slots_[index];
     slot.record.reset();
+    --size_;
+    if (slot.generation == kMaxGeneration)
+      return;
     ++slot.generation;
     slot.next_free = free_head_;
     free_head_ = index;
-    --size_;
   }
 
   size_t size() const { return size_; }
+
+  // Generations stay at most this, so no id has its top bit set: the network
+  // stage's ids with it are fetch() requests' (FetchRecords::kRequestIdBit).
+  static constexpr uint32_t kMaxGeneration = 0x7fffffff;
+
+  // For testing only: the next Insert() into a fresh slot starts it at
+  // `generation` (at most kMaxGeneration).
+  void SetNextGenerationForTesting(uint32_t generation) {
+    next_generation_for_testing_ = generation;
+  }
 
  private:
   static constexpr uint32_t kNone = 0xffffffff;
@@ -82,6 +98,7 @@ class RecordSlotMap {
   std::vector<Slot> slots_;
   uint32_t free_head_ = kNone;
   size_t size_ = 0;
+  uint32_t next_generation_for_testing_ = 0;
 };
 
 }  // namespace fetch_later::browser

@@ -37,7 +37,9 @@ RendererHostRegistry::OnDocumentStateChanged(
       update.created_host = host;
     }
     auto facts = std::make_shared<ClientFacts>(
-        ClientFacts{*change.origin, std::nullopt, change.secure_context});
+        ClientFacts{*change.origin, std::nullopt, change.secure_context,
+                    change.network_isolation_key, change.csp_list,
+                    change.url->Serialize()});
     // "client" as a referrer source: the document's URL, unless its origin is
     // opaque. Stripped once here rather than on every call.
     if (!change.origin->opaque())
@@ -111,6 +113,19 @@ bool RendererHostRegistry::SendSecurityPolicyViolation(
   violation.set_document_token(it->second.token);
   ipc::RendererEvent event;
   *event.mutable_security_policy_violation() = std::move(violation);
+  it->second.host->PushEvent(std::move(event));
+  return true;
+}
+
+bool RendererHostRegistry::SendFetchCompleted(DocumentId document,
+                                              ipc::FetchCompleted completed) {
+  absl::MutexLock lock(&mu_);
+  auto it = documents_.find(document);
+  if (it == documents_.end())
+    return false;  // gone: nobody to tell
+  completed.set_document_token(it->second.token);
+  ipc::RendererEvent event;
+  *event.mutable_fetch_completed() = std::move(completed);
   it->second.host->PushEvent(std::move(event));
   return true;
 }

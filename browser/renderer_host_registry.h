@@ -78,6 +78,10 @@ class RendererHostRegistry {
   // document lives; returns whether it was told.
   bool SendSecurityPolicyViolation(DocumentId document,
                                    ipc::SecurityPolicyViolation violation);
+  // A fetch() of `document` ended: tells its renderer `completed` (the token
+  // is filled in here). Only while the document lives; returns whether it
+  // was told.
+  bool SendFetchCompleted(DocumentId document, ipc::FetchCompleted completed);
 
   // ---- Lookups. Every token is untrusted input.
   // The live host whose launch token is `launch_token`; null for an unknown or

@@ -128,8 +128,9 @@ size_t AttemptLog::WaitForAttempts(size_t count, absl::Duration timeout) const {
 
 bool AttemptLog::WaitForIdle(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  // Idle: nothing in flight, and no retry whose time has come but whose timer
-  // has not fired yet (a virtual clock may have just been moved past it).
+  // Idle: nothing in flight, and no retry or maxAge whose time has come but
+  // whose timer has not fired yet (a virtual clock may have just been moved
+  // past it). An attempt in flight past its maxAge is busy already.
   auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (busy_.load(std::memory_order_acquire) != 0)
       return false;
@@ -137,6 +138,11 @@ bool AttemptLog::WaitForIdle(absl::Duration timeout) const {
     for (const auto& [id, status] : statuses_) {
       if (status.state == RequestState::kRetryScheduled &&
           status.next_retry_at && *status.next_retry_at <= now) {
+        return false;
+      }
+      if (status.state != RequestState::kInFlight &&
+          !IsFinalRequestState(status.state) && status.max_age_deadline &&
+          *status.max_age_deadline <= now) {
         return false;
       }
     }

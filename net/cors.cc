@@ -26,10 +26,12 @@ absl::string_view StripHttpWhitespace(absl::string_view s) {
   return s;
 }
 
-// Fetch: "extract header list values" for a `#token` list header: the
-// combined value split on commas, each element stripped; empty elements are
-// skipped (the ABNF list rule allows them). An element that is not a token is
-// an error naming `name`.
+bool Contains(const std::vector<std::string>& list, absl::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> ExtractTokenList(
     const HeaderList& headers,
     absl::string_view name) {
@@ -49,12 +51,6 @@ absl::StatusOr<std::vector<std::string>> ExtractTokenList(
   }
   return out;
 }
-
-bool Contains(const std::vector<std::string>& list, absl::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-}  // namespace
 
 std::optional<std::string> GetHeader(const HeaderList& headers,
                                      absl::string_view name) {

@@ -96,6 +96,15 @@ absl::Status CorsPreflightAllows(
     const std::vector<std::string>& unsafe_header_names,
     CredentialsMode credentials);
 
+// Fetch: "extract header list values" for a `#token` list header `name` of
+// `headers`: the combined value split on commas, each element stripped of
+// HTTP whitespace; empty elements are skipped (the ABNF list rule allows
+// them). An element that is not a token is an error naming `name`. No header:
+// an empty list.
+absl::StatusOr<std::vector<std::string>> ExtractTokenList(
+    const HeaderList& headers,
+    absl::string_view name);
+
 // Fetch: header list "get" (values of every field named `name`, ASCII
 // case-insensitively, joined with ", "); nullopt when there is none.
 std::optional<std::string> GetHeader(const HeaderList& headers,

@@ -323,6 +323,7 @@ void HttpsConnection::TakeResponse(Result* result) {
   result->status_text = parser_->response().reason_phrase;
   result->headers = parser_->response().headers;
   result->body = parser_->body();
+  result->body_bytes = parser_->response().body_bytes;
 }
 
 void HttpsConnection::FinishExchange(Result result, bool keep_open) {

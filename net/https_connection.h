@@ -47,6 +47,7 @@ class HttpsConnection {
     std::string status_text;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    uint64_t body_bytes = 0;  // the body's whole length, kept or not
   };
   // Fetch hands a response body to its caller; the browser keeps at most this
   // much of each (a beacon's answer is small; nothing reads more).

@@ -91,6 +91,7 @@ void HttpsNetworkStage::Send(OutgoingRequest request) {
     context.scheduler().Add(seq, request.id, request.network_isolation_key,
                             request.method, *retry, request.initiator_gone);
   }
+  context.TrackRequest(request.id);
   auto job = std::make_unique<HttpsStageJob>(seq, std::move(request),
                                              retry.has_value());
   job->key = std::move(key);
@@ -116,6 +117,15 @@ void HttpsNetworkStage::OnDocumentInactive(const NetworkIsolationKey& key) {
 
 void HttpsNetworkStage::SetOutcomeObserver(RequestOutcomeObserver observer) {
   context_->SetOutcomeObserver(std::move(observer));
+}
+
+void HttpsNetworkStage::Cancel(uint64_t request_id) {
+  if (!context_->MarkCancelled(request_id))
+    return;  // finished already, or never sent
+  // The loop that owns the job ends it; one that gets it later (from an
+  // inbox) sees the mark.
+  context_->Broadcast(
+      [request_id](HttpsStageShard& shard) { shard.Cancel(request_id); });
 }
 
 void HttpsNetworkStage::OnInitiatorGone(uint64_t request_id) {

@@ -193,6 +193,11 @@ class HttpsNetworkStage : public NetworkStage {
   void OnInitiatorGone(uint64_t request_id) override;
   // Tells `observer` each request's final outcome, on the stage's loops.
   void SetOutcomeObserver(RequestOutcomeObserver observer) override;
+  // Ends request `request_id` on its loop (NetworkStage::Cancel()): its
+  // attempt in flight stops (its connection is closed), a pending retry is
+  // dropped; its status becomes failed ("cancelled") and its outcome a
+  // kAborted network error.
+  void Cancel(uint64_t request_id) override;
 
   // Observability (thread-safe).
   // The newest attempts (at most Options::max_attempt_records), oldest first.
@@ -203,8 +208,9 @@ class HttpsNetworkStage : public NetworkStage {
   // Options::max_blocked_records), oldest first: not https, a bad port, CSP,
   // CORS (preflight or a redirect's check), mode "same-origin", redirect mode
   // "error", a redirect to a URL that is not https, too many redirects, a
-  // retry dropped at maxAge while it waited for a same-NIK document. Each is also an
-  // AttemptEvent::Type::kBlocked and its request's RequestStatus says why.
+  // retry dropped at maxAge while it waited for a same-NIK document. Each is
+  // also an AttemptEvent::Type::kBlocked and its request's RequestStatus says
+  // why.
   std::vector<BlockedRecord> blocked() const;
   // Blocks until `count` attempts were recorded (ever, including any no
   // longer kept) or `timeout` passed; returns the count.
@@ -212,8 +218,8 @@ class HttpsNetworkStage : public NetworkStage {
   // Blocks until every call made so far (Send, OnDocumentActive, ...) has been
   // handled and no request is queued, connecting or waiting for a response
   // (retries scheduled for later and retries waiting for a same-NIK document
-  // do not count; a retry whose time has come does), or `timeout` passed;
-  // returns whether idle.
+  // do not count; a retry or a maxAge whose time has come does), or `timeout`
+  // passed; returns whether idle.
   bool WaitForIdle(absl::Duration timeout) const;
   // The latest status of request `request_id` (the browser's id), if the stage
   // has seen it (and, once finished, still keeps it: see

@@ -129,6 +129,27 @@ class HttpsNetworkStageTest : public ::testing::TestWithParam<size_t> {
     ASSERT_TRUE(stage_->WaitForIdle(kIo));
   }
 
+  // Keeps every outcome the stage reports from now on.
+  void RecordOutcomes() {
+    stage_->SetOutcomeObserver([this](const RequestOutcome& outcome) {
+      absl::MutexLock lock(&outcomes_mu_);
+      outcomes_.push_back(outcome);
+    });
+  }
+  // The outcomes reported for request `id`, in order.
+  std::vector<RequestOutcome> OutcomesOf(uint64_t id) {
+    absl::MutexLock lock(&outcomes_mu_);
+    std::vector<RequestOutcome> out;
+    for (const RequestOutcome& o : outcomes_) {
+      if (o.request_id == id)
+        out.push_back(o);
+    }
+    return out;
+  }
+
+  // Declared before the stage, so the stage (and its observer) goes first.
+  absl::Mutex outcomes_mu_;
+  std::vector<RequestOutcome> outcomes_ ABSL_GUARDED_BY(outcomes_mu_);
   std::unique_ptr<TestCertificateAuthority> ca_;
   std::unique_ptr<HttpsTestServer> server_;
   FakeClock clock_{absl::FromUnixSeconds(1'700'000'000)};
@@ -609,6 +630,27 @@ TEST_P(HttpsNetworkStageTest, MaxAgeStopsRetries) {
   EXPECT_EQ(stage_->attempts().size(), 3u);
 }
 
+// WaitForIdle() (what a scenario's drain after advanceTime waits for) covers a
+// maxAge whose time has come: once it returns, the error has been surfaced
+// (the request is final), so the fetch() it ends has been told.
+TEST_P(HttpsNetworkStageTest, IdleOnlyOnceADueMaxAgeSurfacedTheError) {
+  MakeStage();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/");
+  r.retry_options = Retry(0);
+  r.retry_options->max_age_ms = 5000;
+  stage_->Send(std::move(r));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailedPendingMaxAge, kIo));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  clock_.Advance(absl::Milliseconds(4999));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailedPendingMaxAge);
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->GetRequestStatus(1)->state, State::kFailed);
+}
+
 // The regression: the network refuses until 5 s and is back after;
 // retryOptions {maxAttempts: 5, initialDelay: 1000, backoffFactor: 2,
 // maxAge: 1500}; the virtual clock is advanced in one step to 65 s, so the
@@ -1077,6 +1119,102 @@ TEST_P(HttpsNetworkStageTest, StageDestroyedMidBurstWithRetriesPending) {
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(server_->request_count(), 30u);
   EXPECT_EQ(server_->connections_accepted(), connections);
+}
+
+// ---- Cancel(): Fetch "terminate" (a fetch() whose fetch group was terminated
+// without keepalive, or whose signal aborted).
+
+// An attempt in flight (the server holds the request and never answers) ends
+// at once: its connection is closed, no retry follows however much time
+// passes, and its one outcome is an "aborted" network error.
+TEST_P(HttpsNetworkStageTest, CancelEndsTheAttemptInFlight) {
+  MakeStage();
+  RecordOutcomes();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kStall);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/stalled");
+  r.retry_options = Retry(3);
+  stage_->Send(std::move(r));
+  ASSERT_EQ(server_->WaitForRequests(1, kIo), 1u);
+  stage_->Cancel(1);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(stage_->TotalOpenConnections(), 0u);
+  std::vector<HttpsNetworkStage::AttemptRecord> attempts = stage_->attempts();
+  ASSERT_EQ(attempts.size(), 1u);
+  ASSERT_TRUE(attempts[0].error.has_value());
+  EXPECT_EQ(attempts[0].error->kind, NetworkErrorKind::kAborted);
+  EXPECT_TRUE(attempts[0].error->server_reached);
+  EXPECT_EQ(attempts[0].retry_decision, "cancelled: final (never retried)");
+  EXPECT_EQ(stage_->GetRequestStatus(1)->note, "cancelled");
+  std::vector<RequestOutcome> outcomes = OutcomesOf(1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].kind, RequestOutcome::Kind::kNetworkError);
+  ASSERT_TRUE(outcomes[0].error.has_value());
+  EXPECT_EQ(outcomes[0].error->kind, NetworkErrorKind::kAborted);
+
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Minutes(5));
+  Settle();
+  EXPECT_EQ(server_->request_count(), 1u);
+  EXPECT_EQ(OutcomesOf(1).size(), 1u);
+}
+
+// Between attempts (a retry scheduled after a refused connection), the
+// pending retry is dropped.
+TEST_P(HttpsNetworkStageTest, CancelDropsAPendingRetry) {
+  MakeStage();
+  RecordOutcomes();
+  ActivateDocument();
+  server_->SetMode(FaultMode::kRefuse);
+  OutgoingRequest r = Request(1, "GET", "https://a.test/refused");
+  r.retry_options = Retry(3);
+  stage_->Send(std::move(r));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kRetryScheduled, kIo));
+  stage_->Cancel(1);
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kFailed, kIo));
+  server_->SetMode(FaultMode::kOk);
+  clock_.Advance(absl::Minutes(5));
+  Settle();
+  EXPECT_EQ(stage_->attempts().size(), 1u);
+  EXPECT_EQ(server_->request_count(), 0u);
+  std::vector<RequestOutcome> outcomes = OutcomesOf(1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  ASSERT_TRUE(outcomes[0].error.has_value());
+  EXPECT_EQ(outcomes[0].error->kind, NetworkErrorKind::kAborted);
+}
+
+// A cancellation that races the hand-over (the request may still be in a
+// loop's inbox) is not lost; one for a finished or unknown request changes
+// nothing; other requests of the same pool go on.
+TEST_P(HttpsNetworkStageTest, CancelRightAfterSendAndOfFinishedRequests) {
+  MakeStage();
+  RecordOutcomes();
+  stage_->Send(Request(1, "GET", "https://a.test/done"));
+  ASSERT_TRUE(stage_->WaitForRequestState(1, State::kSucceeded, kIo));
+  server_->SetMode(FaultMode::kStall);
+  for (uint64_t id = 2; id <= 9; ++id) {
+    stage_->Send(Request(id, "GET", "https://a.test/raced"));
+    stage_->Cancel(id);
+  }
+  stage_->Cancel(1);    // finished
+  stage_->Cancel(404);  // never sent
+  for (uint64_t id = 2; id <= 9; ++id)
+    ASSERT_TRUE(stage_->WaitForRequestState(id, State::kFailed, kIo)) << id;
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  for (uint64_t id = 2; id <= 9; ++id) {
+    std::vector<RequestOutcome> outcomes = OutcomesOf(id);
+    ASSERT_EQ(outcomes.size(), 1u) << id;
+    ASSERT_TRUE(outcomes[0].error.has_value()) << id;
+    EXPECT_EQ(outcomes[0].error->kind, NetworkErrorKind::kAborted) << id;
+  }
+  std::vector<RequestOutcome> done = OutcomesOf(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].kind, RequestOutcome::Kind::kResponse);
+  EXPECT_TRUE(OutcomesOf(404).empty());
+  server_->SetMode(FaultMode::kOk);
+  stage_->Send(Request(10, "GET", "https://a.test/after"));
+  ASSERT_TRUE(stage_->WaitForRequestState(10, State::kSucceeded, kIo));
 }
 
 INSTANTIATE_TEST_SUITE_P(EventLoops,

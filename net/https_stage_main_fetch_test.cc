@@ -869,6 +869,68 @@ TEST_P(MainFetchTest, AFinalResponseFailingTheCorsCheckIsANetworkError) {
   EXPECT_EQ(BlockedReasonOf(1), "");  // it was sent
 }
 
+// ---- What the outcome tells the browser of a response (fetch() builds its
+// Response from it) ----
+
+// Fetch "main fetch" step 12 decides the response tainting; step 14 filters
+// the response by it. The outcome carries it with the response's URL (the
+// hop that answered) and the body's whole length.
+TEST_P(MainFetchTest, OutcomeCarriesTaintingUrlAndBodyLength) {
+  server_->Respond({"https://a.test/same", std::nullopt, 200, {}, "same"});
+  server_->Respond({"https://a.test/moved",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://a.test/same#frag"}}});
+  server_->Respond({"https://b.test/cors",
+                    std::nullopt,
+                    200,
+                    {{"Access-Control-Allow-Origin", "https://a.test"}},
+                    "cors"});
+  server_->Respond({"https://b.test/opaque", std::nullopt, 200, {}, "secret"});
+  // Twice what the stage keeps of a body.
+  server_->Respond(
+      {"https://a.test/big", std::nullopt, 200, {}, std::string(2 << 20, 'b')});
+  SendAndWait(FromPage(1, "GET", "https://a.test/same"));
+  SendAndWait(FromPage(2, "GET", "https://a.test/moved"));
+  SendAndWait(FromPage(3, "GET", "https://b.test/cors"));
+  OutgoingRequest opaque = FromPage(4, "GET", "https://b.test/opaque");
+  opaque.mode = RequestMode::kNoCors;
+  SendAndWait(std::move(opaque));
+  SendAndWait(FromPage(5, "GET", "https://a.test/big"));
+  struct Row {
+    const char* source;
+    uint64_t id;
+    ResponseTainting tainting;
+    const char* url;
+    const char* body;
+  };
+  const Row rows[] = {
+      {"main fetch 12: same origin, basic", 1, ResponseTainting::kBasic,
+       "https://a.test/same", "same"},
+      {"HTTP-redirect fetch: the last hop's URL, no fragment", 2,
+       ResponseTainting::kBasic, "https://a.test/same", "same"},
+      {"main fetch 12: cross-origin cors", 3, ResponseTainting::kCors,
+       "https://b.test/cors", "cors"},
+      {"main fetch 12: cross-origin no-cors, opaque", 4,
+       ResponseTainting::kOpaque, "https://b.test/opaque", "secret"},
+  };
+  for (const Row& row : rows) {
+    std::optional<RequestOutcome> outcome = OutcomeOf(row.id);
+    ASSERT_TRUE(outcome.has_value()) << row.source;
+    EXPECT_EQ(outcome->kind, RequestOutcome::Kind::kResponse) << row.source;
+    EXPECT_EQ(outcome->status, 200) << row.source;
+    EXPECT_EQ(outcome->tainting, row.tainting) << row.source;
+    EXPECT_EQ(outcome->url, row.url) << row.source;
+    EXPECT_EQ(outcome->body, row.body) << row.source;
+    EXPECT_EQ(outcome->body_length, std::string(row.body).size()) << row.source;
+  }
+  EXPECT_EQ(OutcomeOf(2)->redirect_count, 1);
+  std::optional<RequestOutcome> big = OutcomeOf(5);
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->body.size(), size_t{1} << 20);  // what the stage keeps
+  EXPECT_EQ(big->body_length, uint64_t{2} << 20);
+}
+
 INSTANTIATE_TEST_SUITE_P(Loops, MainFetchTest, ::testing::Values(1, 4));
 
 }  // namespace

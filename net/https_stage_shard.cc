@@ -107,6 +107,35 @@ HttpsStageContext::~HttpsStageContext() {
   StopAll();
 }
 
+void HttpsStageContext::TrackRequest(uint64_t request_id) {
+  absl::MutexLock lock(&requests_mu_);
+  ++live_requests_[request_id];
+}
+
+void HttpsStageContext::ForgetRequest(uint64_t request_id) {
+  absl::MutexLock lock(&requests_mu_);
+  auto it = live_requests_.find(request_id);
+  if (it == live_requests_.end())
+    return;
+  if (--it->second > 0)
+    return;
+  live_requests_.erase(it);
+  cancelled_requests_.erase(request_id);
+}
+
+bool HttpsStageContext::MarkCancelled(uint64_t request_id) {
+  absl::MutexLock lock(&requests_mu_);
+  if (!live_requests_.contains(request_id))
+    return false;
+  cancelled_requests_.insert(request_id);
+  return true;
+}
+
+bool HttpsStageContext::IsCancelled(uint64_t request_id) {
+  absl::MutexLock lock(&requests_mu_);
+  return cancelled_requests_.contains(request_id);
+}
+
 size_t HttpsStageContext::ShardFor(const PoolKey& key) {
   if (shards_.size() == 1)
     return 0;
@@ -196,6 +225,11 @@ void HttpsStageShard::DrainInbox() {
 void HttpsStageShard::StartJob(std::unique_ptr<Job> owned) {
   Job* job = owned.get();
   jobs_[job->seq] = std::move(owned);
+  // Cancelled before this loop had it: it ends before its first attempt.
+  if (context_->IsCancelled(job->id)) {
+    CancelJob(job);
+    return;
+  }
   StartAttempt(job, /*first=*/true);
 }
 
@@ -560,6 +594,11 @@ void HttpsStageShard::ResumeMigrated(std::unique_ptr<Job> owned) {
     ArmMaxAgeTimer(job, *job->max_age_deadline);
   }
   ArmAttemptTimer(job);
+  // Cancelled while it moved here (its cancellation missed both loops).
+  if (context_->IsCancelled(job->id)) {
+    CancelJob(job);
+    return;
+  }
   StartHop(job);
 }
 
@@ -703,11 +742,17 @@ void HttpsStageShard::OnResponse(uint64_t seq,
                        " failed the CORS check: ", check.message()));
     }
   }
+  KeepResponse(job, result);
+  FinishAttempt(job, result.status_code, std::nullopt);
+  DispatchQueued(pool);
+}
+
+void HttpsStageShard::KeepResponse(Job* job, HttpsConnection::Result& result) {
   job->response_status_text = std::move(result.status_text);
   job->response_headers = std::move(result.headers);
   job->response_body = std::move(result.body);
-  FinishAttempt(job, result.status_code, std::nullopt);
-  DispatchQueued(pool);
+  job->response_body_length = result.body_bytes;
+  job->response_url = job->url.Serialize(/*exclude_fragment=*/true);
 }
 
 void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
@@ -743,9 +788,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
     case RedirectMode::kManual:
       // The redirect response ends the fetch (an opaque-redirect filtered
       // response); nothing further is sent.
-      job->response_status_text = std::move(result.status_text);
-      job->response_headers = std::move(result.headers);
-      job->response_body = std::move(result.body);
+      KeepResponse(job, result);
       FinishAttempt(job, result.status_code, std::nullopt);
       return;
     case RedirectMode::kFollow:
@@ -767,9 +810,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   }
   // Step 4: no Location: the response is the answer.
   if (!*location) {
-    job->response_status_text = std::move(result.status_text);
-    job->response_headers = std::move(result.headers);
-    job->response_body = std::move(result.body);
+    KeepResponse(job, result);
     FinishAttempt(job, result.status_code, std::nullopt);
     return;
   }
@@ -987,6 +1028,10 @@ void HttpsStageShard::FinishAttempt(Job* job,
       // Main fetch refused it: final at once, never retried.
       record.retry_decision = "refused by policy: final (never retried)";
       status = MakeStatus(job, RetryScheduler::Status{RequestState::kFailed});
+    } else if (job->cancelled) {
+      record.retry_decision = "cancelled: final (never retried)";
+      status = MakeStatus(job, RetryScheduler::Status{RequestState::kFailed},
+                          "cancelled");
     } else if (!job->retries) {
       record.retry_decision = "no retryOptions: final";
       status = MakeStatus(job, RetryScheduler::Status{RequestState::kFailed});
@@ -1046,6 +1091,19 @@ void HttpsStageShard::ReportFinalOutcome(Job* job,
     outcome.status_text = std::move(job->response_status_text);
     outcome.headers = std::move(job->response_headers);
     outcome.body = std::move(job->response_body);
+    outcome.body_length = job->response_body_length;
+    outcome.url = std::move(job->response_url);
+    switch (job->tainting) {
+      case Job::Tainting::kBasic:
+        outcome.tainting = ResponseTainting::kBasic;
+        break;
+      case Job::Tainting::kCors:
+        outcome.tainting = ResponseTainting::kCors;
+        break;
+      case Job::Tainting::kOpaque:
+        outcome.tainting = ResponseTainting::kOpaque;
+        break;
+    }
   } else if (!http_status && job->blocked_reason) {
     outcome.kind = RequestOutcome::Kind::kBlocked;
     outcome.blocked_reason = job->blocked_reason;
@@ -1177,9 +1235,54 @@ void HttpsStageShard::BlockRetryAtTheGate(Job* job) {
                      job->nik.ToDebugString(), " came while it waited"));
 }
 
+void HttpsStageShard::Cancel(uint64_t request_id) {
+  std::vector<Job*> found;
+  for (auto& [seq, job] : jobs_) {
+    if (job->id == request_id)
+      found.push_back(job.get());
+  }
+  for (Job* job : found)
+    CancelJob(job);
+}
+
+void HttpsStageShard::CancelJob(Job* job) {
+  job->cancelled = true;
+  if (job->attempt_timer != 0) {
+    // An attempt is in flight: it ends here. A connection in the middle of
+    // its exchange cannot carry another request: it is closed.
+    bool server_reached = false;
+    ConnectionPool* pool = job->pool;
+    if (job->connection != nullptr) {
+      server_reached = job->connection->tcp_connected();
+      HttpsConnection* conn = job->connection;
+      job->connection = nullptr;
+      conn->Close();
+      RemoveConnection(*pool, conn);
+    }
+    FinishAttempt(job, std::nullopt,
+                  NetworkError::Make(NetworkErrorKind::kAborted, server_reached,
+                                     "cancelled by the browser"));
+    if (pool != nullptr)
+      DispatchQueued(*pool);
+    return;
+  }
+  // Between attempts: a retry scheduled or waiting for a same-NIK document.
+  loop_->CancelTimer(job->retry_timer);
+  job->retry_timer = 0;
+  loop_->CancelTimer(job->max_age_timer);
+  job->max_age_timer = 0;
+  job->last_error = NetworkError::Make(NetworkErrorKind::kAborted, false,
+                                       "cancelled by the browser");
+  ReportFinalOutcome(job, std::nullopt);
+  context_->log().Publish(MakeStatus(
+      job, RetryScheduler::Status{RequestState::kFailed}, "cancelled"));
+  EraseJob(job);
+}
+
 void HttpsStageShard::EraseJob(Job* job) {
   if (job->retries)
     context_->scheduler().Remove(job->seq);
+  context_->ForgetRequest(job->id);
   jobs_.erase(job->seq);
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -90,12 +91,16 @@ struct HttpsStageJob {
   // Main fetch refused it (CSP, CORS, mode, redirect mode): final at once,
   // never retried.
   bool policy_failure = false;
+  // NetworkStage::Cancel() ended it: final at once, never retried.
+  bool cancelled = false;
   // The final response (status text, headers, kept body), for the outcome
   // observer; `cors_error` when a cors-tainted response failed the CORS
   // check (delivered, but a network error to the caller).
   std::string response_status_text;
   std::vector<std::pair<std::string, std::string>> response_headers;
   std::string response_body;
+  uint64_t response_body_length = 0;  // kept or not
+  std::string response_url;           // the hop that answered
   std::optional<NetworkError> cors_error;
   EventLoop::TimerId retry_timer = 0;
   EventLoop::TimerId max_age_timer = 0;
@@ -183,6 +188,17 @@ class HttpsStageContext {
   }
   uint64_t NextConnectionId() { return next_connection_id_.fetch_add(1); }
 
+  // Which requests are in the stage (handed to Send() and not yet finished),
+  // so that a Cancel() that reaches no loop's jobs (the request is in a
+  // loop's inbox, or moving to another loop) is not lost: the loop that gets
+  // the job next sees it cancelled. Any thread.
+  void TrackRequest(uint64_t request_id);
+  void ForgetRequest(uint64_t request_id);
+  // Marks a request in the stage as cancelled; false (nothing kept) for one
+  // that is not (finished, or never sent).
+  bool MarkCancelled(uint64_t request_id);
+  bool IsCancelled(uint64_t request_id);
+
   size_t shard_count() const { return shards_.size(); }
   HttpsStageShard& shard(size_t index) { return *shards_[index]; }
 
@@ -227,6 +243,14 @@ class HttpsStageContext {
   RequestOutcomeObserver outcome_observer_ ABSL_GUARDED_BY(outcome_mu_);
   std::atomic<bool> has_outcome_observer_{false};
 
+  // The requests in the stage (a count per id: tests may reuse one) and
+  // those of them cancelled. A leaf lock.
+  absl::Mutex requests_mu_;
+  absl::flat_hash_map<uint64_t, int> live_requests_
+      ABSL_GUARDED_BY(requests_mu_);
+  absl::flat_hash_set<uint64_t> cancelled_requests_
+      ABSL_GUARDED_BY(requests_mu_);
+
   // Which loop owns each pool.
   absl::Mutex route_mu_;
   absl::flat_hash_map<PoolKey, size_t> pool_shard_ ABSL_GUARDED_BY(route_mu_);
@@ -259,6 +283,10 @@ class HttpsStageShard {
   // active: retry the listed jobs (RetryScheduler handles) that are here and
   // still waiting, oldest first.
   void ReleaseWaiting(const std::vector<uint64_t>& handles);
+
+  // Loop thread. NetworkStage::Cancel(): ends this loop's jobs for request
+  // `request_id`, if any (see CancelJob()).
+  void Cancel(uint64_t request_id);
 
   // After the loop stopped (~HttpsNetworkStage()): drops every job, pool and
   // queued hand-over.
@@ -317,6 +345,12 @@ class HttpsStageShard {
       const Job* job) const;
   // Tells the outcome observer how the request ended (it is final).
   void ReportFinalOutcome(Job* job, std::optional<int> http_status);
+  // Keeps the final response of the current hop for the outcome.
+  void KeepResponse(Job* job, HttpsConnection::Result& result);
+  // Ends `job` now with a kAborted network error: its attempt in flight (its
+  // connection closed if it was using one), or, between attempts, its
+  // pending retry.
+  void CancelJob(Job* job);
   void MigrateTo(Job* job, HttpsStageShard* to);
   void AcquireConnection(Job* job, bool force_new);
   void SendOn(Job* job, HttpsConnection* conn, bool reused);

@@ -34,6 +34,8 @@ const char* NetworkErrorKindName(NetworkErrorKind kind) {
       return "invalid-response";
     case NetworkErrorKind::kInternal:
       return "internal";
+    case NetworkErrorKind::kAborted:
+      return "aborted";
   }
   return "unknown";
 }

@@ -42,12 +42,16 @@ enum class NetworkErrorKind {
   kInvalidRedirect,   // a Location that does not parse
   kInvalidResponse,   // the HTTP/1.1 response did not parse
   kInternal,          // socket(), SSL_new() ... failed
+  // The caller cancelled the request (NetworkStage::Cancel(): Fetch
+  // "terminate" a fetch whose fetch group was terminated); never retried.
+  kAborted,
 };
 
 // Short, stable names for logs and tests: "not-https", "bad-port",
 // "blocked", "cors", "dns",
 // "refused", "reset", "closed", "timeout", "tls", "too-many-redirects",
-// "invalid-redirect", "invalid-response", "invalid-request", "internal".
+// "invalid-redirect", "invalid-response", "invalid-request", "internal",
+// "aborted".
 const char* NetworkErrorKindName(NetworkErrorKind kind);
 
 struct NetworkError {

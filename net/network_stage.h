@@ -1,8 +1,8 @@
 // The interface between the browser's deferred-fetch machinery and whatever
-// puts requests on the wire. The browser hands each activated deferred fetch to
-// a NetworkStage; the real one is the HTTPS-only sender on BoringSSL
-// (net/https_network_stage.h), and tests may use RecordingNetworkStage
-// (net/recording_network_stage.h).
+// puts requests on the wire. The browser hands each activated deferred fetch,
+// and each fetch() a page calls, to a NetworkStage; the real one is the
+// HTTPS-only sender on BoringSSL (net/https_network_stage.h), and tests may use
+// RecordingNetworkStage (net/recording_network_stage.h).
 //
 // The browser also tells the stage which network isolation keys have a fully
 // active document, because a retry (any attempt after the first) may only fire
@@ -68,9 +68,13 @@ struct RetryOptions {
 };
 
 // One request to send. Deferred fetches are keepalive with service-workers mode
-// "none".
+// "none"; a fetch() may be either (the browser cancels one without keepalive
+// when its document goes: Cancel()).
 struct OutgoingRequest {
-  uint64_t id = 0;  // the browser's deferred fetch id, for logs and tests
+  // The browser's id for the request, unique in the stage: a deferred fetch's
+  // id, or a fetch()'s (browser/fetch_records.h), for logs, tests, the
+  // outcome and Cancel().
+  uint64_t id = 0;
   std::string method;
   Url url;
   // The request's header list as counted by quota (Content-Type, author
@@ -116,7 +120,18 @@ struct RequestOutcome {
   std::string status_text;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // at most 1 MiB of it
-  // kNetworkError (also a final response that failed the CORS check).
+  // kResponse: the body's whole length (more than `body` holds when the
+  // stage kept only its first 1 MiB).
+  uint64_t body_length = 0;
+  // kResponse: Fetch's response "URL": the URL of the hop that answered,
+  // serialised without its fragment.
+  std::string url;
+  // kResponse: the request's "response tainting" when the response came,
+  // which says what its caller may see of it (Fetch "main fetch" step 14:
+  // basic, CORS or opaque filtered response).
+  ResponseTainting tainting = ResponseTainting::kBasic;
+  // kNetworkError (also a final response that failed the CORS check, and a
+  // request cancelled by NetworkStage::Cancel(): NetworkErrorKind::kAborted).
   std::optional<NetworkError> error;
   // kBlocked: why, the refused URL (a redirect's target for a refused hop)
   // and a readable message; for kCsp the violation and the hop's redirect
@@ -151,6 +166,14 @@ class NetworkStage {
   // earlier observer; an empty one stops it). A stage that cannot tell
   // ignores it.
   virtual void SetOutcomeObserver(RequestOutcomeObserver observer) {}
+  // Fetch: "terminate" the fetch of request `request_id` (its fetch group
+  // was terminated: a fetch() without keepalive whose document is gone, or
+  // an aborted one): whatever it is doing stops (a connection in the middle
+  // of its exchange is closed), no retry follows, and its outcome is a
+  // network error of kind kAborted. A request already finished (or never
+  // handed over) is left alone. Returns at once. A stage that sends nothing
+  // (or cannot cancel) ignores it.
+  virtual void Cancel(uint64_t request_id) {}
 };
 
 }  // namespace fetch_later::net

@@ -32,6 +32,15 @@ class RecordingNetworkStage : public NetworkStage {
     absl::MutexLock lock(&mu_);
     return initiators_gone_;
   }
+  void Cancel(uint64_t request_id) override {
+    absl::MutexLock lock(&mu_);
+    cancelled_.push_back(request_id);
+  }
+  // The ids Cancel() was called with, in order.
+  std::vector<uint64_t> cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
   void OnDocumentActive(const NetworkIsolationKey& key) override {
     absl::MutexLock lock(&mu_);
     active_documents_[key]++;
@@ -87,6 +96,7 @@ class RecordingNetworkStage : public NetworkStage {
   std::vector<OutgoingRequest> sent_ ABSL_GUARDED_BY(mu_);
   std::vector<OutgoingRequest> refused_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> initiators_gone_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> cancelled_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<NetworkIsolationKey, int> active_documents_
       ABSL_GUARDED_BY(mu_);
   RequestOutcomeObserver observer_ ABSL_GUARDED_BY(mu_);

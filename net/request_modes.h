@@ -34,6 +34,14 @@ enum class RedirectMode : uint8_t {
   kManual,  // "manual"
 };
 
+// Fetch: request's "response tainting" when its response came: which filtered
+// response its caller may see ("basic", "cors" or "opaque").
+enum class ResponseTainting : uint8_t {
+  kBasic,   // "basic": a same-origin request never redirected cross-origin
+  kCors,    // "cors": the response passed the CORS check
+  kOpaque,  // "opaque": a "no-cors" request to another origin
+};
+
 // The IDL enum strings ("cors", "no-cors", ...), and back; nullopt for any
 // other string (WebIDL: a TypeError).
 absl::string_view RequestModeName(RequestMode mode);

@@ -79,8 +79,9 @@ TEST(RetryPolicyTest, MethodsAndErrors) {
   for (NetworkErrorKind k :
        {NetworkErrorKind::kNotHttps, NetworkErrorKind::kBadPort,
         NetworkErrorKind::kTlsFailure, NetworkErrorKind::kTooManyRedirects,
-        NetworkErrorKind::kInvalidResponse,
-        NetworkErrorKind::kInvalidRequest}) {
+        NetworkErrorKind::kInvalidResponse, NetworkErrorKind::kInvalidRequest,
+        // Explainer: no retry after "programmatic cancellation".
+        NetworkErrorKind::kAborted}) {
     EXPECT_FALSE(IsTransientNetworkError(k)) << NetworkErrorKindName(k);
   }
 }

@@ -44,6 +44,14 @@ class Headers {
 
   explicit Headers(Guard guard = Guard::kNone) : guard_(guard) {}
 
+  // Fetch: "create a Response object": its Headers with guard "immutable"
+  // over the response's header list `list` (names and values as received).
+  static Headers Immutable(HeaderList list) {
+    Headers headers(Guard::kImmutable);
+    headers.list_ = std::move(list);
+    return headers;
+  }
+
   Guard guard() const { return guard_; }
   const HeaderList& list() const { return list_; }
 

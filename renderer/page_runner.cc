@@ -73,10 +73,13 @@ class PageRunner::DocumentDelegate : public ScriptDelegate {
       const std::optional<RetryOptionsInit>& retry) override {
     return connection_->FetchLater(token_, input, init, retry);
   }
-  JsStatus Fetch(const RequestInfo& input,
-                 const RequestInit& init,
-                 const std::optional<RetryOptionsInit>& retry) override {
-    return connection_->Fetch(token_, input, init, retry);
+  JsResult<uint64_t> Fetch(
+      const Request& request,
+      const std::optional<RetryOptionsInit>& retry) override {
+    return connection_->Fetch(token_, request, retry);
+  }
+  void AbortFetch(uint64_t fetch_id) override {
+    connection_->AbortFetch(token_, fetch_id);
   }
   ClientContext Client() override {
     if (std::optional<ClientContext> client = connection_->Document(token_)) {
@@ -132,6 +135,49 @@ void PageRunner::ReportSecurityPolicyViolation(
   init.disposition = violation.disposition() == "report" ? "report" : "enforce";
   it->second.between_steps.push_back(
       it->second.script->FireSecurityPolicyViolation(init));
+}
+
+namespace {
+
+ResponseType FromIpc(ipc::ResponseType type) {
+  switch (type) {
+    case ipc::RESPONSE_TYPE_BASIC:
+      return ResponseType::kBasic;
+    case ipc::RESPONSE_TYPE_CORS:
+      return ResponseType::kCors;
+    case ipc::RESPONSE_TYPE_OPAQUE:
+      return ResponseType::kOpaque;
+    case ipc::RESPONSE_TYPE_OPAQUE_REDIRECT:
+      return ResponseType::kOpaqueRedirect;
+    default:
+      return ResponseType::kDefault;
+  }
+}
+
+}  // namespace
+
+JsResult<Response> ResponseFromIpc(const ipc::FetchCompleted& completed) {
+  if (!completed.has_response()) {
+    return MakeTypeError(completed.has_network_error()
+                             ? completed.network_error().message()
+                             : "fetch: network error");
+  }
+  const ipc::FetchResponse& r = completed.response();
+  HeaderList headers;
+  for (const ipc::Header& h : r.headers())
+    headers.emplace_back(h.name(), h.value());
+  return Response(
+      FromIpc(r.type()), r.url(), r.redirected(),
+      static_cast<uint16_t>(r.status()), r.status_text(), std::move(headers),
+      r.has_body() ? std::optional<std::string>(r.body()) : std::nullopt);
+}
+
+void PageRunner::CompleteFetch(const ipc::FetchCompleted& completed) {
+  auto it = scripts_.find(completed.document_token());
+  if (it == scripts_.end())
+    return;  // its realm is gone, and the promise with it
+  it->second.between_steps.push_back(it->second.script->CompleteFetch(
+      completed.client_id(), ResponseFromIpc(completed)));
 }
 
 void PageRunner::ForgetDocument(const std::string& document_token) {

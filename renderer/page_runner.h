@@ -22,6 +22,7 @@
 #include "renderer/abort_signal.h"
 #include "renderer/body.h"
 #include "renderer/js_error.h"
+#include "renderer/response.h"
 #include "renderer/script/document_script.h"
 
 namespace fetch_later::renderer {
@@ -37,6 +38,10 @@ BodyInit MakeBody(ipc::PageBody::Type kind, size_t size);
 
 // What the binding would throw, as the step's outcome.
 ipc::JsOutcome OutcomeFor(const JsError& error);
+
+// The Response a fetch() resolves with (the browser's filtered response), or
+// the TypeError of its network error.
+JsResult<Response> ResponseFromIpc(const ipc::FetchCompleted& completed);
 
 class PageRunner {
  public:
@@ -57,6 +62,10 @@ class PageRunner {
   // timers that came due between steps are.
   void ReportSecurityPolicyViolation(
       const ipc::SecurityPolicyViolation& violation);
+  // A fetch() of `completed`'s document ended: settles its promise (a task;
+  // what it printed or threw is reported with the document's next step, as
+  // for a violation).
+  void CompleteFetch(const ipc::FetchCompleted& completed);
   // The document was destroyed: drops its realm, timers and controllers.
   void ForgetDocument(const std::string& document_token);
 

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel_posix.h"
 #include "net/origin.h"
@@ -57,6 +56,21 @@ ipc::RedirectMode ToIpc(RedirectMode mode) {
       return ipc::REDIRECT_MANUAL;
   }
   return ipc::REDIRECT_FOLLOW;
+}
+
+ipc::RetryOptions ToIpc(const RetryOptionsInit& retry) {
+  ipc::RetryOptions r;
+  r.set_max_attempts(retry.max_attempts);
+  if (retry.initial_delay_ms)
+    r.set_initial_delay_ms(*retry.initial_delay_ms);
+  if (retry.backoff_factor)
+    r.set_backoff_factor(*retry.backoff_factor);
+  if (retry.max_age_ms)
+    r.set_max_age_ms(*retry.max_age_ms);
+  r.set_retry_after_unload(retry.retry_after_unload);
+  r.set_retry_non_idempotent(retry.retry_non_idempotent);
+  r.set_retry_only_if_server_unreached(retry.retry_only_if_server_unreached);
+  return r;
 }
 
 }  // namespace
@@ -131,6 +145,10 @@ void RendererConnection::RunPageTasks() {
       page_runner_->ReportSecurityPolicyViolation(*task.violation);
       continue;
     }
+    if (task.fetch_completed) {
+      page_runner_->CompleteFetch(*task.fetch_completed);
+      continue;
+    }
     if (!task.step) {
       page_runner_->ForgetDocument(task.destroyed_document);
       continue;
@@ -194,6 +212,7 @@ void RendererConnection::ReadEvents() {
       if (state.destroyed()) {
         documents_.erase(it);
         committed_.erase(state.document_token());
+        held_completions_.erase(state.document_token());
         page_tasks_.push_back(
             PageTask{std::nullopt, std::nullopt, state.document_token()});
         absl::erase_if(pending_, [&](const auto& entry) {
@@ -201,6 +220,16 @@ void RendererConnection::ReadEvents() {
         });
       } else {
         it->second.fully_active = state.fully_active();
+        // Fully active again (restored from the bfcache): the fetch() ends
+        // it could not hear meanwhile are its next tasks.
+        auto held = held_completions_.find(state.document_token());
+        if (state.fully_active() && held != held_completions_.end()) {
+          for (ipc::FetchCompleted& completed : held->second) {
+            page_tasks_.push_back(
+                PageTask{std::nullopt, std::nullopt, "", std::move(completed)});
+          }
+          held_completions_.erase(held);
+        }
       }
     } else if (event.has_run_page_step()) {
       page_tasks_.push_back(PageTask{event.run_page_step(), std::nullopt, ""});
@@ -211,6 +240,16 @@ void RendererConnection::ReadEvents() {
               event.security_policy_violation().document_token()))
         page_tasks_.push_back(
             PageTask{std::nullopt, event.security_policy_violation(), ""});
+    } else if (event.has_fetch_completed()) {
+      auto it = documents_.find(event.fetch_completed().document_token());
+      if (it == documents_.end())
+        continue;
+      if (!it->second.fully_active) {
+        held_completions_[it->first].push_back(event.fetch_completed());
+        continue;
+      }
+      page_tasks_.push_back(
+          PageTask{std::nullopt, std::nullopt, "", event.fetch_completed()});
     } else if (event.has_activated()) {
       auto it = pending_.find(
           {event.activated().document_token(), event.activated().client_id()});
@@ -288,37 +327,6 @@ JsResult<FetchLaterResult> RendererConnection::FetchLater(
     const std::optional<RequestInfo>& input,
     const DeferredRequestInit& init,
     const std::optional<RetryOptionsInit>& retry) {
-  return QueueDeferredFetch(document_token, input, init, retry,
-                            /*send_now=*/false);
-}
-
-JsStatus RendererConnection::Fetch(
-    const std::string& document_token,
-    const RequestInfo& input,
-    const RequestInit& init,
-    const std::optional<RetryOptionsInit>& retry) {
-  DeferredRequestInit deferred;
-  static_cast<RequestInit&>(deferred) = init;
-  deferred.activate_after = 0;
-  JsResult<FetchLaterResult> queued =
-      QueueDeferredFetch(document_token, input, deferred, retry,
-                         /*send_now=*/true);
-  if (!queued.ok()) {
-    // The shared steps name fetchLater(); the caller called fetch().
-    JsError error = queued.error();
-    if (absl::StartsWith(error.message, "fetchLater:"))
-      error.message.replace(0, strlen("fetchLater"), "fetch");
-    return error;
-  }
-  return JsStatus();
-}
-
-JsResult<FetchLaterResult> RendererConnection::QueueDeferredFetch(
-    const std::string& document_token,
-    const std::optional<RequestInfo>& input,
-    const DeferredRequestInit& init,
-    const std::optional<RetryOptionsInit>& retry,
-    bool send_now) {
   std::optional<ClientContext> client = Document(document_token);
   if (!client)
     return MakeTypeError(
@@ -379,24 +387,11 @@ JsResult<FetchLaterResult> RendererConnection::QueueDeferredFetch(
   if (validated->activate_after_ms)
     message.set_activate_after_ms(*validated->activate_after_ms);
   message.set_total_request_length(requested);
-  message.set_send_now(send_now);
   message.set_mode(ToIpc(request.mode()));
   message.set_credentials(ToIpc(request.credentials()));
   message.set_redirect(ToIpc(request.redirect()));
-  if (retry) {
-    ipc::RetryOptions* r = message.mutable_retry_options();
-    r->set_max_attempts(retry->max_attempts);
-    if (retry->initial_delay_ms)
-      r->set_initial_delay_ms(*retry->initial_delay_ms);
-    if (retry->backoff_factor)
-      r->set_backoff_factor(*retry->backoff_factor);
-    if (retry->max_age_ms)
-      r->set_max_age_ms(*retry->max_age_ms);
-    r->set_retry_after_unload(retry->retry_after_unload);
-    r->set_retry_non_idempotent(retry->retry_non_idempotent);
-    r->set_retry_only_if_server_unreached(
-        retry->retry_only_if_server_unreached);
-  }
+  if (retry)
+    *message.mutable_retry_options() = ToIpc(*retry);
   auto activated = std::make_shared<std::atomic<bool>>(false);
   uint64_t client_id;
   {
@@ -445,6 +440,77 @@ JsResult<FetchLaterResult> RendererConnection::QueueDeferredFetch(
   });
   // Step 16.
   return FetchLaterResult(activated);
+}
+
+JsResult<uint64_t> RendererConnection::Fetch(
+    const std::string& document_token,
+    const Request& request,
+    const std::optional<RetryOptionsInit>& retry) {
+  std::optional<ClientContext> client = Document(document_token);
+  if (!client)
+    return MakeTypeError("fetch: the document is not hosted by this renderer");
+  // What one message can carry (this prototype streams no upload).
+  if (request.body_bytes().size() >
+      static_cast<size_t>(ipc::MAX_FETCH_BODY_BYTES)) {
+    return MakeTypeError(
+        absl::StrCat("fetch: a body of ", request.body_bytes().size(),
+                     " bytes is more than this browser sends (",
+                     ipc::MAX_FETCH_BODY_BYTES, ")"));
+  }
+  ipc::FetchRequest message;
+  message.set_document_token(document_token);
+  message.set_method(request.method());
+  message.set_url(request.url().Serialize());
+  switch (request.referrer().kind) {
+    case RequestReferrer::Kind::kUrl:
+      message.set_referrer_url(request.referrer().url->Serialize());
+      break;
+    case RequestReferrer::Kind::kNoReferrer:
+      message.set_no_referrer(true);
+      break;
+    case RequestReferrer::Kind::kClient:
+      break;
+  }
+  const net::ReferrerPolicy policy =
+      request.referrer_policy() == net::ReferrerPolicy::kEmpty
+          ? client->referrer_policy
+          : request.referrer_policy();
+  message.set_referrer_policy(std::string(net::ReferrerPolicyToString(policy)));
+  for (const auto& [name, value] : request.header_list()) {
+    ipc::Header* header = message.add_headers();
+    header->set_name(name);
+    header->set_value(value);
+  }
+  if (request.body())
+    message.set_body(request.body_bytes());
+  message.set_mode(ToIpc(request.mode()));
+  message.set_credentials(ToIpc(request.credentials()));
+  message.set_redirect(ToIpc(request.redirect()));
+  message.set_keepalive(request.keepalive());
+  if (retry)
+    *message.mutable_retry_options() = ToIpc(*retry);
+  {
+    absl::MutexLock lock(&mu_);
+    message.set_client_id(next_client_id_++);
+  }
+  ipc::FetchAccepted accepted;
+  auto context = NewContext();
+  grpc::Status status = stub_->Fetch(context.get(), message, &accepted);
+  if (!status.ok()) {
+    return MakeTypeError(absl::StrCat("fetch: the browser refused the call: ",
+                                      status.error_message()));
+  }
+  return message.client_id();
+}
+
+void RendererConnection::AbortFetch(const std::string& document_token,
+                                    uint64_t client_id) {
+  ipc::AbortFetchRequest abort;
+  abort.set_document_token(document_token);
+  abort.set_client_id(client_id);
+  ipc::AbortFetchResponse ignored;
+  auto context = NewContext();
+  stub_->AbortFetch(context.get(), abort, &ignored);
 }
 
 }  // namespace fetch_later::renderer

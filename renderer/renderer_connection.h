@@ -1,9 +1,10 @@
 // RendererConnection: the renderer process's end of the browser connection, the
-// part of Blink that a fetchLater() call reaches after the binding. It runs
-// fetchLater()'s steps 1-9 locally (fetch_later.h), asks the browser over gRPC
-// to run steps 10-14 (the browser is the only authority on quota), adds the
-// step-15 abort step to the signal, and keeps each FetchLaterResult's
-// `activated` flag current from the browser's event stream.
+// part of Blink that a fetchLater() or fetch() call reaches after the binding.
+// It runs fetchLater()'s steps 1-9 locally (fetch_later.h), asks the browser
+// over gRPC to run steps 10-14 (the browser is the only authority on quota),
+// adds the step-15 abort step to the signal, and keeps each FetchLaterResult's
+// `activated` flag current from the browser's event stream; it hands fetch()
+// requests to the browser and their ends to the page task thread.
 //
 // Created once per renderer process over the channel the browser handed it (one
 // end of a socket pair, inherited as a descriptor: there is no socket path to
@@ -90,12 +91,18 @@ class RendererConnection {
       const DeferredRequestInit& init,
       const std::optional<RetryOptionsInit>& retry = {});
 
-  // fetch(input, init) with keepalive semantics: the browser sends it now (see
-  // FetchLaterRequest.send_now). OK once the browser has accepted it.
-  JsStatus Fetch(const std::string& document_token,
-                 const RequestInfo& input,
-                 const RequestInit& init,
-                 const std::optional<RetryOptionsInit>& retry = {});
+  // fetch(): asks the browser to fetch `request` (which the renderer's steps,
+  // ValidateFetch(), produced) for the document. Returns the fetch's client
+  // id, or the TypeError to reject with (a body over MAX_FETCH_BODY_BYTES,
+  // the browser refused the call). The fetch's end comes later as a page task
+  // (PageRunner::CompleteFetch()), in the document's task order; for a
+  // document that is not fully active (bfcache) it waits until the document
+  // is again, and dies with the document.
+  JsResult<uint64_t> Fetch(const std::string& document_token,
+                           const Request& request,
+                           const std::optional<RetryOptionsInit>& retry = {});
+  // fetch()'s signal aborted: the browser terminates fetch `client_id`.
+  void AbortFetch(const std::string& document_token, uint64_t client_id);
 
   // Whether the browser cut this renderer off (or the connection ended).
   bool disconnected();
@@ -111,12 +118,6 @@ class RendererConnection {
   void RunPageTasks();
   std::unique_ptr<grpc::ClientContext> NewContext() const;
   JsError QuotaExceeded(uint64_t quota, uint64_t requested) const;
-  JsResult<FetchLaterResult> QueueDeferredFetch(
-      const std::string& document_token,
-      const std::optional<RequestInfo>& input,
-      const DeferredRequestInit& init,
-      const std::optional<RetryOptionsInit>& retry,
-      bool send_now);
 
   const std::string launch_token_;
   const ipc::SandboxReport sandbox_;
@@ -147,14 +148,19 @@ class RendererConnection {
   bool disconnected_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The page task thread's queue: a page step, a violation to report to a
-  // document's script, or a destroyed document whose script state the thread
-  // must drop (it owns that state).
+  // document's script, a destroyed document whose script state the thread
+  // must drop (it owns that state), or a fetch() that ended.
   struct PageTask {
     std::optional<ipc::RunPageStep> step;
     std::optional<ipc::SecurityPolicyViolation> violation;
     std::string destroyed_document;
+    std::optional<ipc::FetchCompleted> fetch_completed;
   };
   std::deque<PageTask> page_tasks_ ABSL_GUARDED_BY(mu_);
+  // fetch() ends for documents that are not fully active (in the bfcache):
+  // HTML runs no task of such a document; queued when it is again.
+  absl::flat_hash_map<std::string, std::vector<ipc::FetchCompleted>>
+      held_completions_ ABSL_GUARDED_BY(mu_);
   // Bumped on every activation event (WaitForActivated waits on it).
   uint64_t activations_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -90,6 +90,14 @@ bool IsSanitizerPolicyBuild() {
 #endif
 }
 
+bool IsThreadSanitizerPolicyBuild() {
+#if defined(SANDBOX_THREAD_SANITIZER_POLICY)
+  return true;
+#else
+  return false;
+#endif
+}
+
 std::string SandboxReport::Summary() const {
   std::vector<std::string> parts;
   std::vector<std::string> namespaces;
@@ -132,7 +140,11 @@ absl::Status Seal(const SealOptions& options, SandboxReport* report) {
         "no-new-privs: prctl(PR_SET_NO_NEW_PRIVS): ", strerror(errno)));
   }
   report->no_new_privs = true;
-  if (options.landlock) {
+  if (options.landlock && IsThreadSanitizerPolicyBuild()) {
+    report->notes.push_back(
+        "no Landlock: ThreadSanitizer build (it holds back the signal each "
+        "thread restricts itself on; seccomp still refuses every file)");
+  } else if (options.landlock) {
     report->landlock_abi = LandlockAbi();
     if (report->landlock_abi == 0) {
       report->notes.push_back(

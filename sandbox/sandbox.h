@@ -102,6 +102,10 @@ inline constexpr uint64_t kAddressSpaceHeadroomBytes = uint64_t{16} << 30;
 
 // Whether this build carries the sanitizer policy (see the header comment).
 bool IsSanitizerPolicyBuild();
+// Whether this build carries the ThreadSanitizer policy
+// (--define=sandbox_policy=thread_sanitizer): the sanitizer policy, and Seal()
+// leaves Landlock out with a note.
+bool IsThreadSanitizerPolicyBuild();
 
 }  // namespace fetch_later::sandbox
 

@@ -122,6 +122,16 @@ class RawRenderer {
     auto context = Context();
     return stub_->AbortFetchLater(context.get(), m, &ignored);
   }
+  grpc::Status Fetch(const ipc::FetchRequest& m) {
+    ipc::FetchAccepted ignored;
+    auto context = Context();
+    return stub_->Fetch(context.get(), m, &ignored);
+  }
+  grpc::Status AbortFetch(const ipc::AbortFetchRequest& m) {
+    ipc::AbortFetchResponse ignored;
+    auto context = Context();
+    return stub_->AbortFetch(context.get(), m, &ignored);
+  }
   grpc::Status ReportStepResult(const ipc::StepResult& m) {
     ipc::Empty ignored;
     auto context = Context();
@@ -272,6 +282,26 @@ ForgedCase ForgeInsecure(const char* name,
         m.set_total_request_length(LengthOf(m));
       },
       reason, std::move(detail));
+}
+
+// Rows that forge a FetchRequest (fetch()): start from an honest GET of
+// kForgedUrl for the attacker's own document, apply `forge`.
+ForgedCase ForgeFetch(
+    const char* name,
+    std::function<void(ipc::FetchRequest&, const Tokens&)> forge,
+    BadMessageReason reason,
+    std::string detail) {
+  return ForgedCase{name,
+                    [forge](RawRenderer& attacker, const Tokens& tokens) {
+                      ipc::FetchRequest m;
+                      m.set_document_token(tokens.attacker_document);
+                      m.set_client_id(7);
+                      m.set_method("GET");
+                      m.set_url(kForgedUrl);
+                      forge(m, tokens);
+                      return attacker.Fetch(m);
+                    },
+                    reason, std::move(detail)};
 }
 
 ForgedCase Query(
@@ -587,29 +617,50 @@ std::vector<ForgedCase> ForgedCases() {
           "FetchLaterFromNonSecureContext", [](ipc::FetchLaterRequest&) {},
           Reason::kFetchLaterNotSecureContext,
           "document_token: fetchLater() from a non-secure context"),
-      ForgeInsecure(
+      ForgeFetch(
           "FetchWithRetryOptionsFromNonSecureContext",
-          [](ipc::FetchLaterRequest& m) {
-            m.set_send_now(true);
-            m.set_activate_after_ms(0);
+          [](ipc::FetchRequest& m, const Tokens& t) {
+            m.set_document_token(t.attacker_insecure_document());
             m.mutable_retry_options()->set_max_attempts(1);
           },
           Reason::kFetchLaterRetryOptionsNotSecureContext,
           "retry_options: [SecureContext], the document is not one"),
-      // ---- fetch(): sent at once, so only with a 0 ms activateAfter.
-      ForgeConsistent(
-          "SendNowWithoutActivateAfter",
-          [](ipc::FetchLaterRequest& m) { m.set_send_now(true); },
-          Reason::kFetchLaterSendNowActivateAfterNotZero,
-          "send_now: a fetch() must have activate_after_ms 0"),
-      ForgeConsistent(
-          "SendNowWithActivateAfter",
-          [](ipc::FetchLaterRequest& m) {
-            m.set_send_now(true);
-            m.set_activate_after_ms(60000);
+      // ---- fetch() (FetchRequest): its own checks; the request's are
+      // FetchLater's (one row shows they apply).
+      ForgeFetch(
+          "FetchFromHonestRenderersDocument",
+          [](ipc::FetchRequest& m, const Tokens& t) {
+            m.set_document_token(t.honest_document);
           },
-          Reason::kFetchLaterSendNowActivateAfterNotZero,
-          "send_now: a fetch() must have activate_after_ms 0"),
+          Reason::kFetchDocumentNotHosted, kDocumentNotHosted),
+      ForgeFetch(
+          "FetchMixedContentFromASecureContext",
+          [](ipc::FetchRequest& m, const Tokens&) {
+            m.set_url("http://evil.test/x");
+          },
+          Reason::kFetchMixedContent,
+          "url: not potentially trustworthy, from a secure context (mixed "
+          "content)"),
+      ForgeFetch(
+          "FetchRetryAfterUnloadWithoutKeepalive",
+          [](ipc::FetchRequest& m, const Tokens&) {
+            m.mutable_retry_options()->set_max_attempts(1);
+            m.mutable_retry_options()->set_retry_after_unload(true);
+          },
+          Reason::kFetchRetryAfterUnloadWithoutKeepalive,
+          "retry_options.retry_after_unload: without keepalive"),
+      ForgeFetch(
+          "FetchWithAForbiddenMethod",
+          [](ipc::FetchRequest& m, const Tokens&) { m.set_method("TRACE"); },
+          Reason::kFetchLaterMethodForbidden, "method: forbidden method"),
+      ForgedCase{"AbortFetchOfHonestRenderersDocument",
+                 [](RawRenderer& attacker, const Tokens& t) {
+                   ipc::AbortFetchRequest m;
+                   m.set_document_token(t.honest_document);
+                   m.set_client_id(1);
+                   return attacker.AbortFetch(m);
+                 },
+                 Reason::kAbortFetchDocumentNotHosted, kDocumentNotHosted},
       // ---- Ids: unique within the document while pending.
       ForgeConsistent(
           "ReusedClientIdInSameDocument",
@@ -674,6 +725,13 @@ struct ReachedElsewhere {
   const char* why;
 };
 constexpr ReachedElsewhere kReachedElsewhere[] = {
+    {Reason::kFetchLaterSendNowActivateAfterNotZero,
+     "retired: FetchLaterRequest.send_now is gone (fetch() has its own "
+     "FetchRequest), so nothing reports it"},
+    {Reason::kFetchClientIdReused,
+     "needs a fetch() of the attacker's in flight, which would be at the "
+     "network stage (the rows check what it was sent); reached in "
+     "browser/fetch_test.cc BadMessages"},
     {Reason::kStepResultBadNextTimer,
      "needs a step the browser is waiting on, which the attacker's own "
      "RendererConnection would answer first; reached in "

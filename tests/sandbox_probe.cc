@@ -80,12 +80,12 @@ class NoDocument : public renderer::ScriptDelegate {
       const std::optional<renderer::RetryOptionsInit>&) override {
     return renderer::MakeTypeError("no document");
   }
-  renderer::JsStatus Fetch(
-      const renderer::RequestInfo&,
-      const renderer::RequestInit&,
+  renderer::JsResult<uint64_t> Fetch(
+      const renderer::Request&,
       const std::optional<renderer::RetryOptionsInit>&) override {
     return renderer::MakeTypeError("no document");
   }
+  void AbortFetch(uint64_t) override {}
   renderer::ClientContext Client() override {
     return renderer::ClientContext::ForDocument(
         *net::Url::Parse("https://a.test/"));

@@ -1,5 +1,6 @@
 // The JavaScript scenarios: every scenario in tests/wpt_js/ (the WPT
-// fetch-later tests ported to script pages run by our own testharness.js) and
+// fetch-later tests ported to script pages run by our own testharness.js, and
+// fetch() pages in the same style) and
 // in examples/js/ (the seeds' JavaScript, run verbatim) run through the real
 // multi-process browser, renderer script engine included; each must meet all
 // of its expectations. And the negative cases in tests/wpt_js/negative/,

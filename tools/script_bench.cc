@@ -94,12 +94,13 @@ class BenchDelegate : public ScriptDelegate {
     return FetchLaterResult(std::make_shared<std::atomic<bool>>(false));
   }
 
-  JsStatus Fetch(const RequestInfo& input,
-                 const RequestInit& init,
-                 const std::optional<RetryOptionsInit>& /*retry*/) override {
-    JsResult<Request> request = ConstructRequest(input, init, client_);
-    return request.ok() ? JsStatus() : JsStatus(request.error());
+  // fetch() is not measured: the request is refused (its promise rejects).
+  JsResult<uint64_t> Fetch(
+      const Request& /*request*/,
+      const std::optional<RetryOptionsInit>& /*retry*/) override {
+    return MakeTypeError("script_bench: no network");
   }
+  void AbortFetch(uint64_t /*fetch_id*/) override {}
 
   ClientContext Client() override { return client_; }
   std::vector<std::string> AllowedFeatures() override {

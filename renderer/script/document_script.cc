@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "renderer/script/engine.h"
+#include "renderer/script/fetch_bindings.h"
 #include "renderer/script/js_api.h"
 #include "renderer/script/js_util.h"
 #include "renderer/script/realm.h"
@@ -152,6 +153,14 @@ ScriptRunResult DocumentScript::FireSecurityPolicyViolation(
     script::SetProperty(ctx, dict, "columnNumber",
                         JSValueMakeNumber(ctx, init.column_number));
     realm->CallHook("fireSecurityPolicyViolation", {dict}, exception);
+  });
+}
+
+ScriptRunResult DocumentScript::CompleteFetch(uint64_t fetch_id,
+                                              JsResult<Response> result) {
+  script::Realm* realm = impl_->realm.get();
+  return impl_->RunTask("", [&](JSValueRef* exception) {
+    script::SettleFetch(*realm, fetch_id, std::move(result), exception);
   });
 }
 

@@ -27,12 +27,14 @@
 #include "renderer/fetch_later.h"
 #include "renderer/js_error.h"
 #include "renderer/request.h"
+#include "renderer/response.h"
 
 namespace fetch_later::renderer {
 
 // What a document's script reaches outside the renderer: the renderer's
-// fetchLater() stub (steps 1-9 here, 10-14 in the browser) and the document's
-// settings object. Implemented by the renderer's connection (and by tests).
+// fetchLater() stub (steps 1-9 here, 10-14 in the browser), its fetch() stub
+// and the document's settings object. Implemented by the renderer's
+// connection (and by tests).
 class ScriptDelegate {
  public:
   virtual ~ScriptDelegate() = default;
@@ -44,12 +46,17 @@ class ScriptDelegate {
       const DeferredRequestInit& init,
       const std::optional<RetryOptionsInit>& retry) = 0;
 
-  // fetch(input, init) for a request the browser sends now ("keepalive"
-  // semantics: it outlives the document); resolves when the browser has
-  // accepted it. The response is not exposed to script in this prototype.
-  virtual JsStatus Fetch(const RequestInfo& input,
-                         const RequestInit& init,
-                         const std::optional<RetryOptionsInit>& retry) = 0;
+  // fetch(input, init), after the renderer's own steps (ValidateFetch()):
+  // starts `request` in the browser and returns the fetch's id, whose end
+  // comes later through DocumentScript::CompleteFetch(); or the error the
+  // promise is rejected with at once.
+  virtual JsResult<uint64_t> Fetch(
+      const Request& request,
+      const std::optional<RetryOptionsInit>& retry) = 0;
+
+  // Fetch "fetch(input, init)" step 11: the signal of fetch `fetch_id` was
+  // aborted (its promise is rejected already): terminate the fetch.
+  virtual void AbortFetch(uint64_t fetch_id) = 0;
 
   // The document's current settings object (URL, origin, fully active).
   virtual ClientContext Client() = 0;
@@ -179,6 +186,13 @@ class DocumentScript {
   // document (bubbles, so Window listeners see it; composed).
   ScriptRunResult FireSecurityPolicyViolation(
       const SecurityPolicyViolationEventInit& init);
+
+  // Fetch "fetch(input, init)" step 12, processResponse, for fetch `fetch_id`
+  // (the delegate's id): resolves its promise with a new Response object for
+  // `result`, or rejects it with the error (a TypeError for a network error),
+  // as a task with its microtask checkpoint. Nothing for a fetch that is
+  // settled already (its signal aborted) or unknown.
+  ScriptRunResult CompleteFetch(uint64_t fetch_id, JsResult<Response> result);
 
   // Moves the page clock to `now_ms` (never backwards) and runs, in due order,
   // every timer due by then (each a task with its microtask checkpoint; a

@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "net/referrer.h"
+#include "renderer/fetch.h"
+#include "renderer/response.h"
 #include "renderer/script/abort_bindings.h"
 #include "renderer/script/bindings.h"
 #include "renderer/script/headers_bindings.h"
@@ -225,15 +227,127 @@ JSValueRef FetchLater(Call& call) {
       "FetchLaterResult");
 }
 
-// Fetch: fetch(input, init), prototype: the promise resolves with undefined
-// once the browser has taken the request (no Response is exposed).
+// --- Response
+// -----------------------------------------------------------------
+
+Response* ThisResponse(Call& call) {
+  auto* r = call.This<ResponseWrappable>();
+  return r ? &r->response : nullptr;
+}
+
+JSValueRef ResponseTypeGetter(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? MakeString(call.ctx, ResponseTypeName(r->type())) : nullptr;
+}
+
+JSValueRef ResponseUrl(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? MakeString(call.ctx, r->url()) : nullptr;
+}
+
+JSValueRef ResponseRedirected(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? JSValueMakeBoolean(call.ctx, r->redirected()) : nullptr;
+}
+
+JSValueRef ResponseStatus(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? JSValueMakeNumber(call.ctx, r->status()) : nullptr;
+}
+
+JSValueRef ResponseOk(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? JSValueMakeBoolean(call.ctx, r->ok()) : nullptr;
+}
+
+JSValueRef ResponseStatusText(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? MakeByteString(call.ctx, r->status_text()) : nullptr;
+}
+
+// [SameObject] headers: a Headers with guard "immutable".
+JSValueRef ResponseHeaders(Call& call) {
+  const Response* r = ThisResponse(call);
+  if (!r)
+    return nullptr;
+  JSValueRef cached = GetHidden(call.ctx, call.self, "headers");
+  if (cached && JSValueIsObject(call.ctx, cached))
+    return cached;
+  JSObjectRef headers = call.realm->Wrap(
+      std::make_unique<HeadersWrappable>(r->headers()), "Headers");
+  SetHidden(call.ctx, call.self, "headers", headers);
+  return headers;
+}
+
+// Fetch: Body mixin bodyUsed.
+JSValueRef ResponseBodyUsed(Call& call) {
+  const Response* r = ThisResponse(call);
+  return r ? JSValueMakeBoolean(call.ctx, r->body_used()) : nullptr;
+}
+
+// Fetch: Body mixin "consume body" with `convert` (the bytes to a JS value,
+// nullptr with *exception set when the conversion throws): a promise, settled
+// now (the body is complete when fetch() resolves).
+template <typename Convert>
+JSValueRef ConsumeBody(Call& call, absl::string_view method, Convert convert) {
+  Response* r = ThisResponse(call);
+  if (!r)
+    return nullptr;
+  JsResult<std::string> bytes = r->ConsumeBody(method);
+  if (!bytes.ok()) {
+    return MakeSettledPromise(call.ctx, call.realm->ToJs(bytes.error()),
+                              /*resolved=*/false);
+  }
+  JSValueRef exception = nullptr;
+  JSValueRef value = convert(*bytes, &exception);
+  if (exception)
+    return MakeSettledPromise(call.ctx, exception, /*resolved=*/false);
+  return MakeSettledPromise(call.ctx, value, /*resolved=*/true);
+}
+
+// Fetch: Body text(): "UTF-8 decode".
+JSValueRef ResponseText(Call& call) {
+  return ConsumeBody(call, "text", [&](const std::string& bytes, JSValueRef*) {
+    return MakeString(call.ctx, StripUtf8ByteOrderMark(bytes));
+  });
+}
+
+// Fetch: Body json(): "parse JSON from bytes" (a SyntaxError rejects).
+JSValueRef ResponseJson(Call& call) {
+  return ConsumeBody(
+      call, "json", [&](const std::string& bytes, JSValueRef* exception) {
+        return call.realm->CallHook(
+            "parseJson", {MakeString(call.ctx, StripUtf8ByteOrderMark(bytes))},
+            exception);
+      });
+}
+
+JSValueRef ResponseArrayBuffer(Call& call) {
+  return ConsumeBody(call, "arrayBuffer",
+                     [&](const std::string& bytes, JSValueRef*) {
+                       return MakeArrayBuffer(call.ctx, bytes);
+                     });
+}
+
+JSValueRef ResponseBytes(Call& call) {
+  return ConsumeBody(call, "bytes", [&](const std::string& bytes, JSValueRef*) {
+    return MakeUint8Array(call.ctx, bytes);
+  });
+}
+
+// --- fetch()
+// -------------------------------------------------------------------
+
+// Fetch: fetch(input, init): the conversions, the renderer's steps
+// (ValidateFetch()), then the delegate starts the fetch in the browser;
+// CompleteFetch() settles the promise when it ends. Every error rejects the
+// promise (WebIDL: a promise-returning operation does not throw).
 JSValueRef Fetch(Call& call) {
   JSObjectRef resolve = nullptr, reject = nullptr;
   JSObjectRef promise =
       JSObjectMakeDeferredPromise(call.ctx, &resolve, &reject, call.exception);
   if (!promise)
     return nullptr;
-  // WebIDL: a promise-returning operation rejects instead of throwing.
   JSValueRef error = nullptr;
   Call inner = call;
   inner.exception = &error;
@@ -243,13 +357,43 @@ JSValueRef Fetch(Call& call) {
   if (inner.RequireArgs(1, "fetch") &&
       ToRequestInfo(inner, call.arg(0), &input) &&
       ToRequestInit(inner, call.arg(1), /*deferred=*/false, &init, &retry)) {
-    JsStatus status = call.realm->delegate()->Fetch(*input, init, retry);
-    if (!status.ok())
-      error = call.realm->ToJs(status.error());
+    ScriptDelegate* delegate = call.realm->delegate();
+    JsResult<Request> request =
+        ValidateFetch(*input, init, retry, delegate->Client());
+    JsResult<uint64_t> id =
+        request.ok() ? delegate->Fetch(*request, retry) : request.error();
+    if (!id.ok()) {
+      error = call.realm->ToJs(id.error());
+    } else {
+      std::shared_ptr<AbortSignal> signal = request->signal();
+      call.realm->AddPendingFetch(*id, {resolve, reject, signal});
+      // Step 11: aborting the signal rejects the promise with its abort
+      // reason and terminates the fetch. The step holds the realm and the
+      // signal weakly (the realm's pending fetch holds the signal).
+      std::weak_ptr<Realm*> weak_realm = call.realm->weak_self();
+      std::weak_ptr<AbortSignal> weak_signal = signal;
+      const uint64_t fetch_id = *id;
+      signal->AddAlgorithm([weak_realm, weak_signal, fetch_id] {
+        std::shared_ptr<Realm*> realm = weak_realm.lock();
+        std::shared_ptr<AbortSignal> aborted = weak_signal.lock();
+        if (!realm || !aborted)
+          return;
+        std::optional<Realm::PendingFetch> pending =
+            (*realm)->TakePendingFetch(fetch_id);
+        if (!pending)
+          return;  // settled already
+        JSValueRef reason = (*realm)->ToJs(*aborted->reason());
+        JSObjectCallAsFunction((*realm)->ctx(), pending->reject, nullptr, 1,
+                               &reason, nullptr);
+        (*realm)->Unprotect(pending->resolve);
+        (*realm)->Unprotect(pending->reject);
+        (*realm)->delegate()->AbortFetch(fetch_id);
+      });
+    }
   }
-  JSValueRef arg = error ? error : JSValueMakeUndefined(call.ctx);
-  JSObjectCallAsFunction(call.ctx, error ? reject : resolve, nullptr, 1, &arg,
-                         nullptr);
+  if (error) {
+    JSObjectCallAsFunction(call.ctx, reject, nullptr, 1, &error, nullptr);
+  }
   return promise;
 }
 
@@ -280,12 +424,53 @@ void InstallFetchBindings(Realm& realm) {
       .name = "FetchLaterResult",
       .attributes = {{"activated", Native<Activated>}},
   });
+  // Fetch: Response, as fetch() resolves it (no constructor in this
+  // prototype: script cannot make one).
+  realm.DefineInterface({
+      .name = "Response",
+      .methods = {{"arrayBuffer", Native<ResponseArrayBuffer>, 0},
+                  {"bytes", Native<ResponseBytes>, 0},
+                  {"json", Native<ResponseJson>, 0},
+                  {"text", Native<ResponseText>, 0}},
+      .attributes = {{"type", Native<ResponseTypeGetter>},
+                     {"url", Native<ResponseUrl>},
+                     {"redirected", Native<ResponseRedirected>},
+                     {"status", Native<ResponseStatus>},
+                     {"ok", Native<ResponseOk>},
+                     {"statusText", Native<ResponseStatusText>},
+                     {"headers", Native<ResponseHeaders>},
+                     {"bodyUsed", Native<ResponseBodyUsed>}},
+  });
   // Fetch: fetchLater() is [SecureContext]: Web IDL exposes it only in a realm
   // whose settings object is a secure context (decided when the realm is
   // created; a document's secure-context state never changes).
   if (realm.secure_context())
     realm.InstallFunction("fetchLater", Native<FetchLater>, 1);
   realm.InstallFunction("fetch", Native<Fetch>, 1);
+}
+
+void SettleFetch(Realm& realm,
+                 uint64_t fetch_id,
+                 JsResult<Response> result,
+                 JSValueRef* exception) {
+  std::optional<Realm::PendingFetch> pending = realm.TakePendingFetch(fetch_id);
+  if (!pending)
+    return;  // aborted (rejected) already, or unknown
+  JSValueRef value;
+  if (result.ok()) {
+    // Step 12.4: "creating a Response object" with guard "immutable".
+    value = realm.Wrap(
+        std::make_unique<ResponseWrappable>(std::move(result).value()),
+        "Response");
+  } else {
+    // Step 12.3: a network error rejects with a TypeError.
+    value = realm.ToJs(result.error());
+  }
+  JSObjectCallAsFunction(realm.ctx(),
+                         result.ok() ? pending->resolve : pending->reject,
+                         nullptr, 1, &value, exception);
+  realm.Unprotect(pending->resolve);
+  realm.Unprotect(pending->reject);
 }
 
 }  // namespace fetch_later::renderer::script

@@ -26,6 +26,7 @@
   const PromiseResolve = Promise.resolve.bind(Promise);
   const promiseThen = Promise.prototype.then;
   const jsonStringify = JSON.stringify;
+  const jsonParse = JSON.parse;
   const StringCtor = String;
   const NumberIsFinite = Number.isFinite;
   const MathTrunc = Math.trunc;
@@ -767,6 +768,11 @@
     // DOM: "signal abort" step: fire an event named abort at the signal.
     fireAbort(signal) {
       fireTrusted(signal, new Event('abort'));
+    },
+    // Fetch: Body json(): "parse JSON from bytes" on the decoded text, with
+    // the realm's own JSON.parse (whatever script did to the global).
+    parseJson(text) {
+      return jsonParse(text);
     },
     // Runs `callback` in a microtask; exceptions are reported.
     enqueueMicrotask(callback) {

@@ -122,6 +122,7 @@ Realm::~Realm() {
       JSWeakRelease(engine_->group, entry.wrapper);
   }
   wrapper_cache_.clear();
+  pending_fetches_.clear();
   for (JSValueRef value : protected_)
     JSValueUnprotect(ctx_, value);
   protected_.clear();
@@ -146,6 +147,21 @@ void Realm::Unprotect(JSValueRef value) {
       return;
     }
   }
+}
+
+void Realm::AddPendingFetch(uint64_t id, PendingFetch fetch) {
+  Protect(fetch.resolve);
+  Protect(fetch.reject);
+  pending_fetches_[id] = std::move(fetch);
+}
+
+std::optional<Realm::PendingFetch> Realm::TakePendingFetch(uint64_t id) {
+  auto it = pending_fetches_.find(id);
+  if (it == pending_fetches_.end())
+    return std::nullopt;
+  PendingFetch fetch = std::move(it->second);
+  pending_fetches_.erase(it);
+  return fetch;
 }
 
 bool Realm::Initialize(std::string* error) {

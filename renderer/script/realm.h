@@ -6,7 +6,9 @@
 
 #include <JavaScriptCore/JavaScript.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -113,6 +115,22 @@ class Realm {
   void Protect(JSValueRef value);
   void Unprotect(JSValueRef value);
 
+  // --- fetch() calls in flight ----------------------------------------------
+  // Fetch "fetch(input, init)": what fetch `id` (the delegate's) settles: its
+  // promise's resolve and reject functions (GC roots until it is settled) and
+  // the request's signal (a dependent signal is held only weakly by its
+  // sources: kept here so its abort step stays).
+  struct PendingFetch {
+    JSObjectRef resolve = nullptr;
+    JSObjectRef reject = nullptr;
+    std::shared_ptr<AbortSignal> signal;
+  };
+  void AddPendingFetch(uint64_t id, PendingFetch fetch);
+  // Removes fetch `id` and returns it, its functions still protected: the
+  // caller unprotects them (Unprotect()) once it called one. nullopt when it
+  // is settled or unknown.
+  std::optional<PendingFetch> TakePendingFetch(uint64_t id);
+
  private:
   void AddTerminationErrorIfNeeded(JSValueRef exception);
 
@@ -139,6 +157,7 @@ class Realm {
   };
   absl::flat_hash_map<const void*, CacheEntry> wrapper_cache_;
   std::vector<JSValueRef> protected_;
+  absl::flat_hash_map<uint64_t, PendingFetch> pending_fetches_;
 
   ScriptRunResult* task_ = nullptr;
   std::string task_url_;

@@ -1,5 +1,6 @@
 // Test helpers: a ScriptDelegate that records calls (fetchLater validated by
-// the real ValidateFetchLater) and a fixture that evaluates expressions.
+// the real ValidateFetchLater, fetch() by the binding's ValidateFetch) and a
+// fixture that evaluates expressions.
 #ifndef RENDERER_SCRIPT_SCRIPT_TEST_UTIL_H_
 #define RENDERER_SCRIPT_SCRIPT_TEST_UTIL_H_
 
@@ -29,6 +30,7 @@ class FakeScriptDelegate : public ScriptDelegate {
     std::optional<double> activate_after_ms;
     std::optional<RetryOptionsInit> retry;
     std::shared_ptr<std::atomic<bool>> activated;
+    bool keepalive = false;  // fetch()
   };
 
   explicit FakeScriptDelegate(absl::string_view url = "https://a.test/page")
@@ -57,22 +59,26 @@ class FakeScriptDelegate : public ScriptDelegate {
     return FetchLaterResult(call.activated);
   }
 
-  JsStatus Fetch(const RequestInfo& input,
-                 const RequestInit& init,
-                 const std::optional<RetryOptionsInit>& retry) override {
-    JsResult<Request> request = ConstructRequest(input, init, client_);
-    if (!request.ok())
-      return request.error();
+  // fetch(): records the request (validated by the real ValidateFetch() in
+  // the binding) and returns the next id (1, 2, ...); a test ends it with
+  // DocumentScript::CompleteFetch().
+  JsResult<uint64_t> Fetch(
+      const Request& request,
+      const std::optional<RetryOptionsInit>& retry) override {
     if (fetch_error)
       return *fetch_error;
     RecordedCall call;
-    call.url = request->url().Serialize();
-    call.method = request->method();
-    call.body = request->body_bytes();
-    call.headers = request->header_list();
+    call.url = request.url().Serialize();
+    call.method = request.method();
+    call.body = request.body_bytes();
+    call.headers = request.header_list();
     call.retry = retry;
+    call.keepalive = request.keepalive();
     fetch_calls.push_back(call);
-    return JsStatus();
+    return next_fetch_id++;
+  }
+  void AbortFetch(uint64_t fetch_id) override {
+    aborted_fetches.push_back(fetch_id);
   }
 
   ClientContext Client() override { return client_; }
@@ -84,6 +90,8 @@ class FakeScriptDelegate : public ScriptDelegate {
   std::optional<JsError> fetch_error;
   std::vector<RecordedCall> fetch_later_calls;
   std::vector<RecordedCall> fetch_calls;
+  uint64_t next_fetch_id = 1;
+  std::vector<uint64_t> aborted_fetches;  // AbortFetch() calls, in order
 };
 
 // One engine, one document at https://a.test/page.
