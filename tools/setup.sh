@@ -20,6 +20,7 @@ PACKAGES=(
   libbenchmark-dev
   libpsl-dev               # Public Suffix List (schemeful site)
   libidn2-dev              # IDNA (UTS #46) for host parsing
+  libsqlite3-dev           # the browser's journal of deferred fetches (browser/journal/)
   libjavascriptcoregtk-4.1-dev # JavaScriptCore C API: the renderer's script engine
   clang-14
   libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
