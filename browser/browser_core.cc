@@ -35,6 +35,9 @@ constexpr char kDocumentNotHosted[] =
 BrowserCore::BrowserCore(Options options)
     : options_(std::move(options)),
       network_(options_.network_stage),
+      journal_(JournalKeeper::Options{options_.journal, options_.clock,
+                                      options_.net_log,
+                                      options_.replay_max_age}),
       scripts_(&renderers_,
                PageScriptRunner::Options{
                    options_.clock, options_.script_task_timeout,
@@ -65,6 +68,7 @@ BrowserCore::~BrowserCore() {
 }
 
 void BrowserCore::OnRequestOutcome(const net::RequestOutcome& outcome) {
+  journal_.OnRequestOutcome(outcome);
   // CSP "report a violation": a live document's request blocked by its CSP
   // fires `securitypolicyviolation` in its script.
   if (std::optional<NetworkHandoff::Violation> v =
@@ -217,9 +221,15 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
   std::string logged_url;
   if (options_.net_log != nullptr)
     logged_url = validated->request.url.Serialize();
+  // The journal writes the request as queued, so it keeps a copy (only
+  // when there is a journal).
+  std::optional<DeferredRequest> journaled;
+  std::optional<DeferredFetchClient> client;
+  if (journal_.enabled())
+    journaled = validated->request;
   absl::StatusOr<FetchLaterDecision> decision = frame_tree_->QueueDeferredFetch(
       hosted->document, std::move(validated->request),
-      validated->activate_after);
+      validated->activate_after, journaled ? &client : nullptr);
   if (!decision.ok()) {
     // The document was destroyed between the lookup and the queueing: not fully
     // active.
@@ -248,6 +258,12 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
   }
   switch (decision->outcome) {
     case FetchLaterOutcome::kQueued:
+      // Written before the renderer hears OK: from here on the request
+      // survives the browser's exit and crash.
+      if (journaled && client) {
+        journal_.OnQueued(decision->id, *journaled, *client,
+                          validated->activate_after);
+      }
       response.set_outcome(ipc::QUEUED);
       renderer.AddFetch(message.document_token(), message.client_id(),
                         decision->id);
@@ -310,6 +326,7 @@ BadMessageOr<ipc::AbortFetchLaterResponse> BrowserCore::AbortFetchLater(
   if (id && frame_tree_->AbortDeferredFetch(*id).ok()) {
     response.set_was_pending(true);
     renderer.TakeFetch(*id);
+    journal_.OnAborted(*id);
     Log("record.aborted", {{"id", absl::StrCat(id->value())}});
   }
   return response;
@@ -411,14 +428,31 @@ std::vector<ipc::ScriptReport> BrowserCore::TakeScriptReports() {
 }
 
 std::vector<ipc::BlockedRequest> BrowserCore::TakeBlockedRequests() {
-  if (!options_.take_blocked_requests)
-    return {};
-  std::vector<ipc::BlockedRequest> blocked = options_.take_blocked_requests();
+  // The journal's drops at replay come before anything the stage refused.
+  std::vector<ipc::BlockedRequest> blocked = journal_.TakeBlocked();
+  if (options_.take_blocked_requests) {
+    for (ipc::BlockedRequest& b : options_.take_blocked_requests())
+      blocked.push_back(std::move(b));
+  }
   if (blocked.size() > kMaxBlockedRequests) {
     blocked.erase(blocked.begin(), blocked.end() - static_cast<std::ptrdiff_t>(
                                                        kMaxBlockedRequests));
   }
   return blocked;
+}
+
+size_t BrowserCore::ReplayJournal(
+    const std::vector<std::string>& startup_notes) {
+  std::vector<ProcessedDeferredFetch> restored = journal_.Replay(startup_notes);
+  // Fetch: "process a deferred fetch" step 3, for a document already gone:
+  // no renderer to notify.
+  for (const ProcessedDeferredFetch& fetch : restored)
+    network_.OnDeferredFetchProcessed(fetch);
+  return restored.size();
+}
+
+std::vector<JournalKeeper::Restored> BrowserCore::RestoredFromJournal() {
+  return journal_.RestoredPending();
 }
 
 void BrowserCore::CloseAllTabs() {

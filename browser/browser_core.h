@@ -17,7 +17,9 @@
 //   BrowserTimers         the frame tree's and the pages' timers in time
 //                         order, and the real-time timer thread;
 //   NetworkHandoff        processed deferred fetches to NetworkStage::Send,
-//                         fully active documents per key, initiator gone.
+//                         fully active documents per key, initiator gone;
+//   JournalKeeper         the on-disk journal of accepted deferred fetches,
+//                         and its replay at start.
 // BrowserCore itself holds no lock; it is the FrameTree's DeferredFetchSink and
 // passes each change to the parts.
 //
@@ -25,8 +27,8 @@
 //   1. PageScriptRunner   (asks the registry, waits on a RendererHost)
 //   2. RendererHostRegistry
 //   3. RendererHost       (a leaf: pushes to its own queue only)
-//   NetworkHandoff, BrowserTimers, NetLog: leaves, never held while calling
-//   out.
+//   NetworkHandoff, BrowserTimers, JournalKeeper, NetLog: leaves, never held
+//   while calling out (the journal's own lock is below JournalKeeper's).
 // FrameTree's lock is outside this order: the tree calls the sink (and so every
 // part) on the thread that changed it, with its lock released, and no part
 // holds its lock while calling the frame tree. So a part's lock must never be
@@ -52,6 +54,8 @@
 #include "browser/bad_message.h"
 #include "browser/browser_timers.h"
 #include "browser/frame_tree.h"
+#include "browser/journal/fetch_journal.h"
+#include "browser/journal_keeper.h"
 #include "browser/net_log.h"
 #include "browser/network_handoff.h"
 #include "browser/page_script_runner.h"
@@ -99,6 +103,11 @@ class BrowserCore : public DeferredFetchSink {
     // (pagehide, visibilitychange, pageshow) or due page timers before it
     // goes on without them (a hung renderer cannot hold up the frame tree).
     absl::Duration script_task_timeout = absl::Seconds(10);
+    // The journal of accepted, unsent deferred fetches (JournalKeeper). Not
+    // owned; must outlive the core. Null: they live in memory only.
+    journal::FetchJournal* journal = nullptr;
+    // Journaled records older than this are dropped at replay (EXPIRED).
+    absl::Duration replay_max_age = absl::Hours(1);
   };
 
   explicit BrowserCore(Options options);
@@ -193,6 +202,13 @@ class BrowserCore : public DeferredFetchSink {
   static constexpr size_t kMaxBlockedRequests = 10'000;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
+  // At start, before any renderer is served: each record the journal holds
+  // is handed to the network as if its document had just been destroyed, or
+  // dropped (JournalKeeper). `startup_notes` (from opening the journal) are
+  // logged. Returns how many were handed over.
+  size_t ReplayJournal(const std::vector<std::string>& startup_notes);
+  // Restored requests not yet acknowledged (the debug surfaces).
+  std::vector<JournalKeeper::Restored> RestoredFromJournal();
 
   std::vector<BadMessageRecord> bad_messages();
   // Every renderer host ever created (terminated ones included), for
@@ -226,6 +242,7 @@ class BrowserCore : public DeferredFetchSink {
   // goes before the parts it calls.
   RendererHostRegistry renderers_;
   NetworkHandoff network_;
+  JournalKeeper journal_;
   PageScriptRunner scripts_;
   std::unique_ptr<FrameTree> frame_tree_;
   BrowserTimers timers_;

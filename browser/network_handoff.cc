@@ -46,6 +46,7 @@ void NetworkHandoff::OnDeferredFetchProcessed(
   }
   out.referrer_policy = fetch.request.referrer_policy;
   out.csp = fetch.csp_list;
+  out.resumption = fetch.resumption;
   {
     absl::MutexLock lock(&mu_);
     if (fetch.notify_invoked && fetch.request.retry_options)

@@ -450,24 +450,13 @@ void FetchJournal::Update(uint64_t request_id, Change change) {
     WriteState(state);
 }
 
-void FetchJournal::OnHandedOver(uint64_t request_id) {
-  absl::MutexLock lock(&mu_);
-  Update(request_id, [](Tracked& state) {
-    if (state.phase == Phase::kOnWire && state.attempts_started >= 1)
-      return false;
-    state.phase = Phase::kOnWire;
-    state.attempts_started = std::max<uint32_t>(state.attempts_started, 1);
-    return true;
-  });
-}
-
 void FetchJournal::OnAttemptStarted(uint64_t request_id,
                                     uint32_t retry_attempt) {
   absl::MutexLock lock(&mu_);
   Update(request_id, [retry_attempt](Tracked& state) {
     if (state.phase == Phase::kOnWire &&
         state.attempts_started == retry_attempt + 1) {
-      return false;  // OnHandedOver() wrote it already
+      return false;  // written already
     }
     state.phase = Phase::kOnWire;
     state.attempts_started = retry_attempt + 1;

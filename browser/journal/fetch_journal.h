@@ -12,7 +12,7 @@
 //   auto journal = FetchJournal::Open({.profile_dir = dir}, &notes);
 //   for (FetchJournal::Entry& e : (*journal)->ReadAll(&errors)) ...  // replay
 //   (*journal)->Add(id, EncodeJournalRecord(fetch));  // before answering OK
-//   (*journal)->OnHandedOver(id);                     // to the network stage
+//   (*journal)->OnAttemptStarted(id, 0);              // on the wire
 //   (*journal)->Remove(id);                           // acknowledged
 //
 // Durability: every change is its own transaction, committed before the call
@@ -113,9 +113,7 @@ class FetchJournal {
   // A restored record (`key`, from ReadAll()) is request `request_id` in this
   // process.
   void Adopt(uint64_t request_id, int64_t key);
-  // Handed to the network stage: its first attempt is on the wire.
-  void OnHandedOver(uint64_t request_id);
-  // Attempt `retry_attempt` (0: the first) started.
+  // Attempt `retry_attempt` (0: the first) started: it is on the wire.
   void OnAttemptStarted(uint64_t request_id, uint32_t retry_attempt);
   // The running attempt failed at `at` (`retry_granted`: a retry follows).
   void OnAttemptFailed(uint64_t request_id, absl::Time at, bool retry_granted);

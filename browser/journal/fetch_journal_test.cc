@@ -81,7 +81,7 @@ TEST_F(FetchJournalTest, WritesReadsAndDeletesAcrossReopen) {
     ASSERT_TRUE(journal->Add(2, Record("https://c.test/2")).ok());
     ASSERT_TRUE(journal->Add(3, Record("https://c.test/3")).ok());
     journal->Remove(2);  // acknowledged
-    journal->OnHandedOver(3);
+    journal->OnAttemptStarted(3, 0);
     journal->OnAttemptFailed(3, absl::FromUnixMillis(5000),
                              /*retry_granted=*/true);
     EXPECT_EQ(journal->RecordCountForTesting(), 2);
@@ -153,11 +153,11 @@ TEST_F(FetchJournalTest, ARecordWrittenIsOnDiskBeforeAddReturns) {
 TEST_F(FetchJournalTest, EventsBeforeAddAreAppliedAndRemovalWins) {
   auto journal = Open();
   // Sent and acknowledged by a racing thread before Add(): nothing written.
-  journal->OnHandedOver(5);
+  journal->OnAttemptStarted(5, 0);
   journal->Remove(5);
   ASSERT_TRUE(journal->Add(5, Record("https://c.test/5")).ok());
   // Handed over before Add(): written as on the wire.
-  journal->OnHandedOver(6);
+  journal->OnAttemptStarted(6, 0);
   ASSERT_TRUE(journal->Add(6, Record("https://c.test/6")).ok());
   journal.reset();
   journal = Open();
