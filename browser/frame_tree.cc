@@ -681,10 +681,9 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     decision.outcome = FetchLaterOutcome::kQueued;
     decision.id = raw->id;
     if (client != nullptr) {
-      client->emplace(DeferredFetchClient{document->network_isolation_key,
-                                          document->origin,
-                                          document->url.Serialize(),
-                                          document->csp_list});
+      client->emplace(
+          DeferredFetchClient{document->network_isolation_key, document->origin,
+                              document->url.Serialize(), document->csp_list});
     }
     // Step 6 of "queue a deferred fetch": the activateAfter timer.
     if (activate_after) {

@@ -36,17 +36,14 @@ void JournalKeeper::OnQueued(DeferredFetchId id,
   if (!enabled())
     return;
   const absl::Time now = options_.clock->Now();
-  journal::JournaledFetch fetch{request,
-                                client.network_isolation_key,
-                                client.origin,
-                                client.document_url,
-                                client.csp_list,
-                                now,
+  journal::JournaledFetch fetch{request,         client.network_isolation_key,
+                                client.origin,   client.document_url,
+                                client.csp_list, now,
                                 std::nullopt};
   if (activate_after)
     fetch.activate_at = now + std::max(*activate_after, absl::ZeroDuration());
-  absl::Status written = options_.journal->Add(
-      id.value(), journal::EncodeJournalRecord(fetch));
+  absl::Status written =
+      options_.journal->Add(id.value(), journal::EncodeJournalRecord(fetch));
   if (!written.ok()) {
     Log("journal.error", {{"id", absl::StrCat(id.value())},
                           {"detail", std::string(written.message())}});
@@ -77,13 +74,12 @@ void JournalKeeper::Drop(const FetchJournal::Entry& entry,
   options_.journal->Adopt(id, entry.key);
   options_.journal->Remove(id);
   const std::string url = entry.fetch.request.url.Serialize();
-  Log("journal.restored",
-      {{"id", absl::StrCat(id)},
-       {"method", entry.fetch.request.method},
-       {"url", url},
-       {"decision", "dropped"},
-       {"reason", net::BlockedReasonName(reason)},
-       {"detail", message}});
+  Log("journal.restored", {{"id", absl::StrCat(id)},
+                           {"method", entry.fetch.request.method},
+                           {"url", url},
+                           {"decision", "dropped"},
+                           {"reason", net::BlockedReasonName(reason)},
+                           {"detail", message}});
   ipc::BlockedRequest blocked;
   blocked.set_request_id(id);
   blocked.set_url(url);
@@ -99,8 +95,7 @@ std::vector<ProcessedDeferredFetch> JournalKeeper::Replay(
   if (!enabled())
     return to_send;
   std::vector<std::string> errors = startup_notes;
-  std::vector<FetchJournal::Entry> entries =
-      options_.journal->ReadAll(&errors);
+  std::vector<FetchJournal::Entry> entries = options_.journal->ReadAll(&errors);
   for (const std::string& error : errors) {
     std::fprintf(stderr, "browser: %s\n", error.c_str());
     Log("journal.error", {{"detail", error}});
@@ -174,8 +169,7 @@ std::vector<ProcessedDeferredFetch> JournalKeeper::Replay(
         }
         resumption = net::OutgoingRequest::Resumption{
             net::OutgoingRequest::Resumption::Kind::kResendAttempt,
-            std::max<uint32_t>(entry.attempts_started, 1),
-            entry.first_failure};
+            std::max<uint32_t>(entry.attempts_started, 1), entry.first_failure};
         decision = "resent";
         detail = absl::StrCat(
             "on the wire when the last browser process ended; ",
@@ -203,10 +197,9 @@ std::vector<ProcessedDeferredFetch> JournalKeeper::Replay(
     }
     // As "process a deferred fetch" hands it over on fetch group
     // termination: no document left to notify.
-    ProcessedDeferredFetch fetch{DeferredFetchId(id), DocumentId(),
-                                 std::move(request),
-                                 /*notify_invoked=*/false,
-                                 entry.fetch.network_isolation_key};
+    ProcessedDeferredFetch fetch{
+        DeferredFetchId(id), DocumentId(), std::move(request),
+        /*notify_invoked=*/false, entry.fetch.network_isolation_key};
     fetch.origin = entry.fetch.origin;
     if (fetch.origin && !fetch.origin->opaque()) {
       if (absl::StatusOr<net::Url> document_url =

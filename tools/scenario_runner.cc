@@ -995,8 +995,8 @@ absl::StatusOr<Report> Run::Execute() {
   }
   if (options_.keep_browser_running) {
     // --inspect: the caller looks at what the scenario left, then ends it.
-    options_.keep_browser_running(browser_ != nullptr ? browser_->internals_url()
-                                                      : "");
+    options_.keep_browser_running(
+        browser_ != nullptr ? browser_->internals_url() : "");
   }
   if (browser_ != nullptr)
     browser_->Terminate();

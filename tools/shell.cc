@@ -94,24 +94,24 @@ int Main(int argc, char** argv) {
                  internals_url.c_str());
   };
   if (inspect) {
-    options.keep_browser_running = [&transcript](
-                                       const std::string& internals_url) {
-      for (const std::string& line : transcript)
-        std::fprintf(stderr, "%s\n", line.c_str());
-      transcript.clear();
-      if (internals_url.empty()) {
-        std::fprintf(stderr, "shell: --inspect: the browser is down\n");
-        return;
-      }
-      std::fprintf(stderr,
-                   "shell: --inspect: the browser keeps running; its "
-                   "internals page is %s\nshell: Ctrl-C ends it\n",
-                   internals_url.c_str());
-      signal(SIGINT, OnInterrupt);
-      while (!g_interrupted)
-        absl::SleepFor(absl::Milliseconds(100));
-      signal(SIGINT, SIG_DFL);
-    };
+    options.keep_browser_running =
+        [&transcript](const std::string& internals_url) {
+          for (const std::string& line : transcript)
+            std::fprintf(stderr, "%s\n", line.c_str());
+          transcript.clear();
+          if (internals_url.empty()) {
+            std::fprintf(stderr, "shell: --inspect: the browser is down\n");
+            return;
+          }
+          std::fprintf(stderr,
+                       "shell: --inspect: the browser keeps running; its "
+                       "internals page is %s\nshell: Ctrl-C ends it\n",
+                       internals_url.c_str());
+          signal(SIGINT, OnInterrupt);
+          while (!g_interrupted)
+            absl::SleepFor(absl::Milliseconds(100));
+          signal(SIGINT, SIG_DFL);
+        };
   }
   absl::StatusOr<scenario::Report> report = RunScenario(*parsed, options);
   if (!report.ok()) {
