@@ -58,6 +58,8 @@ BrowserCore::BrowserCore(Options options)
 }
 
 BrowserCore::~BrowserCore() {
+  if (replay_thread_.joinable())
+    replay_thread_.join();
   timers_.Stop();
   // Destroying the tree terminates every fetch group: pending fetches go to the
   // network stage (through the sink) while every part is still whole.
@@ -409,6 +411,16 @@ absl::Status BrowserCore::CrashRenderer(const std::string& document_token,
 }
 
 absl::StatusOr<bool> BrowserCore::Drain(absl::Duration timeout) {
+  {
+    // What the journal replay has not handed over yet is not in the network.
+    absl::MutexLock lock(&replay_mu_);
+    const bool replayed = replay_mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](bool* replaying) { return !*replaying; }, &replaying_),
+        timeout);
+    if (!replayed)
+      return false;
+  }
   if (!options_.drain_network)
     return true;
   return options_.drain_network(timeout);
@@ -443,12 +455,33 @@ std::vector<ipc::BlockedRequest> BrowserCore::TakeBlockedRequests() {
 
 size_t BrowserCore::ReplayJournal(
     const std::vector<std::string>& startup_notes) {
+  {
+    absl::MutexLock lock(&replay_mu_);
+    replaying_ = true;
+  }
   std::vector<ProcessedDeferredFetch> restored = journal_.Replay(startup_notes);
   // Fetch: "process a deferred fetch" step 3, for a document already gone:
-  // no renderer to notify.
-  for (const ProcessedDeferredFetch& fetch : restored)
-    network_.OnDeferredFetchProcessed(fetch);
+  // no renderer to notify. Handed over in batches with a pause between, so
+  // that a browser starting with thousands of records still gets the CPU to
+  // launch renderers and answer their first calls (2 cores).
+  constexpr size_t kReplayBatch = 256;
+  for (size_t i = 0; i < restored.size(); ++i) {
+    if (i > 0 && i % kReplayBatch == 0)
+      absl::SleepFor(absl::Milliseconds(1));
+    network_.OnDeferredFetchProcessed(restored[i]);
+  }
+  absl::MutexLock lock(&replay_mu_);
+  replaying_ = false;
   return restored.size();
+}
+
+void BrowserCore::StartJournalReplay(std::vector<std::string> startup_notes) {
+  {
+    absl::MutexLock lock(&replay_mu_);
+    replaying_ = true;  // before Drain() can be called
+  }
+  replay_thread_ = std::thread(
+      [this, notes = std::move(startup_notes)] { ReplayJournal(notes); });
 }
 
 std::vector<JournalKeeper::Restored> BrowserCore::RestoredFromJournal() {

@@ -44,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -202,11 +203,14 @@ class BrowserCore : public DeferredFetchSink {
   static constexpr size_t kMaxBlockedRequests = 10'000;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
-  // At start, before any renderer is served: each record the journal holds
-  // is handed to the network as if its document had just been destroyed, or
-  // dropped (JournalKeeper). `startup_notes` (from opening the journal) are
-  // logged. Returns how many were handed over.
+  // Each record the journal holds is handed to the network as if its
+  // document had just been destroyed, or dropped (JournalKeeper).
+  // `startup_notes` (from opening the journal) are logged. Returns how many
+  // were handed over. Drain() waits for a replay in progress.
   size_t ReplayJournal(const std::vector<std::string>& startup_notes);
+  // The same on a thread of the core's own (joined by the destructor), so
+  // that the browser serves renderers while a large journal is replayed.
+  void StartJournalReplay(std::vector<std::string> startup_notes);
   // Restored requests not yet acknowledged (the debug surfaces).
   std::vector<JournalKeeper::Restored> RestoredFromJournal();
 
@@ -243,6 +247,10 @@ class BrowserCore : public DeferredFetchSink {
   RendererHostRegistry renderers_;
   NetworkHandoff network_;
   JournalKeeper journal_;
+  // The journal replay in progress (StartJournalReplay), for Drain().
+  absl::Mutex replay_mu_;
+  bool replaying_ ABSL_GUARDED_BY(replay_mu_) = false;
+  std::thread replay_thread_;
   PageScriptRunner scripts_;
   std::unique_ptr<FrameTree> frame_tree_;
   BrowserTimers timers_;

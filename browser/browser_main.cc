@@ -267,8 +267,8 @@ int Main(int argc, char** argv) {
   options.journal = journal.get();
   options.replay_max_age = absl::GetFlag(FLAGS_replay_max_age);
   auto core = std::make_unique<BrowserCore>(options);
-  // Before any renderer can call: what the last process left is on its way.
-  core->ReplayJournal(journal_notes);
+  // What the last process left goes out while the browser starts serving.
+  core->StartJournalReplay(std::move(journal_notes));
   auto debug_service =
       std::make_unique<DebugService>(core.get(), stage_ptr, &net_log);
   auto server = BrowserServer::Start(

@@ -192,8 +192,9 @@ TEST_F(JournalKeeperTest, ReplayDecidesByPhaseAndMethod) {
     }
     EXPECT_EQ(refused != nullptr, std::string(row.blocked_reason) != "")
         << row.what;
-    if (refused != nullptr)
+    if (refused != nullptr) {
       EXPECT_EQ(refused->reason(), row.blocked_reason) << row.what;
+    }
   }
   // The dropped and removed ones are gone from the journal; the others stay
   // until this process's network acknowledges them.
