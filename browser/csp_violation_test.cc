@@ -114,6 +114,11 @@ TEST_F(CspViolationTest, TheDocumentsCspTravelsWithItsRequests) {
   const net::OutgoingRequest sent = network_.sent()[0];
   ASSERT_NE(sent.csp, nullptr);
   EXPECT_EQ(sent.csp->policies.size(), 2u);
+  // CSP: "parse a response's Content Security Policies" step 4: the list's
+  // self-origin is the response URL's origin (what 'self' matches, also for
+  // a sandboxed document whose own origin is opaque).
+  ASSERT_TRUE(sent.csp->self_origin.has_value());
+  EXPECT_EQ(sent.csp->self_origin->Serialize(), "https://a.test");
   ASSERT_TRUE(sent.origin.has_value());
   EXPECT_EQ(sent.origin->Serialize(), "https://a.test");
   EXPECT_TRUE(

@@ -299,7 +299,8 @@ Document* FrameTree::CreateDocument(Navigable& navigable,
     document->csp_list = navigable.ContainerDocument()->csp_list;
   } else {
     net::CspParseResult csp = net::ParseContentSecurityPolicies(
-        params.content_security_policy, net::CspDisposition::kEnforce);
+        params.content_security_policy, net::CspDisposition::kEnforce,
+        /*self_origin=*/net::Origin::Create(final_url));
     document->csp_list = std::move(csp.list);
     document->csp_warnings = std::move(csp.warnings);
   }

@@ -152,7 +152,7 @@ absl::StatusOr<CorsPreflightResult> CheckCorsPreflightResponse(
   result.methods = *std::move(methods);
   for (const std::string& n : *names)
     result.header_names.push_back(absl::AsciiStrToLower(n));
-  // Step 7.7: delta-seconds; anything else is the default.
+  // Steps 7.8-7.9: delta-seconds; anything else is the default.
   if (std::optional<std::string> max_age =
           GetHeader(response_headers, "Access-Control-Max-Age")) {
     uint64_t seconds = 0;
@@ -164,7 +164,7 @@ absl::StatusOr<CorsPreflightResult> CheckCorsPreflightResponse(
                            : kMaxCorsPreflightMaxAge;
     }
   }
-  // Step 7.8: the user agent's limit.
+  // Step 7.10: the user agent's limit.
   result.max_age = std::min(result.max_age, kMaxCorsPreflightMaxAge);
   return result;
 }
@@ -183,7 +183,7 @@ absl::Status CorsPreflightAllows(
         wildcard ? ""
                  : " (\"*\" is no wildcard with credentials \"include\")"));
   }
-  // Step 7.6.
+  // Steps 7.6-7.7.
   for (const std::string& name : unsafe_header_names) {
     if (Contains(result.header_names, name))
       continue;

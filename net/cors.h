@@ -35,7 +35,7 @@ namespace fetch_later::net {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Fetch: the default max-age of a preflight answer without (or with an
-// unreadable) `Access-Control-Max-Age` ("CORS-preflight fetch", step 7.7).
+// unreadable) `Access-Control-Max-Age` ("CORS-preflight fetch", step 7.9).
 inline constexpr absl::Duration kDefaultCorsPreflightMaxAge = absl::Seconds(5);
 // The "imposed limit on max-age" Fetch leaves to the user agent: Chromium's
 // (services/network/cors/preflight_result.cc) two hours.
@@ -86,7 +86,7 @@ absl::StatusOr<CorsPreflightResult> CheckCorsPreflightResponse(
     absl::string_view serialized_origin,
     CredentialsMode credentials);
 
-// Fetch: "CORS-preflight fetch" steps 7.5-7.6: whether `result` allows
+// Fetch: "CORS-preflight fetch" steps 7.5-7.7: whether `result` allows
 // `method` and `unsafe_header_names` (a `*` counts as a wildcard only when
 // `credentials` is not "include"; Authorization must be listed by name). The
 // error names what is missing.

@@ -1,16 +1,18 @@
-// Fetch's "CORS-preflight cache", keyed as Chromium keys its per-network-
-// context cache: (network isolation key, request origin, request URL,
-// credentials mode). An entry holds the methods and header names a successful
-// preflight allowed, each until its max-age ran out on the stage's clock. It
-// also knows which keys have a preflight in flight, so concurrent requests
-// that need the same answer wait for that preflight instead of sending
-// another (a flush burst of a thousand beacons to one collector URL costs one
-// preflight).
+// Fetch's "CORS-preflight cache". An entry is keyed by (network isolation
+// key, byte-serialized request origin, request URL, credentials), the last a
+// boolean: whether the request's credentials mode was "include". It holds the
+// methods and header names a successful preflight allowed, each until its
+// max-age ran out on the stage's clock. A lookup for a request that is not
+// "include" also takes the credentialed entry ("cache entry match"). The
+// cache also knows which keys have a preflight in flight, so concurrent
+// requests that need the same answer wait for that preflight instead of
+// sending another (a flush burst of a thousand beacons to one collector URL
+// costs one preflight).
 //
 //   CorsPreflightCache cache(/*max_entries=*/1024);
 //   CorsPreflightCache::Key key{nik.ToDebugString(), "https://a.test",
 //                               "https://b.test/collect",
-//                               CredentialsMode::kSameOrigin};
+//                               /*credentials=*/false};
 //   if (!cache.Allows(key, "PUT", {"content-type"}, now)) {
 //     if (cache.StartOrJoin(key, /*waiter=*/{seq, token})) { ...send... }
 //   }
@@ -47,9 +49,12 @@ class CorsPreflightCache {
 
   struct Key {
     std::string network_isolation_key;  // NetworkIsolationKey::ToDebugString()
-    std::string origin;                 // the request origin's serialization
-    std::string url;                    // the request's current URL
-    CredentialsMode credentials = CredentialsMode::kSameOrigin;
+    // Fetch: "byte-serializing a request origin" ("null" once tainted).
+    std::string origin;
+    std::string url;  // the request's current URL
+    // Fetch: the entry's "credentials": the request's credentials mode is
+    // "include".
+    bool credentials = false;
 
     friend bool operator==(const Key& a, const Key& b) {
       return a.network_isolation_key == b.network_isolation_key &&
@@ -76,16 +81,20 @@ class CorsPreflightCache {
 
   // Fetch: "method cache entry match" for `method` (or a CORS-safelisted
   // method) and "header-name cache entry match" for each of
-  // `unsafe_header_names`, unexpired at `now`. `*` entries exist only for
-  // keys whose credentials mode is not "include" (Store() adds none
-  // otherwise); they never cover Authorization.
+  // `unsafe_header_names`, unexpired at `now`, in the entry of `key` and, when
+  // `key.credentials` is false, also in the credentialed one. A `*` method or
+  // header name counts only for a request that is not "include" (as in
+  // Chromium and in "CORS-preflight fetch" steps 7.5 and 7.7; Fetch's cache
+  // match alone would let a credentialed `*` entry serve "include" requests)
+  // and never covers Authorization.
   bool Allows(const Key& key,
               absl::string_view method,
               const std::vector<std::string>& unsafe_header_names,
               absl::Time now);
 
-  // Fetch: "CORS-preflight fetch" steps 7.9-7.10: remembers what `result`
-  // allowed until now + result.max_age (a max-age of 0 stores nothing).
+  // Fetch: "CORS-preflight fetch" steps 7.11-7.14: remembers what `result`
+  // allowed until now + result.max_age (a max-age of 0 stores nothing, and
+  // drops the entries `result` names).
   void Store(const Key& key, const CorsPreflightResult& result, absl::Time now);
 
   // Whether the caller must send the preflight for `key` (true: none was in

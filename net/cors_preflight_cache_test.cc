@@ -11,8 +11,9 @@ namespace {
 
 using Key = CorsPreflightCache::Key;
 
+// `credentials`: the request's credentials mode is "include".
 Key MakeKey(const char* url = "https://b.test/collect",
-            CredentialsMode credentials = CredentialsMode::kSameOrigin) {
+            bool credentials = false) {
   return Key{"https://a.test https://a.test", "https://a.test", url,
              credentials};
 }
@@ -40,17 +41,36 @@ TEST(CorsPreflightCacheTest, HitUntilMaxAgeThenMiss) {
   EXPECT_FALSE(cache.Allows(MakeKey(), "PUT", {"x-other"}, t0));
 }
 
-TEST(CorsPreflightCacheTest, KeyedByUrlAndCredentialsMode) {
+TEST(CorsPreflightCacheTest, KeyedByUrlAndCredentials) {
   CorsPreflightCache cache;
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   cache.Store(MakeKey(), Allow({"PUT"}, {}, absl::Seconds(60)), t0);
   EXPECT_FALSE(cache.Allows(MakeKey("https://b.test/other"), "PUT", {}, t0));
+  // "Cache entry match": an entry whose credentials is false does not match
+  // an "include" request.
   EXPECT_FALSE(
-      cache.Allows(MakeKey("https://b.test/collect", CredentialsMode::kInclude),
-                   "PUT", {}, t0));
+      cache.Allows(MakeKey("https://b.test/collect", true), "PUT", {}, t0));
   Key other_nik = MakeKey();
   other_nik.network_isolation_key = "https://c.test https://c.test";
   EXPECT_FALSE(cache.Allows(other_nik, "PUT", {}, t0));
+  Key other_origin = MakeKey();
+  other_origin.origin = "null";
+  EXPECT_FALSE(cache.Allows(other_origin, "PUT", {}, t0));
+}
+
+TEST(CorsPreflightCacheTest, ACredentialedEntryMatchesEveryRequest) {
+  // "Cache entry match": "entry's credentials is true", or it is false and
+  // the request's credentials mode is not "include". Each name may come from
+  // either matching entry.
+  CorsPreflightCache cache;
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  const Key include = MakeKey("https://b.test/collect", true);
+  cache.Store(include, Allow({"PUT"}, {"x-a"}, absl::Seconds(60)), t0);
+  EXPECT_TRUE(cache.Allows(MakeKey(), "PUT", {"x-a"}, t0));
+  cache.Store(MakeKey(), Allow({"DELETE"}, {"x-b"}, absl::Seconds(60)), t0);
+  EXPECT_TRUE(cache.Allows(MakeKey(), "DELETE", {"x-a", "x-b"}, t0));
+  EXPECT_FALSE(cache.Allows(include, "DELETE", {}, t0));
+  EXPECT_FALSE(cache.Allows(include, "PUT", {"x-b"}, t0));
 }
 
 TEST(CorsPreflightCacheTest, WildcardsOnlyWithoutCredentials) {
@@ -60,11 +80,16 @@ TEST(CorsPreflightCacheTest, WildcardsOnlyWithoutCredentials) {
   EXPECT_TRUE(cache.Allows(MakeKey(), "PATCH", {"x-a"}, t0));
   // Authorization is never covered by "*".
   EXPECT_FALSE(cache.Allows(MakeKey(), "PATCH", {"authorization"}, t0));
-  const Key include =
-      MakeKey("https://b.test/collect", CredentialsMode::kInclude);
+  const Key include = MakeKey("https://c.test/collect", true);
   cache.Store(include, Allow({"*"}, {"*"}, absl::Seconds(60)), t0);
+  // A credentialed "*" entry does not serve an "include" request (Chromium,
+  // and "CORS-preflight fetch" steps 7.5 and 7.7; Fetch's "method cache
+  // entry match" alone would take it)...
   EXPECT_FALSE(cache.Allows(include, "PATCH", {}, t0));
   EXPECT_FALSE(cache.Allows(include, "POST", {"x-a"}, t0));
+  // ... but does serve the others ("cache entry match").
+  EXPECT_TRUE(
+      cache.Allows(MakeKey("https://c.test/collect"), "PATCH", {"x-a"}, t0));
 }
 
 TEST(CorsPreflightCacheTest, MaxAgeZeroStoresNothing) {
@@ -72,6 +97,21 @@ TEST(CorsPreflightCacheTest, MaxAgeZeroStoresNothing) {
   cache.Store(MakeKey(), Allow({"PUT"}, {}, absl::ZeroDuration()),
               absl::FromUnixSeconds(1));
   EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(CorsPreflightCacheTest, MaxAgeZeroExpiresTheEntriesItNames) {
+  // Fetch "CORS-preflight fetch" steps 7.11 and 7.13: a matching entry's
+  // max-age is set to the new answer's, here 0, so it is gone; the entries the
+  // new answer does not name keep theirs.
+  CorsPreflightCache cache;
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  cache.Store(MakeKey(), Allow({"PUT", "DELETE"}, {"x-a"}, absl::Seconds(60)),
+              t0);
+  const absl::Time t1 = t0 + absl::Seconds(1);
+  cache.Store(MakeKey(), Allow({"PUT"}, {"x-a"}, absl::ZeroDuration()), t1);
+  EXPECT_FALSE(cache.Allows(MakeKey(), "PUT", {}, t1));
+  EXPECT_FALSE(cache.Allows(MakeKey(), "POST", {"x-a"}, t1));
+  EXPECT_TRUE(cache.Allows(MakeKey(), "DELETE", {}, t1));
 }
 
 TEST(CorsPreflightCacheTest, ConcurrentRequestsJoinThePreflightInFlight) {

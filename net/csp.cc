@@ -1,5 +1,6 @@
 #include "net/csp.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -90,13 +91,21 @@ CspPolicy ParseSerializedPolicy(absl::string_view serialized,
   CspPolicy policy;
   policy.disposition = disposition;
   policy.serialized = std::string(StripCspWhitespace(serialized));
-  // Step 2: strictly split on ";".
+  // Step 3: strictly split on ";".
   for (absl::string_view token : absl::StrSplit(serialized, ';')) {
-    // Steps 2.1-2.2.
+    // Steps 3.1-3.2: a directive that is not ASCII is ignored whole (not
+    // just its bad source expression), so its fallback applies.
     token = StripCspWhitespace(token);
     if (token.empty())
       continue;
-    // Step 2.3: the name runs to the first whitespace.
+    if (!std::all_of(token.begin(), token.end(), [](char c) {
+          return absl::ascii_isascii(static_cast<unsigned char>(c));
+        })) {
+      warnings.push_back(absl::StrCat(kHeaderName, ": the directive \"", token,
+                                      "\" is not ASCII and is ignored"));
+      continue;
+    }
+    // Step 3.3: the name runs to the first whitespace.
     size_t name_end = 0;
     while (name_end < token.size() && !IsAsciiWhitespace(token[name_end]))
       ++name_end;
@@ -107,7 +116,7 @@ CspPolicy ParseSerializedPolicy(absl::string_view serialized,
                                       "ignored"));
       continue;
     }
-    // Step 2.5: a repeated directive is ignored.
+    // Step 3.5: a repeated directive is ignored.
     if (policy.Find(name) != nullptr) {
       warnings.push_back(absl::StrCat(kHeaderName, ": a second ", name,
                                       " directive is ignored"));
@@ -121,7 +130,7 @@ CspPolicy ParseSerializedPolicy(absl::string_view serialized,
     CspDirective directive;
     directive.name = name;
     if (IsFetchDirective(name)) {
-      // Step 2.6: the value, split on ASCII whitespace, as a source list.
+      // Step 3.6: the value, split on ASCII whitespace, as a source list.
       std::vector<absl::string_view> values =
           absl::StrSplit(token.substr(name_end), absl::ByAnyChar(" \t\n\f\r"),
                          absl::SkipEmpty());
@@ -148,7 +157,7 @@ CspPolicy ParseSerializedPolicy(absl::string_view serialized,
             " is ignored because other source expressions are present"));
       }
     }
-    policy.directives.push_back(std::move(directive));  // Step 2.7.
+    policy.directives.push_back(std::move(directive));  // Step 3.8.
   }
   return policy;
 }
@@ -174,15 +183,18 @@ const CspDirective* CspPolicy::Find(absl::string_view name) const {
 
 CspParseResult ParseContentSecurityPolicies(
     const std::vector<std::string>& header_values,
-    CspDisposition disposition) {
+    CspDisposition disposition,
+    std::optional<Origin> self_origin) {
   auto list = std::make_shared<CspList>();
+  list->self_origin = std::move(self_origin);
   CspParseResult result;
   for (const std::string& value : header_values) {
     // "Parse a serialized CSP list": strictly split on ",".
     for (absl::string_view serialized : absl::StrSplit(value, ',')) {
       CspPolicy policy =
           ParseSerializedPolicy(serialized, disposition, result.warnings);
-      // Step 2.3: a policy with no directives is skipped.
+      // "Parse a response's Content Security Policies", step 2.2: a policy
+      // with no directives is skipped.
       if (!policy.directives.empty())
         list->policies.push_back(std::move(policy));
     }

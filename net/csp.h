@@ -59,6 +59,11 @@ struct CspPolicy {
 // CSP: "CSP list" of a policy container.
 struct CspList {
   std::vector<CspPolicy> policies;
+  // CSP: the list's "self-origin", which 'self' matches: the origin of the
+  // URL of the response it was parsed from, also when the document's origin
+  // is opaque (a sandboxed document) or the list was inherited. nullopt: not
+  // known (the document's origin stands in).
+  std::optional<Origin> self_origin;
 };
 
 struct CspParseResult {
@@ -76,10 +81,12 @@ struct CspParseResult {
 // directive whose name is not a token or not a CSP3 directive name, a second
 // directive of the same name in one policy, and, in the fetch directives'
 // source lists, a source expression that does not parse (and 'none' next to
-// other expressions).
+// other expressions). `self_origin`: the origin of the response's URL (CSP:
+// "parse a response's Content Security Policies" step 4).
 CspParseResult ParseContentSecurityPolicies(
     const std::vector<std::string>& header_values,
-    CspDisposition disposition);
+    CspDisposition disposition,
+    std::optional<Origin> self_origin = std::nullopt);
 
 // CSP: the violation "Should request be blocked by Content Security Policy?"
 // found: the attributes a SecurityPolicyViolationEvent reports.
@@ -91,10 +98,11 @@ struct CspViolation {
 
 // CSP: "Should request be blocked by Content Security Policy?" for a request
 // to `url` with effective directive connect-src (falling back to default-src:
-// "Should fetch directive execute"), `origin` being the policy container's
-// self-origin (the document's origin) and `redirect_count` the request's
-// redirect count. Returns the first enforced policy's violation; nullopt when
-// allowed. Report-only policies never block (and are not reported here).
+// "Should fetch directive execute"), `origin` being the CSP list's
+// self-origin (CspList::self_origin; the document's origin when that is not
+// known) and `redirect_count` the request's redirect count. Returns the first
+// enforced policy's violation; nullopt when allowed. Report-only policies never
+// block (and are not reported here).
 std::optional<CspViolation> ShouldRequestBeBlockedByCsp(const CspList& list,
                                                         const Url& url,
                                                         const Origin& origin,

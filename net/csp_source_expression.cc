@@ -78,13 +78,24 @@ bool IsPathPart(absl::string_view s) {
   return true;
 }
 
-// CSP keyword-source, nonce-source and hash-source: quoted, never a URL match.
+// CSP keyword-source (CSP3's list, and Speculation Rules'
+// 'inline-speculation-rules'), nonce-source and hash-source: quoted, never a
+// URL match.
 bool IsOtherKeyword(absl::string_view lower) {
   static constexpr absl::string_view kKeywords[] = {
-      "'unsafe-inline'",    "'unsafe-eval'",
-      "'strict-dynamic'",   "'unsafe-hashes'",
-      "'report-sample'",    "'unsafe-allow-redirects'",
-      "'wasm-unsafe-eval'", "'inline-speculation-rules'",
+      "'unsafe-inline'",
+      "'unsafe-eval'",
+      "'strict-dynamic'",
+      "'unsafe-hashes'",
+      "'report-sample'",
+      "'unsafe-allow-redirects'",
+      "'wasm-unsafe-eval'",
+      "'trusted-types-eval'",
+      "'report-sha256'",
+      "'report-sha384'",
+      "'report-sha512'",
+      "'unsafe-webtransport-hashes'",
+      "'inline-speculation-rules'",
   };
   for (absl::string_view k : kKeywords) {
     if (lower == k)
@@ -154,9 +165,9 @@ bool HostPartMatches(absl::string_view pattern, absl::string_view host) {
     // Step 3: "*.b.test" matches every host that ends with ".b.test".
     return absl::EndsWith(host, pattern.substr(1));
   }
-  if (absl::EndsWith(pattern, "."))
-    pattern.remove_suffix(1);
-  return pattern == host;  // Step 4.
+  // Step 4: the whole host, trailing dot included ("b.test." is not
+  // "b.test").
+  return pattern == host;
 }
 
 // CSP: "port-part matches".
@@ -295,9 +306,9 @@ bool DoesUrlMatchExpressionInOrigin(const Url& url,
                                     int redirect_count) {
   switch (expression.kind) {
     case Kind::kStar:
-      // Step 1: an HTTP(S) (or ws/wss) URL, or one of `origin`'s scheme.
-      return url.SchemeIsHttpOrHttps() || url.scheme() == "ws" ||
-             url.scheme() == "wss" ||
+      // Step 1: an HTTP(S) URL, or one of `origin`'s scheme. (Chromium's
+      // wildcard also takes ws:, wss: and ftp:; CSP3 does not.)
+      return url.SchemeIsHttpOrHttps() ||
              (!origin.opaque() && url.scheme() == origin.scheme());
     case Kind::kScheme:
       // Step 2.
@@ -337,12 +348,14 @@ bool DoesUrlMatchExpressionInOrigin(const Url& url,
       const Origin url_origin = Origin::Create(url);
       if (origin.IsSameOriginWith(url_origin))
         return true;
-      // The ports are the same, or each is its scheme's default.
-      const std::optional<uint16_t> url_port = url.EffectivePort();
-      const bool origin_default =
-          Url::DefaultPortForScheme(origin.scheme()) == origin.port();
-      const bool ports_match = (url_port && origin.port() == *url_port) ||
-                               (origin_default && !url.port());
+      // Step 4.2: the ports (a URL's port is null when it is its scheme's
+      // default) are the same, or each is its scheme's default: http://a.test
+      // matches https://a.test/ but not https://a.test:80/.
+      const std::optional<uint16_t> origin_port =
+          Url::DefaultPortForScheme(origin.scheme()) == origin.port()
+              ? std::nullopt
+              : std::optional<uint16_t>(origin.port());
+      const bool ports_match = origin_port == url.port();
       return origin.host() == *url.host() && ports_match &&
              (url.scheme() == "https" || url.scheme() == "wss" ||
               (origin.scheme() == "http" &&

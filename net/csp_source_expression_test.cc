@@ -45,6 +45,17 @@ TEST(CspSourceExpressionTest, ParsesEachProduction) {
       {"'none'", CspSourceExpression::Kind::kNone, "", "", nullptr, ""},
       {"'unsafe-inline'", CspSourceExpression::Kind::kKeyword, "", "", nullptr,
        ""},
+      // CSP3 keyword-source: every keyword parses (none matches a URL).
+      {"'trusted-types-eval'", CspSourceExpression::Kind::kKeyword, "", "",
+       nullptr, ""},
+      {"'report-sha256'", CspSourceExpression::Kind::kKeyword, "", "", nullptr,
+       ""},
+      {"'report-sha384'", CspSourceExpression::Kind::kKeyword, "", "", nullptr,
+       ""},
+      {"'report-sha512'", CspSourceExpression::Kind::kKeyword, "", "", nullptr,
+       ""},
+      {"'unsafe-webtransport-hashes'", CspSourceExpression::Kind::kKeyword, "",
+       "", nullptr, ""},
       {"'nonce-abc'", CspSourceExpression::Kind::kKeyword, "", "", nullptr, ""},
       {"'sha256-abc='", CspSourceExpression::Kind::kKeyword, "", "", nullptr,
        ""},
@@ -56,8 +67,9 @@ TEST(CspSourceExpressionTest, ParsesEachProduction) {
     EXPECT_EQ(e->scheme, row.scheme) << row.text;
     EXPECT_EQ(e->host, row.host) << row.text;
     EXPECT_EQ(e->port.has_value(), row.port != nullptr) << row.text;
-    if (row.port != nullptr && e->port)
+    if (row.port != nullptr && e->port) {
       EXPECT_EQ(*e->port, row.port) << row.text;
+    }
     EXPECT_EQ(e->path, row.path) << row.text;
   }
 }
@@ -98,6 +110,13 @@ TEST(CspSourceExpressionTest, DoesUrlMatchExpressionInOrigin) {
   } rows[] = {
       // Step 1: "*" matches network schemes.
       {"6.7.2.5 step 1", "*", "https://x.test/", 0, true},
+      // Step 1.1 names HTTP(S) schemes only (Chromium's wildcard also takes
+      // ws:, wss: and ftp:): other schemes need the origin's scheme.
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "wss://x.test/", 0,
+       false},
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "ws://x.test/", 0, false},
+      {"6.7.2.5 step 1 (not an HTTP(S) scheme)", "*", "ftp://x.test/", 0,
+       false},
       // Step 2: scheme-source, with upgrades.
       {"6.7.2.5 step 2", "https:", "https://x.test/", 0, true},
       {"6.7.2.5 step 2 (http -> https)", "http:", "https://x.test/", 0, true},
@@ -114,6 +133,16 @@ TEST(CspSourceExpressionTest, DoesUrlMatchExpressionInOrigin) {
        0, true},
       {"6.7.2.7 wildcard excludes the domain itself", "https://*.b.test",
        "https://b.test/", 0, false},
+      // host-part matching step 4: an ASCII case-insensitive match, so a
+      // trailing dot (which the grammar allows) matters on either side.
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test.", "https://b.test./",
+       0, true},
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test.", "https://b.test/", 0,
+       false},
+      {"6.7.2.7 step 4 (trailing dot)", "https://b.test", "https://b.test./", 0,
+       false},
+      {"6.7.2.7 step 4 (case-insensitive)", "https://B.Test", "https://b.test/",
+       0, true},
       {"6.7.2.5 step 3.2 (scheme from origin)", "b.test", "https://b.test/", 0,
        true},
       {"6.7.2.5 step 3.3 (no downgrade)", "https://b.test", "http://b.test/", 0,
@@ -164,6 +193,47 @@ TEST(CspSourceExpressionTest, SelfMatchesAnUpgradeFromAnHttpOrigin) {
   EXPECT_TRUE(DoesUrlMatchExpressionInOrigin(U("https://a.test/"), *self,
                                              O("http://a.test"), 0));
   EXPECT_FALSE(DoesUrlMatchExpressionInOrigin(U("http://a.test/"), *self,
+                                              O("https://a.test"), 0));
+}
+
+TEST(CspSourceExpressionTest, SelfComparesTheUrlsPortsNotTheEffectivePorts) {
+  // 6.7.2.5 step 4.2: "origin's port and url's port are either the same or
+  // the default ports for their respective schemes". A URL's port is null
+  // when it is its scheme's default, so 443 on http is neither.
+  absl::StatusOr<CspSourceExpression> self = ParseCspSourceExpression("'self'");
+  struct Row {
+    const char* source;
+    const char* origin;
+    const char* url;
+    bool matches;
+  } rows[] = {
+      {"step 4.2: both default ports", "http://a.test", "https://a.test/",
+       true},
+      {"step 4.2: the same non-default port", "http://a.test:8080",
+       "https://a.test:8080/", true},
+      {"step 4.2: https's default port 443 is not http's", "http://a.test:443",
+       "https://a.test/", false},
+      {"step 4.2: http's default port 80 is not https's", "http://a.test",
+       "https://a.test:80/", false},
+      {"step 4.2.1: wss upgrade, default ports", "https://a.test",
+       "wss://a.test/", true},
+      {"step 4.2.2: http to ws, the same port", "http://a.test:8080",
+       "ws://a.test:8080/", true},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(
+        DoesUrlMatchExpressionInOrigin(U(row.url), *self, O(row.origin), 0),
+        row.matches)
+        << row.source << ": " << row.origin << " vs " << row.url;
+  }
+}
+
+TEST(CspSourceExpressionTest, StarMatchesTheOriginsOwnScheme) {
+  // 6.7.2.5 step 1.2: "*" also matches a URL whose scheme is the origin's.
+  absl::StatusOr<CspSourceExpression> star = ParseCspSourceExpression("*");
+  EXPECT_TRUE(DoesUrlMatchExpressionInOrigin(U("wss://x.test/"), *star,
+                                             O("wss://a.test"), 0));
+  EXPECT_FALSE(DoesUrlMatchExpressionInOrigin(U("wss://x.test/"), *star,
                                               O("https://a.test"), 0));
 }
 

@@ -92,6 +92,17 @@ TEST(CspTest, ShouldRequestBeBlocked) {
        "https://b.test/no",
        1,
        ""},
+      {"a directive that is not ASCII is ignored whole (parse a serialized "
+       "CSP step 3.2)",
+       {"connect-src https://b.test https://\xC3\xBC.test"},
+       "https://c.test/",
+       0,
+       ""},
+      {"... so the fallback applies (parse a serialized CSP step 3.2)",
+       {"default-src 'none'; connect-src https://b.test https://\xC3\xBC.test"},
+       "https://b.test/",
+       0,
+       "default-src"},
       {"directive names are case-insensitive",
        {"CONNECT-SRC 'self'"},
        "https://b.test/",
@@ -143,6 +154,32 @@ TEST(CspTest, MalformedPartsAreIgnoredOneByOneWithAWarning) {
   EXPECT_NE(parsed.warnings[2].find("second connect-src"), std::string::npos);
   EXPECT_NE(parsed.warnings[3].find("invalid name"), std::string::npos);
   EXPECT_NE(parsed.warnings[4].find("'none'"), std::string::npos);
+}
+
+TEST(CspTest, TheListKeepsItsSelfOrigin) {
+  // CSP: "parse a response's Content Security Policies" step 4: the list's
+  // self-origin is the response's URL's origin.
+  const Origin a = *Origin::Parse("https://a.test");
+  CspParseResult parsed = ParseContentSecurityPolicies(
+      {"connect-src 'self'"}, CspDisposition::kEnforce, a);
+  ASSERT_TRUE(parsed.list->self_origin.has_value());
+  EXPECT_EQ(*parsed.list->self_origin, a);
+  EXPECT_FALSE(ParseContentSecurityPolicies({"connect-src 'self'"},
+                                            CspDisposition::kEnforce)
+                   .list->self_origin.has_value());
+}
+
+TEST(CspTest, ANonAsciiDirectiveIsIgnoredWithAWarning) {
+  // Parse a serialized CSP, step 3.2: "If token is an empty string, or if
+  // token is not an ASCII string, continue."
+  CspParseResult parsed = ParseContentSecurityPolicies(
+      {"connect-src 'self' https://\xC3\xBC.test; img-src *"},
+      CspDisposition::kEnforce);
+  ASSERT_EQ(parsed.list->policies.size(), 1u);
+  EXPECT_EQ(parsed.list->policies[0].Find("connect-src"), nullptr);
+  ASSERT_EQ(parsed.warnings.size(), 1u);
+  EXPECT_NE(parsed.warnings[0].find("not ASCII"), std::string::npos)
+      << parsed.warnings[0];
 }
 
 }  // namespace

@@ -170,12 +170,12 @@ TEST_P(MainFetchTest, RedirectTable) {
     bool want_authorization;
     const char* want_origin;  // "-" none
   } rows[] = {
-      {"HTTP-redirect fetch step 11: 301 POST -> GET", 301, "POST", "a.test",
+      {"HTTP-redirect fetch step 12: 301 POST -> GET", 301, "POST", "a.test",
        "a.test", ReferrerPolicy::kEmpty, "", "GET", false, kPage, true, "-"},
-      {"step 11 + 12 + append Origin (cors): 302 POST cross-origin", 302,
+      {"step 12 + 13 + append Origin (cors): 302 POST cross-origin", 302,
        "POST", "a.test", "b.test", ReferrerPolicy::kEmpty, "", "GET", false,
        "https://a.test/", false, "https://a.test"},
-      {"step 11: 303 PUT -> GET", 303, "PUT", "a.test", "a.test",
+      {"step 12: 303 PUT -> GET", 303, "PUT", "a.test", "a.test",
        ReferrerPolicy::kEmpty, "", "GET", false, kPage, true, "-"},
       {"307 keeps POST and body; cross-origin drops Authorization", 307, "POST",
        "a.test", "b.test", ReferrerPolicy::kEmpty, "", "POST", true,
@@ -183,12 +183,12 @@ TEST_P(MainFetchTest, RedirectTable) {
       {"308 PUT within a cross-origin host keeps Authorization", 308, "PUT",
        "b.test", "b.test", ReferrerPolicy::kEmpty, "", "PUT", true,
        "https://a.test/", true, "https://a.test"},
-      {"step 15: tainted origin (cross -> cross)", 307, "POST", "b.test",
+      {"redirect-taint: tainted origin (cross -> cross)", 307, "POST", "b.test",
        "c.test", ReferrerPolicy::kEmpty, "", "POST", true, "https://a.test/",
        false, "null"},
-      {"step 15: tainted origin (cross -> back to the page's origin)", 307,
-       "POST", "b.test", "a.test", ReferrerPolicy::kEmpty, "", "POST", true,
-       "https://a.test/", false, "null"},
+      {"redirect-taint: tainted origin (cross -> back to the page's origin)",
+       307, "POST", "b.test", "a.test", ReferrerPolicy::kEmpty, "", "POST",
+       true, "https://a.test/", false, "null"},
       {"no-referrer: no Referer, Origin still sent (cors)", 307, "POST",
        "a.test", "b.test", ReferrerPolicy::kNoReferrer, "", "POST", true, "-",
        false, "https://a.test"},
@@ -228,8 +228,17 @@ TEST_P(MainFetchTest, RedirectTable) {
     // The target's preflight (if any) is separate; one request arrives.
     std::vector<RecordedRequest> sent;
     for (auto& g : got) {
-      if (g.method != "OPTIONS")
+      if (g.method != "OPTIONS") {
         sent.push_back(g);
+        continue;
+      }
+      // Fetch "CORS-preflight fetch" step 1: a new request with no body and
+      // none of the request's headers (Authorization is only named in
+      // Access-Control-Request-Headers).
+      EXPECT_EQ(g.body_bytes, 0u);
+      EXPECT_EQ(Header(g, "Authorization"), std::nullopt);
+      EXPECT_EQ(Header(g, "Content-Type"), std::nullopt);
+      EXPECT_EQ(HeaderOrDash(g, "Access-Control-Request-Method"), row.method);
     }
     ASSERT_EQ(sent.size(), 1u) << BlockedMessageOf(i);
     const RecordedRequest& last = sent[0];
@@ -243,6 +252,34 @@ TEST_P(MainFetchTest, RedirectTable) {
       EXPECT_EQ(Header(last, "Content-Type"), std::nullopt);
     }
   }
+  // The preflight checks above ran: the 308 PUT row's target (cross-origin,
+  // with Authorization) needed one.
+  EXPECT_EQ(Preflights("/row5/end"), 1u);
+}
+
+TEST_P(MainFetchTest, ReferrerPolicyOnRedirectReadsEveryFieldAndSkipsUnknown) {
+  // Referrer Policy: "set request's referrer policy on redirect": the last
+  // valid token of all `Referrer-Policy` fields; nothing valid leaves the
+  // request's policy as it was.
+  server_->Respond({"https://a.test/rp1/start",
+                    std::nullopt,
+                    307,
+                    {{"Location", "https://a.test/rp1-end"},
+                     {"Referrer-Policy", "unsafe-url"},
+                     {"Referrer-Policy", "no-referrer"}}});
+  server_->Respond({"https://a.test/rp2/start",
+                    std::nullopt,
+                    307,
+                    {{"Location", "https://b.test/rp2-end"},
+                     {"Referrer-Policy", "no-such-policy"}}});
+  SendAndWait(FromPage(1, "GET", "https://a.test/rp1/start"));
+  OutgoingRequest unsafe = FromPage(2, "GET", "https://a.test/rp2/start");
+  unsafe.referrer_policy = ReferrerPolicy::kUnsafeUrl;
+  SendAndWait(std::move(unsafe));
+  ASSERT_EQ(RequestsTo("/rp1-end").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/rp1-end")[0], "Referer"), "-");
+  ASSERT_EQ(RequestsTo("/rp2-end").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/rp2-end")[0], "Referer"), kPage);
 }
 
 TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
@@ -273,7 +310,7 @@ TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
   stage_->Send(FromPage(5, "GET", "https://a.test/http"));
   stage_->Send(FromPage(6, "GET", "https://a.test/unaffected"));
   ASSERT_TRUE(stage_->WaitForIdle(kIo));
-  // Fetch "HTTP fetch" step 4.2: "error" is a network error, "manual" ends
+  // Fetch "HTTP fetch" step 6.3: "error" is a network error, "manual" ends
   // the fetch with the redirect; neither sends anything further.
   EXPECT_EQ(BlockedReasonOf(1), "REDIRECT_MODE_ERROR");
   EXPECT_EQ(BlockedReasonOf(2), "");
@@ -294,8 +331,38 @@ TEST_P(MainFetchTest, RedirectModesAndBadLocations) {
   EXPECT_EQ(OutcomeOf(6)->status, 204);
 }
 
+TEST_P(MainFetchTest, TwoLocationHeadersAreANetworkError) {
+  // Fetch "location URL" step 2 extracts header list values given
+  // `Location`, whose ABNF allows a single header: two are failure, and
+  // "HTTP-redirect fetch" step 5 makes that a network error (the same value
+  // twice too).
+  server_->Respond({"https://a.test/two",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://a.test/next1"},
+                     {"Location", "https://a.test/next2"}}});
+  server_->Respond({"https://a.test/same",
+                    std::nullopt,
+                    302,
+                    {{"Location", "https://a.test/next3"},
+                     {"Location", "https://a.test/next3"}}});
+  SendAndWait(FromPage(1, "GET", "https://a.test/two"));
+  SendAndWait(FromPage(2, "GET", "https://a.test/same"));
+  for (uint64_t id : {1, 2}) {
+    EXPECT_EQ(BlockedReasonOf(id), "REDIRECT_NOT_HTTPS");
+    EXPECT_THAT(BlockedMessageOf(id), HasSubstr("header Location"));
+  }
+  EXPECT_TRUE(RequestsTo("/next").empty());
+  // Redirect mode "manual" never reads Location: the redirect is the answer.
+  OutgoingRequest manual = FromPage(3, "GET", "https://a.test/two");
+  manual.redirect = RedirectMode::kManual;
+  SendAndWait(std::move(manual));
+  EXPECT_EQ(BlockedReasonOf(3), "");
+  EXPECT_EQ(OutcomeOf(3)->status, 302);
+}
+
 TEST_P(MainFetchTest, CorsCheckOnARedirectResponse) {
-  // Fetch "HTTP fetch" step 3.3 runs before following: a cross-origin
+  // Fetch "HTTP fetch" step 4.4 runs before following: a cross-origin
   // redirect without Access-Control-Allow-Origin is refused (CORS).
   server_->Respond({"https://b.test/r",
                     std::string("GET"),
@@ -535,6 +602,75 @@ TEST_P(MainFetchTest, PreflightCacheHitAndExpiry) {
   EXPECT_EQ(Preflights("/capped/"), 2u);
 }
 
+TEST_P(MainFetchTest, PreflightCacheIsKeyedByTheSerializedRequestOrigin) {
+  // Fetch "CORS-preflight cache": an entry's "byte-serialized origin" is the
+  // result of "byte-serializing a request origin": `null` for a request with
+  // a redirect-tainted origin. What a server allowed for `null` does not
+  // spare a request from https://a.test its own preflight.
+  server_->Respond({"https://b.test/taint",
+                    std::string("PUT"),
+                    307,
+                    {{"Location", "https://c.test/pc/collect"},
+                     {"Access-Control-Allow-Origin", "https://a.test"}}});
+  SendAndWait(FromPage(1, "PUT", "https://b.test/taint", "x"));
+  ASSERT_EQ(RequestsTo("/pc/", "OPTIONS").size(), 1u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/pc/", "OPTIONS")[0], "Origin"), "null");
+  ASSERT_EQ(RequestsTo("/pc/", "PUT").size(), 1u);
+  SendAndWait(FromPage(2, "PUT", "https://c.test/pc/collect", "x"));
+  ASSERT_EQ(RequestsTo("/pc/", "OPTIONS").size(), 2u);
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/pc/", "OPTIONS")[1], "Origin"),
+            "https://a.test");
+  EXPECT_EQ(RequestsTo("/pc/", "PUT").size(), 2u);
+}
+
+TEST_P(MainFetchTest, APreflightThatRefusesItsRequestIsNotCached) {
+  // Fetch "CORS-preflight fetch" steps 7.5-7.7 return a network error before
+  // steps 7.8-7.13 fill the cache: an answer that does not allow the request
+  // it was sent for is not remembered for the methods it did list.
+  const std::string url = "https://b.test/nostore/collect";
+  server_->Respond({url,
+                    std::string("OPTIONS"),
+                    204,
+                    {{"Access-Control-Allow-Origin", "https://a.test"},
+                     {"Access-Control-Allow-Methods", "DELETE"},
+                     {"Access-Control-Max-Age", "600"}}});
+  SendAndWait(FromPage(1, "PUT", url, "x"));
+  EXPECT_EQ(BlockedReasonOf(1), "CORS_PREFLIGHT");
+  SendAndWait(FromPage(2, "DELETE", url));
+  EXPECT_EQ(BlockedReasonOf(2), "");
+  EXPECT_EQ(Preflights("/nostore/"), 2u);
+  EXPECT_EQ(RequestsTo("/nostore/", "DELETE").size(), 1u);
+  // Now DELETE's answer is cached.
+  SendAndWait(FromPage(3, "DELETE", url));
+  EXPECT_EQ(Preflights("/nostore/"), 2u);
+}
+
+TEST_P(MainFetchTest, PreflightCacheEntriesHoldCredentialsAsABoolean) {
+  // Fetch "CORS-preflight cache": an entry's credentials is true when the
+  // request's credentials mode is "include", false otherwise; "cache entry
+  // match" takes a true entry for every request and a false one for requests
+  // whose credentials mode is not "include".
+  auto put = [this](uint64_t id, const std::string& url,
+                    CredentialsMode credentials) {
+    OutgoingRequest r = FromPage(id, "PUT", url, "x");
+    r.credentials = credentials;
+    SendAndWait(std::move(r));
+    EXPECT_EQ(BlockedReasonOf(id), "") << BlockedMessageOf(id);
+  };
+  // "omit" and "same-origin" share the entry (both false).
+  put(1, "https://b.test/cred1/collect", CredentialsMode::kOmit);
+  put(2, "https://b.test/cred1/collect", CredentialsMode::kSameOrigin);
+  EXPECT_EQ(Preflights("/cred1/"), 1u);
+  // An "include" answer serves the others too.
+  put(3, "https://b.test/cred2/collect", CredentialsMode::kInclude);
+  put(4, "https://b.test/cred2/collect", CredentialsMode::kOmit);
+  EXPECT_EQ(Preflights("/cred2/"), 1u);
+  // Not the other way round.
+  put(5, "https://b.test/cred3/collect", CredentialsMode::kSameOrigin);
+  put(6, "https://b.test/cred3/collect", CredentialsMode::kInclude);
+  EXPECT_EQ(Preflights("/cred3/"), 2u);
+}
+
 TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   const std::string url = "https://b.test/burst/collect";
   for (uint64_t id = 1; id <= 40; ++id) {
@@ -547,9 +683,35 @@ TEST_P(MainFetchTest, ConcurrentRequestsShareThePreflightInFlight) {
   EXPECT_EQ(RequestsTo("/burst/", "POST").size(), 40u);
 }
 
+TEST_P(MainFetchTest, AFailedSharedPreflightLeavesEachWaiterItsOwn) {
+  // Fetch "HTTP fetch" step 4.1: every request without a cache match runs
+  // its own "CORS-preflight fetch". Waiting for one in flight is only a way
+  // to find the cache filled; when it fails, each waiter asks for itself, and
+  // is refused by its own answer.
+  const std::string url = "https://b.test/refused/collect";
+  server_->Respond({url,
+                    std::string("OPTIONS"),
+                    204,
+                    {{"Access-Control-Allow-Origin", "https://a.test"},
+                     {"Access-Control-Allow-Headers", "content type"}}});
+  for (uint64_t id = 1; id <= 3; ++id) {
+    OutgoingRequest r = FromPage(id, "POST", url, "{}");
+    r.headers = {{"Content-Type", "application/json"}};
+    stage_->Send(std::move(r));
+  }
+  ASSERT_TRUE(stage_->WaitForIdle(kIo));
+  EXPECT_EQ(Preflights("/refused/"), 3u);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    EXPECT_EQ(BlockedReasonOf(id), "CORS_PREFLIGHT");
+    EXPECT_THAT(BlockedMessageOf(id),
+                HasSubstr("Access-Control-Allow-Headers: \"content type\""));
+  }
+  EXPECT_TRUE(RequestsTo("/refused/", "POST").empty());
+}
+
 TEST_P(MainFetchTest, ARedirectHopThatNeedsAPreflightGetsOne) {
   // A same-origin PUT (no preflight) redirected cross-origin (307 keeps PUT):
-  // HTTP-redirect fetch step 18 runs main fetch again, which preflights.
+  // HTTP-redirect fetch step 22 runs main fetch again, which preflights.
   server_->Respond({"https://a.test/hop",
                     std::nullopt,
                     307,
@@ -607,6 +769,31 @@ TEST_P(MainFetchTest, CspBlocksTheFirstHopAndRedirectHops) {
   EXPECT_EQ(RequestsTo("/other2").size(), 1u);
 }
 
+TEST_P(MainFetchTest, CspSelfIsTheListsSelfOriginNotAnOpaqueDocumentOrigin) {
+  // CSP: a CSP list's "self-origin" is its response's URL's origin ("parse a
+  // response's Content Security Policies" step 4), and "Should request be
+  // blocked by Content Security Policy?" matches 'self' against it: a
+  // sandboxed document (opaque origin) at https://a.test still has 'self'
+  // = https://a.test.
+  CspParseResult csp = ParseContentSecurityPolicies(
+      {"connect-src 'self'"}, CspDisposition::kEnforce,
+      *Origin::Parse("https://a.test"));
+  OutgoingRequest r = FromPage(1, "GET", "https://a.test/sandboxed");
+  r.origin = Origin::CreateOpaque();
+  r.csp = csp.list;
+  SendAndWait(std::move(r));
+  EXPECT_EQ(BlockedReasonOf(1), "") << BlockedMessageOf(1);
+  ASSERT_EQ(RequestsTo("/sandboxed").size(), 1u);
+  // An opaque origin is cross-origin to every URL: a cors request, Origin
+  // `null`.
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/sandboxed")[0], "Origin"), "null");
+  OutgoingRequest other = FromPage(2, "GET", "https://b.test/sandboxed2");
+  other.origin = Origin::CreateOpaque();
+  other.csp = csp.list;
+  SendAndWait(std::move(other));
+  EXPECT_EQ(BlockedReasonOf(2), "CSP");
+}
+
 // ---- Retries apply the policy again; a policy failure is not retried ----
 
 TEST_P(MainFetchTest, EveryRetryAppliesCorsAgainAndAPolicyFailureIsFinal) {
@@ -657,6 +844,17 @@ TEST_P(MainFetchTest, OriginHeaderOnFirstHops) {
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o4")[0], "Origin"), "-");
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o3")[0], "Referer"), "https://a.test/");
   EXPECT_EQ(HeaderOrDash(RequestsTo("/o1")[0], "Referer"), kPage);
+  // "Append a request `Origin` header" step 4.1: the referrer policy decides
+  // only for modes other than "cors".
+  OutgoingRequest cors = FromPage(5, "POST", "https://a.test/o5", "x");
+  cors.referrer_policy = ReferrerPolicy::kNoReferrer;
+  SendAndWait(std::move(cors));
+  OutgoingRequest no_cors = FromPage(6, "POST", "https://a.test/o6", "x");
+  no_cors.referrer_policy = ReferrerPolicy::kNoReferrer;
+  no_cors.mode = RequestMode::kNoCors;
+  SendAndWait(std::move(no_cors));
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/o5")[0], "Origin"), "https://a.test");
+  EXPECT_EQ(HeaderOrDash(RequestsTo("/o6")[0], "Origin"), "null");
 }
 
 TEST_P(MainFetchTest, AFinalResponseFailingTheCorsCheckIsANetworkError) {

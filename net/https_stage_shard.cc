@@ -140,11 +140,6 @@ void HttpsStageContext::StopAll() {
 
 // ---- HttpsStageShard ----
 
-namespace {
-
-// Fetch: "HTTP-redirect fetch" — the only statuses the stage follows.
-}  // namespace
-
 HttpsStageShard::HttpsStageShard(HttpsStageContext* context, size_t index)
     : context_(context),
       index_(index),
@@ -336,10 +331,14 @@ void HttpsStageShard::StartHop(Job* job) {
 bool HttpsStageShard::MainFetchChecks(Job* job) {
   // Main fetch step 7 ("should request be blocked by Content Security
   // Policy"), for every hop: the initiator's CSP list, captured when
-  // fetchLater() was called.
-  if (job->csp && job->origin) {
+  // fetchLater() was called. 'self' is the list's self-origin (the document's
+  // URL's origin, also for an opaque document origin).
+  const Origin* self_origin = job->csp && job->csp->self_origin
+                                  ? &*job->csp->self_origin
+                                  : (job->origin ? &*job->origin : nullptr);
+  if (job->csp && self_origin) {
     if (std::optional<CspViolation> violation = ShouldRequestBeBlockedByCsp(
-            *job->csp, job->url, *job->origin, job->redirects)) {
+            *job->csp, job->url, *self_origin, job->redirects)) {
       std::string message = absl::StrCat(
           "refused by Content-Security-Policy: ",
           job->redirects > 0 ? absl::StrCat("redirect ", job->redirects, " to ")
@@ -352,7 +351,7 @@ bool HttpsStageShard::MainFetchChecks(Job* job) {
       return false;
     }
   }
-  // Main fetch step 8: "determine request's referrer" for this hop; the
+  // Main fetch step 9: "determine request's referrer" for this hop; the
   // result becomes the request's referrer, which the next hop's is
   // determined from.
   job->referer_value.clear();
@@ -404,7 +403,7 @@ bool HttpsStageShard::MainFetchChecks(Job* job) {
   const std::string serialized = SerializedOrigin(job);
   job->origin_value = RequestOriginHeader(
       {job->method, job->tainting == Job::Tainting::kCors, serialized,
-       &*job->origin, &job->url, job->referrer_policy});
+       &*job->origin, &job->url, job->referrer_policy, job->mode});
   return true;
 }
 
@@ -414,20 +413,24 @@ std::string HttpsStageShard::SerializedOrigin(const Job* job) const {
   return job->origin->Serialize();
 }
 
-void HttpsStageShard::PreflightThenSend(Job* job) {
+void HttpsStageShard::PreflightThenSend(Job* job, bool may_join) {
   if (!job->needs_preflight) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
+  // Fetch: "create a new cache entry": the entry's origin is the
+  // byte-serialized request origin (`null` once redirect-tainted).
   CorsPreflightCache::Key key{
-      job->nik.ToDebugString(), job->origin->Serialize(),
-      job->url.Serialize(/*exclude_fragment=*/true), job->credentials};
+      job->nik.ToDebugString(), SerializedOrigin(job),
+      job->url.Serialize(/*exclude_fragment=*/true),
+      /*credentials=*/job->credentials == CredentialsMode::kInclude};
   if (preflight_cache_.Allows(key, job->method, job->unsafe_header_names,
                               context_->clock()->Now())) {
     AcquireConnection(job, /*force_new=*/false);
     return;
   }
-  if (!preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
+  if (may_join &&
+      !preflight_cache_.StartOrJoin(key, {job->seq, job->attempt_token})) {
     // It waits for the preflight in flight (ResumeAfterPreflight). Meanwhile
     // it warms a connection for itself, so the burst behind a preflight does
     // not pay the handshakes after it.
@@ -436,6 +439,7 @@ void HttpsStageShard::PreflightThenSend(Job* job) {
     return;
   }
   job->preflight_key = std::move(key);
+  job->preflight_shared = may_join;
   job->sending_preflight = true;
   AcquireConnection(job, /*force_new=*/false);
 }
@@ -466,6 +470,7 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
   job->sending_preflight = false;
   CorsPreflightCache::Key key = std::move(*job->preflight_key);
   job->preflight_key.reset();
+  const bool shared = std::exchange(job->preflight_shared, false);
   // Fetch: "CORS-preflight fetch" step 7.
   absl::StatusOr<CorsPreflightResult> allowed =
       CheckCorsPreflightResponse(result.status_code, result.headers,
@@ -474,16 +479,20 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
     std::string message = absl::StrCat("refused: the CORS preflight for ",
                                        job->url.Serialize(true),
                                        " failed: ", allowed.status().message());
-    FinishPreflight(key, message);
+    if (shared)
+      FinishPreflight(key, /*failed=*/true);
     BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url,
                   std::move(message));
     return;
   }
-  preflight_cache_.Store(key, *allowed, context_->clock()->Now());
-  FinishPreflight(key, std::nullopt);
+  // Steps 7.5-7.7 before steps 7.8-7.13: an answer that does not allow the
+  // request it was sent for is a network error and fills no cache entry.
+  // Those who waited send their own.
   if (absl::Status allows = CorsPreflightAllows(
           *allowed, job->method, job->unsafe_header_names, job->credentials);
       !allows.ok()) {
+    if (shared)
+      FinishPreflight(key, /*failed=*/true);
     BlockByPolicy(
         job, BlockedReason::kCorsPreflight, job->url,
         absl::StrCat("refused: the CORS preflight for ",
@@ -491,34 +500,33 @@ void HttpsStageShard::OnPreflightResponse(Job* job,
                      " did not allow the request: ", allows.message()));
     return;
   }
+  preflight_cache_.Store(key, *allowed, context_->clock()->Now());
+  if (shared)
+    FinishPreflight(key, /*failed=*/false);
   AcquireConnection(job, /*force_new=*/false);
 }
 
 void HttpsStageShard::FinishPreflight(const CorsPreflightCache::Key& key,
-                                      std::optional<std::string> failure) {
+                                      bool failed) {
   for (const CorsPreflightCache::Waiter& w : preflight_cache_.Finish(key)) {
     // Later, from the loop: a waiter may send a preflight itself, which must
     // not happen inside this one's bookkeeping.
-    loop_->PostTask(
-        [this, w, failure] { ResumeAfterPreflight(w.seq, w.token, failure); });
+    loop_->PostTask([this, w, failed] {
+      ResumeAfterPreflight(w.seq, w.token, /*own_preflight=*/failed);
+    });
   }
 }
 
-void HttpsStageShard::ResumeAfterPreflight(
-    uint64_t seq,
-    uint64_t token,
-    const std::optional<std::string>& failure) {
+void HttpsStageShard::ResumeAfterPreflight(uint64_t seq,
+                                           uint64_t token,
+                                           bool own_preflight) {
   Job* job = FindJob(seq, token);
   if (job == nullptr)
     return;  // its attempt ended meanwhile (timed out)
-  if (failure) {
-    // The preflight it waited for failed for reasons that do not depend on
-    // what was asked (status, Access-Control-Allow-Origin/-Credentials, a
-    // malformed header): the same answer would come again.
-    BlockByPolicy(job, BlockedReason::kCorsPreflight, job->url, *failure);
-    return;
-  }
-  PreflightThenSend(job);
+  // Fetch: "HTTP fetch" step 4.1: the cache may allow it now; otherwise it
+  // sends a preflight. After a failed one, its own at once (not queued
+  // behind another shared one): the answer to what it asks is its own.
+  PreflightThenSend(job, /*may_join=*/!own_preflight);
 }
 
 void HttpsStageShard::BlockByPolicy(Job* job,
@@ -700,7 +708,7 @@ void HttpsStageShard::OnResponse(uint64_t seq,
     DispatchQueued(pool);
     return;
   }
-  // Fetch: "HTTP fetch" step 3.3: a cors-tainted response must pass the
+  // Fetch: "HTTP fetch" step 4.4: a cors-tainted response must pass the
   // CORS check. The request was delivered (no retry), but its caller gets a
   // network error.
   if (job->tainting == Job::Tainting::kCors) {
@@ -721,7 +729,7 @@ void HttpsStageShard::OnResponse(uint64_t seq,
 }
 
 void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
-  // Fetch: "HTTP fetch" step 3.3: the CORS check comes before following.
+  // Fetch: "HTTP fetch" step 4.4: the CORS check comes before following.
   if (job->tainting == Job::Tainting::kCors) {
     if (absl::Status check =
             CorsCheck(result.headers, SerializedOrigin(job), job->credentials);
@@ -738,7 +746,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   absl::StatusOr<Url> target =
       result.location ? Url::Parse(*result.location, &job->url)
                       : absl::StatusOr<Url>(absl::NotFoundError("no Location"));
-  // Fetch: "HTTP fetch" step 4.2: the redirect mode.
+  // Fetch: "HTTP fetch" step 6.3: the redirect mode.
   switch (job->redirect_mode) {
     case RedirectMode::kError:
       BlockByPolicy(
@@ -761,9 +769,22 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
     case RedirectMode::kFollow:
       break;
   }
-  // Fetch: "HTTP-redirect fetch" step 3: no Location: the response is the
-  // answer.
-  if (!result.location) {
+  // Fetch: "HTTP-redirect fetch" steps 3-5: the "location URL". More than
+  // one Location is failure: a network error naming the header.
+  absl::StatusOr<std::optional<std::string>> location =
+      ExtractLocation(result.headers);
+  if (!location.ok()) {
+    Block(job, BlockedReason::kRedirectNotHttps, job->url, job->method,
+          absl::StrCat("refused: header Location of the ", result.status_code,
+                       " response of ", job->url.Serialize(true), ": ",
+                       location.status().message()));
+    FinishAttempt(job, std::nullopt,
+                  NetworkError::Make(NetworkErrorKind::kInvalidRedirect, true,
+                                     std::string(location.status().message())));
+    return;
+  }
+  // Step 4: no Location: the response is the answer.
+  if (!*location) {
     job->response_status_text = std::move(result.status_text);
     job->response_headers = std::move(result.headers);
     job->response_body = std::move(result.body);
@@ -772,11 +793,11 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   }
   absl::StatusOr<RedirectStep> step =
       ComputeRedirect({job->method, job->body, job->headers}, job->url,
-                      result.status_code, *result.location, job->redirects);
+                      result.status_code, **location, job->redirects);
   if (!step.ok()) {
     const bool too_many = absl::IsOutOfRange(step.status());
     if (too_many) {
-      // Fetch: "HTTP-redirect fetch" step 5.
+      // Fetch: "HTTP-redirect fetch" step 7.
       Block(job, BlockedReason::kRedirectLimit,
             target.ok() ? *target : job->url, job->method,
             absl::StrCat("refused: ", step.status().message()));
@@ -798,7 +819,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   }
   const Origin current_origin = Origin::Create(job->url);
   const Origin next_origin = Origin::Create(step->url);
-  // Fetch: "HTTP-redirect fetch" step 12: a cross-origin hop loses the
+  // Fetch: "HTTP-redirect fetch" step 13: a cross-origin hop loses the
   // CORS non-wildcard request-header names (Authorization).
   if (current_origin != next_origin) {
     auto& h = step->headers;
@@ -809,13 +830,14 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
                            }),
             h.end());
   }
-  // Step 15: the tainted origin flag, once a request is redirected onward
+  // Step 18 (the URL list grows) and Fetch's "redirect-taint": the origin
+  // serializes as `null` once a request is redirected onward
   // from a URL that was itself cross-origin to the request's origin.
   if (job->origin && current_origin != next_origin &&
       *job->origin != current_origin) {
     job->tainted_origin = true;
   }
-  // Step 17: "set request's referrer policy on redirect".
+  // Step 19: "set request's referrer policy on redirect".
   if (std::optional<std::string> policy =
           GetHeader(result.headers, "Referrer-Policy")) {
     const ReferrerPolicy parsed = ParseReferrerPolicyHeader(*policy);
@@ -829,7 +851,7 @@ void HttpsStageShard::OnRedirect(Job* job, HttpsConnection::Result& result) {
   job->headers = std::move(step->headers);
   job->key.reset();
   job->hop_checked = false;
-  StartHop(job);  // step 18: main fetch again; may move the job
+  StartHop(job);  // step 22: main fetch again; may move the job
 }
 
 void HttpsStageShard::OnAttemptTimeout(uint64_t seq, uint64_t token) {
@@ -952,7 +974,8 @@ void HttpsStageShard::FinishAttempt(Job* job,
     // timeout): whoever waited for it looks at the cache again.
     CorsPreflightCache::Key key = std::move(*job->preflight_key);
     job->preflight_key.reset();
-    FinishPreflight(key, std::nullopt);
+    if (std::exchange(job->preflight_shared, false))
+      FinishPreflight(key, /*failed=*/false);
   }
   job->sending_preflight = false;
   ++job->attempt_token;  // late callbacks for this attempt are ignored

@@ -137,6 +137,10 @@ struct HttpsStageJob {
   // `preflight_key` (which the job then owns in the cache's in-flight set).
   bool sending_preflight = false;
   std::optional<CorsPreflightCache::Key> preflight_key;
+  // The preflight is the one others with `preflight_key` wait for (it is in
+  // the cache's in-flight set); false for a waiter's own after a shared one
+  // failed.
+  bool preflight_shared = false;
   absl::Time attempt_started;
   // The pool key of the current hop, computed once per URL (Send() computes
   // it for the original URL; a retry after no redirect reuses it).
@@ -282,25 +286,22 @@ class HttpsStageShard {
   // is finished).
   bool MainFetchChecks(Job* job);
   // Fetch: "HTTP fetch" step 4.1: a hop that needs a CORS preflight sends
-  // it (or waits for the one in flight for its key) unless the cache
-  // already allows it; then the request itself.
-  void PreflightThenSend(Job* job);
+  // it (or, when `may_join`, waits for the one in flight for its key) unless
+  // the cache already allows it; then the request itself.
+  void PreflightThenSend(Job* job, bool may_join = true);
   // Opens a connection in `pool` (to `url`'s host) that no request waits
   // for yet: it is idle once connected, for the requests waiting for a
   // preflight.
   void Preconnect(ConnectionPool& pool, const Url& url);
   // The preflight `job` sent for its key answered (`result`).
   void OnPreflightResponse(Job* job, HttpsConnection::Result result);
-  // Releases the requests that waited for the preflight for `key`:
-  // `failure` set refuses them with that message; otherwise each looks at
-  // the cache again (and may send its own preflight).
-  void FinishPreflight(const CorsPreflightCache::Key& key,
-                       std::optional<std::string> failure);
+  // Releases the requests that waited for the preflight for `key`: each
+  // looks at the cache again; when the preflight `failed`, those the cache
+  // does not allow send their own preflight (they do not share one again).
+  void FinishPreflight(const CorsPreflightCache::Key& key, bool failed);
   // A request that waited for a preflight goes on (see FinishPreflight).
-  void ResumeAfterPreflight(uint64_t seq,
-                            uint64_t token,
-                            const std::optional<std::string>& failure);
-  // Fetch: "HTTP fetch" steps 4-5 for a redirect response of the current
+  void ResumeAfterPreflight(uint64_t seq, uint64_t token, bool own_preflight);
+  // Fetch: "HTTP fetch" steps 4.4 and 6 for a redirect response of the current
   // hop: the CORS check, the redirect mode, then "HTTP-redirect fetch".
   void OnRedirect(Job* job, HttpsConnection::Result& result);
   // Main fetch refused the request (`reason`): records it like Block() and

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "net/origin.h"
 #include "net/referrer.h"
+#include "net/request_modes.h"
 #include "net/url.h"
 
 namespace fetch_later::net {
@@ -35,6 +36,8 @@ struct OriginHeaderInput {
   // The request's referrer policy (kEmpty: the default, as main fetch step 7
   // leaves it when the policy container has none).
   ReferrerPolicy referrer_policy = ReferrerPolicy::kEmpty;
+  // The request's mode (Fetch's default for a request is "no-cors").
+  RequestMode mode = RequestMode::kNoCors;
 };
 
 // Fetch: "append a request `Origin` header": the value to send, or nullopt

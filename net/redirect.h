@@ -25,7 +25,7 @@
 
 namespace fetch_later::net {
 
-// Fetch: "HTTP-redirect fetch" step 5: more than 20 redirects is a network
+// Fetch: "HTTP-redirect fetch" step 7: more than 20 redirects is a network
 // error.
 inline constexpr int kMaxRedirects = 20;
 
@@ -45,11 +45,18 @@ struct RedirectRequest {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Fetch: "location URL" step 2, "extract header list values" given
+// `Location` from a redirect response's `headers`: nullopt when there is none;
+// an InvalidArgumentError when there is more than one (Location's ABNF allows
+// a single header), even with the same value.
+absl::StatusOr<std::optional<std::string>> ExtractLocation(
+    const std::vector<std::pair<std::string, std::string>>& headers);
+
 // `current` is the URL that answered `status` with `location`.
 // `redirects_so_far` counts the redirects already followed by this attempt.
-// Errors: OutOfRangeError (too many redirects), InvalidArgumentError (a
-// Location that does not parse, or is not an HTTP(S) URL, or carries
-// credentials).
+// Errors, in the order of Fetch's steps: InvalidArgumentError (a Location that
+// does not parse, or is not an HTTP(S) URL), OutOfRangeError (too many
+// redirects), InvalidArgumentError (a URL with credentials).
 absl::StatusOr<RedirectStep> ComputeRedirect(const RedirectRequest& request,
                                              const Url& current,
                                              int status,

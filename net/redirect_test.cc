@@ -67,9 +67,31 @@ TEST(RedirectTest, Errors) {
   EXPECT_FALSE(
       ComputeRedirect(get, current, 302, "https://u:p@b.test/", 0).ok());
   EXPECT_FALSE(ComputeRedirect(get, current, 302, "https://[::1", 0).ok());
+  // Steps 5-6 (a Location that is failure or not HTTP(S)) come before step 7
+  // (the redirect count): the 21st redirect to such a Location is refused for
+  // its Location, not for the count.
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ComputeRedirect(get, current, 302, "https://[::1", 20).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ComputeRedirect(get, current, 302, "data:,x", 20).status()));
   EXPECT_TRUE(IsRedirectStatus(307));
   EXPECT_FALSE(IsRedirectStatus(304));
   EXPECT_FALSE(IsRedirectStatus(300));
+}
+
+TEST(RedirectTest, ExtractLocation) {
+  // Fetch "location URL" step 2: "extract header list values" given
+  // `Location`: null without one, failure with more than one.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(*ExtractLocation(Headers{{"Content-Type", "text/plain"}}),
+            std::nullopt);
+  EXPECT_EQ(*ExtractLocation(Headers{{"location", "/b"}}),
+            std::optional<std::string>("/b"));
+  absl::StatusOr<std::optional<std::string>> two =
+      ExtractLocation(Headers{{"Location", "/b"}, {"LOCATION", "/b"}});
+  ASSERT_FALSE(two.ok());
+  EXPECT_THAT(std::string(two.status().message()),
+              HasSubstr("2 Location fields"));
 }
 
 }  // namespace

@@ -83,6 +83,42 @@ const StripCase kStripCases[] = {
      "web+demo:/.//not-a-host/", false, "web+demo:/.//not-a-host/"},
 };
 
+TEST(ReferrerPolicyTest, ParseAReferrerPolicyFromAReferrerPolicyHeader) {
+  // Referrer Policy: "parse a referrer policy from a Referrer-Policy header"
+  // step 3: each token that is a referrer policy other than "" replaces the
+  // result, so the last valid one wins and unknown ones (fallbacks for newer
+  // values) are skipped. Several fields arrive combined with ", " (Fetch
+  // "extracting header list values" walks them in order).
+  struct Row {
+    const char* source;
+    const char* value;
+    ReferrerPolicy want;
+  } rows[] = {
+      {"one token", "origin", ReferrerPolicy::kOrigin},
+      {"step 3: the last valid token wins", "no-referrer, unsafe-url",
+       ReferrerPolicy::kUnsafeUrl},
+      {"step 3: unknown tokens are skipped", "same-origin, strict-origin-ish",
+       ReferrerPolicy::kSameOrigin},
+      {"step 3: an unknown token first", "new-policy, no-referrer",
+       ReferrerPolicy::kNoReferrer},
+      {"step 3: empty elements are skipped", "strict-origin, , ",
+       ReferrerPolicy::kStrictOrigin},
+      {"two fields, combined", "unsafe-url, no-referrer",
+       ReferrerPolicy::kNoReferrer},
+      {"whitespace around tokens", " \torigin-when-cross-origin\t ",
+       ReferrerPolicy::kOriginWhenCrossOrigin},
+      {"step 2: nothing valid: the empty string", "unknown",
+       ReferrerPolicy::kEmpty},
+      {"step 2: an empty value", "", ReferrerPolicy::kEmpty},
+      {"a space is no separator (1#policy-token)", "no-referrer unsafe-url",
+       ReferrerPolicy::kEmpty},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(ParseReferrerPolicyHeader(row.value), row.want)
+        << row.source << ": \"" << row.value << "\"";
+  }
+}
+
 TEST(StripUrlForUseAsReferrerTest, Table) {
   for (const StripCase& c : kStripCases) {
     std::optional<Url> stripped =

@@ -365,6 +365,10 @@ TEST(PermissionsPolicyTest, AllowlistMatches) {
        "https://sub.c.test", false},
       {"CSP host-part: case-insensitive", "deferred-fetch https://C.TEST",
        "https://c.test", true},
+      {"CSP host-part step 4: a trailing dot is part of the host",
+       "deferred-fetch https://c.test.", "https://c.test.", true},
+      {"CSP host-part step 4: a trailing dot is part of the host",
+       "deferred-fetch https://c.test.", "https://c.test", false},
       {"CSP host-part step 1: an IP-address origin never matches an expression "
        "(Chromium's "
        "string compare would)",

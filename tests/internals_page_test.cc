@@ -307,7 +307,7 @@ TEST_F(InternalsPageTest, RefusesForeignHostHeaders) {
 }
 
 TEST_F(InternalsPageTest, OnlyGet) {
-  for (const std::string& method : {"POST", "PUT", "DELETE", "HEAD"}) {
+  for (const char* method : {"POST", "PUT", "DELETE", "HEAD"}) {
     std::string response =
         RawHttp(server_->port(),
                 absl::StrCat(method, " ", Target("/snapshot.json"),

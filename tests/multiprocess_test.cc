@@ -183,8 +183,9 @@ TEST_F(MultiProcessTest,
   for (int i = 0; i < kCalls; ++i) {
     const int count = paths["/b?i=" + std::to_string(i)];
     EXPECT_LE(count, 1) << "sent twice: " << i;
-    if (outcome[i] == 1)
+    if (outcome[i] == 1) {
       EXPECT_EQ(count, 1) << "accepted but not sent: " << i;
+    }
     sent += count;
   }
   // At most the one call in flight at the kill was accepted by the browser
