@@ -293,7 +293,6 @@ std::vector<FetchJournal::Entry> FetchJournal::ReadAll(
     std::optional<int64_t> first_failure_ms;
   };
   std::vector<Row> rows;
-  bool damaged = false;
   {
     absl::MutexLock lock(&mu_);
     if (db_ == nullptr)
@@ -321,8 +320,8 @@ std::vector<FetchJournal::Entry> FetchJournal::ReadAll(
     sqlite3_finalize(select);
     if (rc != SQLITE_DONE) {
       // Damaged beyond what quick_check saw: keep what was read, in a new
-      // file (the undecodable rows stay in the file set aside).
-      damaged = true;
+      // file (a row that does not decode goes to its set_aside table below,
+      // like any other).
       const std::string why = sqlite3_errmsg(db_);
       if (errors != nullptr)
         errors->push_back(SetAsideAndReopen(why));
@@ -357,8 +356,7 @@ std::vector<FetchJournal::Entry> FetchJournal::ReadAll(
           absl::StrCat("attempts: ", row.attempts, " out of range"));
     }
     if (!fetch.ok()) {
-      if (!damaged)
-        undecodable.push_back({row.key, std::string(fetch.status().message())});
+      undecodable.push_back({row.key, std::string(fetch.status().message())});
       continue;
     }
     Entry entry{row.key, *std::move(fetch), static_cast<Phase>(row.phase),
