@@ -11,12 +11,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -83,9 +85,21 @@ std::string HttpBody(uint16_t port,
   SendAll(fd, absl::StrCat(method, " ", target,
                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: "
                            "close\r\n\r\n"));
+  // Until the body is complete (Content-Length): Chromium's DevTools HTTP
+  // server may keep the connection open despite "Connection: close".
   std::string response;
-  ReadUntil(fd, response, absl::Seconds(10),
-            [](const std::string&) { return false; });
+  ReadUntil(fd, response, absl::Seconds(10), [](const std::string& s) {
+    const size_t end = s.find("\r\n\r\n");
+    if (end == std::string::npos)
+      return false;
+    const std::string headers = absl::AsciiStrToLower(s.substr(0, end));
+    const size_t at = headers.find("\r\ncontent-length:");
+    if (at == std::string::npos)
+      return false;  // until the peer closes
+    const size_t length = std::strtoul(
+        headers.c_str() + at + strlen("\r\ncontent-length:"), nullptr, 10);
+    return s.size() >= end + 4 + length;
+  });
   close(fd);
   const size_t end = response.find("\r\n\r\n");
   return end == std::string::npos ? "" : response.substr(end + 4);
@@ -354,12 +368,14 @@ absl::StatusOr<std::unique_ptr<DevToolsSession>> HeadlessChromium::OpenPage(
     return absl::InternalError("WebSocket upgrade refused");
   }
   session->buffer_.erase(0, end + 4);
-  // Loaded: document.readyState is "complete".
+  // Loaded: `url`'s document (not the initial about:blank one) is
+  // "complete".
+  const std::string loaded = Quote("complete " + url);
   for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;
-       absl::SleepFor(absl::Milliseconds(20))) {
+       absl::SleepFor(absl::Milliseconds(5))) {
     absl::StatusOr<std::string> state =
-        session->Evaluate("document.readyState");
-    if (state.ok() && *state == "\"complete\"")
+        session->Evaluate("document.readyState + ' ' + location.href");
+    if (state.ok() && *state == loaded)
       return session;
   }
   return absl::DeadlineExceededError("the page did not load: " + url);
