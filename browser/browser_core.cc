@@ -35,6 +35,9 @@ constexpr char kDocumentNotHosted[] =
 BrowserCore::BrowserCore(Options options)
     : options_(std::move(options)),
       network_(options_.network_stage),
+      journal_(JournalKeeper::Options{options_.journal, options_.clock,
+                                      options_.net_log,
+                                      options_.replay_max_age}),
       scripts_(&renderers_,
                PageScriptRunner::Options{
                    options_.clock, options_.script_task_timeout,
@@ -55,6 +58,8 @@ BrowserCore::BrowserCore(Options options)
 }
 
 BrowserCore::~BrowserCore() {
+  if (replay_thread_.joinable())
+    replay_thread_.join();
   timers_.Stop();
   // Destroying the tree terminates every fetch group: pending fetches go to the
   // network stage (through the sink) while every part is still whole.
@@ -65,6 +70,7 @@ BrowserCore::~BrowserCore() {
 }
 
 void BrowserCore::OnRequestOutcome(const net::RequestOutcome& outcome) {
+  journal_.OnRequestOutcome(outcome);
   // CSP "report a violation": a live document's request blocked by its CSP
   // fires `securitypolicyviolation` in its script.
   if (std::optional<NetworkHandoff::Violation> v =
@@ -210,9 +216,15 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
   std::string logged_url;
   if (options_.net_log != nullptr)
     logged_url = validated->request.url.Serialize();
+  // The journal writes the request as queued, so it keeps a copy (only
+  // when there is a journal).
+  std::optional<DeferredRequest> journaled;
+  std::optional<DeferredFetchClient> client;
+  if (journal_.enabled())
+    journaled = validated->request;
   absl::StatusOr<FetchLaterDecision> decision = frame_tree_->QueueDeferredFetch(
       hosted->document, std::move(validated->request),
-      validated->activate_after);
+      validated->activate_after, journaled ? &client : nullptr);
   if (!decision.ok()) {
     // The document was destroyed between the lookup and the queueing: not fully
     // active.
@@ -241,6 +253,12 @@ BadMessageOr<ipc::FetchLaterResponse> BrowserCore::FetchLater(
   }
   switch (decision->outcome) {
     case FetchLaterOutcome::kQueued:
+      // Written before the renderer hears OK: from here on the request
+      // survives the browser's exit and crash.
+      if (journaled && client) {
+        journal_.OnQueued(decision->id, *journaled, *client,
+                          validated->activate_after);
+      }
       response.set_outcome(ipc::QUEUED);
       renderer.AddFetch(message.document_token(), message.client_id(),
                         decision->id);
@@ -370,6 +388,7 @@ BadMessageOr<ipc::AbortFetchLaterResponse> BrowserCore::AbortFetchLater(
   if (id && frame_tree_->AbortDeferredFetch(*id).ok()) {
     response.set_was_pending(true);
     renderer.TakeFetch(*id);
+    journal_.OnAborted(*id);
     Log("record.aborted", {{"id", absl::StrCat(id->value())}});
   }
   return response;
@@ -452,6 +471,16 @@ absl::Status BrowserCore::CrashRenderer(const std::string& document_token,
 }
 
 absl::StatusOr<bool> BrowserCore::Drain(absl::Duration timeout) {
+  {
+    // What the journal replay has not handed over yet is not in the network.
+    absl::MutexLock lock(&replay_mu_);
+    const bool replayed = replay_mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](bool* replaying) { return !*replaying; }, &replaying_),
+        timeout);
+    if (!replayed)
+      return false;
+  }
   if (!options_.drain_network)
     return true;
   return options_.drain_network(timeout);
@@ -471,14 +500,52 @@ std::vector<ipc::ScriptReport> BrowserCore::TakeScriptReports() {
 }
 
 std::vector<ipc::BlockedRequest> BrowserCore::TakeBlockedRequests() {
-  if (!options_.take_blocked_requests)
-    return {};
-  std::vector<ipc::BlockedRequest> blocked = options_.take_blocked_requests();
+  // The journal's drops at replay come before anything the stage refused.
+  std::vector<ipc::BlockedRequest> blocked = journal_.TakeBlocked();
+  if (options_.take_blocked_requests) {
+    for (ipc::BlockedRequest& b : options_.take_blocked_requests())
+      blocked.push_back(std::move(b));
+  }
   if (blocked.size() > kMaxBlockedRequests) {
     blocked.erase(blocked.begin(), blocked.end() - static_cast<std::ptrdiff_t>(
                                                        kMaxBlockedRequests));
   }
   return blocked;
+}
+
+size_t BrowserCore::ReplayJournal(
+    const std::vector<std::string>& startup_notes) {
+  {
+    absl::MutexLock lock(&replay_mu_);
+    replaying_ = true;
+  }
+  std::vector<ProcessedDeferredFetch> restored = journal_.Replay(startup_notes);
+  // Fetch: "process a deferred fetch" step 3, for a document already gone:
+  // no renderer to notify. Handed over in batches with a pause between, so
+  // that a browser starting with thousands of records still gets the CPU to
+  // launch renderers and answer their first calls (2 cores).
+  constexpr size_t kReplayBatch = 256;
+  for (size_t i = 0; i < restored.size(); ++i) {
+    if (i > 0 && i % kReplayBatch == 0)
+      absl::SleepFor(absl::Milliseconds(1));
+    network_.OnDeferredFetchProcessed(restored[i]);
+  }
+  absl::MutexLock lock(&replay_mu_);
+  replaying_ = false;
+  return restored.size();
+}
+
+void BrowserCore::StartJournalReplay(std::vector<std::string> startup_notes) {
+  {
+    absl::MutexLock lock(&replay_mu_);
+    replaying_ = true;  // before Drain() can be called
+  }
+  replay_thread_ = std::thread(
+      [this, notes = std::move(startup_notes)] { ReplayJournal(notes); });
+}
+
+std::vector<JournalKeeper::Restored> BrowserCore::RestoredFromJournal() {
+  return journal_.RestoredPending();
 }
 
 void BrowserCore::CloseAllTabs() {

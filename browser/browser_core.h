@@ -21,6 +21,8 @@
 //                         initiator gone;
 //   FetchRecords          the fetch() calls in flight per document: their
 //                         request ids, the keepalive limit, termination.
+//   JournalKeeper         the on-disk journal of accepted deferred fetches,
+//                         and its replay at start.
 // BrowserCore itself holds no lock; it is the FrameTree's DeferredFetchSink and
 // passes each change to the parts.
 //
@@ -28,8 +30,9 @@
 //   1. PageScriptRunner   (asks the registry, waits on a RendererHost)
 //   2. RendererHostRegistry
 //   3. RendererHost       (a leaf: pushes to its own queue only)
-//   NetworkHandoff, FetchRecords, BrowserTimers, NetLog: leaves, never held
-//   while calling out.
+//   NetworkHandoff, FetchRecords, BrowserTimers, JournalKeeper, NetLog: leaves,
+//   never held while calling out (the journal's own lock is below
+//   JournalKeeper's).
 // FrameTree's lock is outside this order: the tree calls the sink (and so every
 // part) on the thread that changed it, with its lock released, and no part
 // holds its lock while calling the frame tree. So a part's lock must never be
@@ -45,6 +48,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -56,6 +60,8 @@
 #include "browser/browser_timers.h"
 #include "browser/fetch_records.h"
 #include "browser/frame_tree.h"
+#include "browser/journal/fetch_journal.h"
+#include "browser/journal_keeper.h"
 #include "browser/net_log.h"
 #include "browser/network_handoff.h"
 #include "browser/page_script_runner.h"
@@ -103,6 +109,11 @@ class BrowserCore : public DeferredFetchSink {
     // (pagehide, visibilitychange, pageshow) or due page timers before it
     // goes on without them (a hung renderer cannot hold up the frame tree).
     absl::Duration script_task_timeout = absl::Seconds(10);
+    // The journal of accepted, unsent deferred fetches (JournalKeeper). Not
+    // owned; must outlive the core. Null: they live in memory only.
+    journal::FetchJournal* journal = nullptr;
+    // Journaled records older than this are dropped at replay (EXPIRED).
+    absl::Duration replay_max_age = absl::Hours(1);
   };
 
   explicit BrowserCore(Options options);
@@ -207,6 +218,16 @@ class BrowserCore : public DeferredFetchSink {
   static constexpr size_t kMaxBlockedRequests = 10'000;
   // Closes every tab (each document destroyed: their pending fetches sent).
   void CloseAllTabs();
+  // Each record the journal holds is handed to the network as if its
+  // document had just been destroyed, or dropped (JournalKeeper).
+  // `startup_notes` (from opening the journal) are logged. Returns how many
+  // were handed over. Drain() waits for a replay in progress.
+  size_t ReplayJournal(const std::vector<std::string>& startup_notes);
+  // The same on a thread of the core's own (joined by the destructor), so
+  // that the browser serves renderers while a large journal is replayed.
+  void StartJournalReplay(std::vector<std::string> startup_notes);
+  // Restored requests not yet acknowledged (the debug surfaces).
+  std::vector<JournalKeeper::Restored> RestoredFromJournal();
 
   std::vector<BadMessageRecord> bad_messages();
   // Every renderer host ever created (terminated ones included), for
@@ -242,6 +263,11 @@ class BrowserCore : public DeferredFetchSink {
   RendererHostRegistry renderers_;
   FetchRecords fetches_;
   NetworkHandoff network_;
+  JournalKeeper journal_;
+  // The journal replay in progress (StartJournalReplay), for Drain().
+  absl::Mutex replay_mu_;
+  bool replaying_ ABSL_GUARDED_BY(replay_mu_) = false;
+  std::thread replay_thread_;
   PageScriptRunner scripts_;
   std::unique_ptr<FrameTree> frame_tree_;
   BrowserTimers timers_;

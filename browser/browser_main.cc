@@ -23,11 +23,20 @@
 // destroyed, so its pending deferred fetches are sent), the network stage gets
 // until --shutdown_deadline_ms to finish (retries keep their maxAge within
 // that), renderers are stopped, exit status 0.
+//
+// --profile_dir=DIR keeps the journal of accepted, unsent deferred fetches
+// (browser/journal/) in DIR/deferred_fetches.db (default: $XDG_STATE_HOME/
+// fetch_later, else ~/.local/state/fetch_later; empty: no journal, everything
+// in memory). What is not acknowledged at exit, or at a crash, is sent by the
+// next start (--replay_max_age, --journal_sync; README "Deferred fetches
+// survive the browser's exit and crash").
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +51,8 @@
 #include "browser/browser_server.h"
 #include "browser/debug_service.h"
 #include "browser/internals_page.h"
+#include "browser/journal/fetch_journal.h"
+#include "browser/journal_keeper.h"
 #include "browser/net_log.h"
 #include "browser/renderer_process_launcher.h"
 #include "browser/renderer_sandbox_check.h"
@@ -105,8 +116,44 @@ ABSL_FLAG(int,
           10000,
           "How long shutdown waits for the network stage to finish.");
 
+ABSL_FLAG(std::optional<std::string>,
+          profile_dir,
+          std::nullopt,
+          "The profile directory (0700) holding the journal of accepted, "
+          "unsent deferred fetches (deferred_fetches.db, 0600). Default: "
+          "$XDG_STATE_HOME/fetch_later, else ~/.local/state/fetch_later. "
+          "Empty: no journal (deferred fetches live in memory only).");
+ABSL_FLAG(bool,
+          journal_sync,
+          false,
+          "fsync() every journal commit: a record also survives a power loss "
+          "(the default survives a crash of the browser, not of the machine).");
+ABSL_FLAG(absl::Duration,
+          replay_max_age,
+          absl::Hours(1),
+          "At start, journaled deferred fetches queued longer ago than this "
+          "are dropped (EXPIRED) instead of sent.");
+ABSL_FLAG(int64_t,
+          virtual_time_start_ms,
+          0,
+          "With --virtual_time: where the virtual clock starts (Unix ms); 0: "
+          "now. A restarted browser continues a scenario's clock with it.");
+
 namespace fetch_later::browser {
 namespace {
+
+// --profile_dir, or its default ("" when there is no home to put it in).
+std::string ProfileDir() {
+  if (std::optional<std::string> dir = absl::GetFlag(FLAGS_profile_dir))
+    return *dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME");
+      state != nullptr && state[0] == '/') {
+    return absl::StrCat(state, "/fetch_later");
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0])
+    return absl::StrCat(home, "/.local/state/fetch_later");
+  return "";
+}
 
 std::string DefaultRendererBinary(const char* argv0) {
   std::string self(argv0);
@@ -169,7 +216,9 @@ int Main(int argc, char** argv) {
   std::unique_ptr<net::Clock> clock;
   net::FakeClock* fake_clock = nullptr;
   if (absl::GetFlag(FLAGS_virtual_time)) {
-    auto fake = std::make_unique<net::FakeClock>(absl::Now());
+    const int64_t start_ms = absl::GetFlag(FLAGS_virtual_time_start_ms);
+    auto fake = std::make_unique<net::FakeClock>(
+        start_ms > 0 ? absl::FromUnixMillis(start_ms) : absl::Now());
     fake_clock = fake.get();
     clock = std::move(fake);
   } else {
@@ -191,7 +240,35 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
+  // The journal outlives the stage and the core, which write to it.
+  std::unique_ptr<journal::FetchJournal> journal;
+  std::vector<std::string> journal_notes;
+  if (const std::string profile_dir = ProfileDir(); !profile_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<journal::FetchJournal>> opened =
+        journal::FetchJournal::Open(
+            {profile_dir, absl::GetFlag(FLAGS_journal_sync)}, &journal_notes);
+    if (opened.ok()) {
+      journal = *std::move(opened);
+    } else {
+      // Refused (not ours, in use) or unusable: the browser runs without it.
+      std::fprintf(stderr,
+                   "browser: no journal, deferred fetches live in memory "
+                   "only: %s\n",
+                   opened.status().ToString().c_str());
+      net_log.AddEvent("journal.error",
+                       {{"detail", std::string(opened.status().message())}});
+    }
+  }
   stage_options.attempt_observer = NetLogAttemptObserver(&net_log);
+  if (journal != nullptr) {
+    stage_options.attempt_observer =
+        [net_log_observer = std::move(stage_options.attempt_observer),
+         journal_observer = JournalAttemptObserver(journal.get(), clock.get())](
+            const net::AttemptEvent& event) {
+          journal_observer(event);
+          net_log_observer(event);
+        };
+  }
   auto stage = net::HttpsNetworkStage::Create(stage_options);
   if (!stage.ok()) {
     std::fprintf(stderr, "browser: network stage: %s\n",
@@ -245,7 +322,11 @@ int Main(int argc, char** argv) {
     return blocked_feed->TakeNew();
   };
   options.net_log = &net_log;
+  options.journal = journal.get();
+  options.replay_max_age = absl::GetFlag(FLAGS_replay_max_age);
   auto core = std::make_unique<BrowserCore>(options);
+  // What the last process left goes out while the browser starts serving.
+  core->StartJournalReplay(std::move(journal_notes));
   auto debug_service =
       std::make_unique<DebugService>(core.get(), stage_ptr, &net_log);
   auto server = BrowserServer::Start(
@@ -310,9 +391,11 @@ int Main(int argc, char** argv) {
 
   std::printf(
       "{\"control\": \"%s\", \"debug\": \"%s\", \"internals\": \"%s\", "
-      "\"sandbox\": \"%s\", \"pid\": %d}\n",
+      "\"journal\": \"%s\", \"sandbox\": \"%s\", \"pid\": %d}\n",
       (*server)->control_address().c_str(), (*server)->debug_address().c_str(),
-      (*internals)->url().c_str(), no_sandbox ? kSandboxOff : kSandboxOn,
+      (*internals)->url().c_str(),
+      journal != nullptr ? journal->path().c_str() : "",
+      no_sandbox ? kSandboxOff : kSandboxOn,
       static_cast<int>(getpid()));
   std::fflush(stdout);
   ipc::startup_trace::Mark("start_line_printed");

@@ -265,6 +265,19 @@ ipc::debug::Snapshot BuildSnapshot(BrowserCore& core,
     out->set_at_ms(Ms(bad.at));
   }
 
+  for (const JournalKeeper::Restored& r : core.RestoredFromJournal()) {
+    ipc::debug::DeferredFetchRecord* out = snapshot.add_restored();
+    out->set_id(r.id);
+    out->set_method(r.method);
+    out->set_url(r.url);
+    out->set_total_request_length(r.total_request_length);
+    out->set_invoke_state("restored after restart");
+    if (r.activate_at)
+      out->set_activate_at_ms(Ms(*r.activate_at));
+    out->set_has_retry_options(r.has_retry_options);
+    out->set_restored(absl::StrCat("restored after restart: ", r.decision));
+  }
+
   core.frame_tree().VisitForDebugging([&](const FrameTree::DebugView& view) {
     for (const auto& top : view.top_level_traversables) {
       ipc::debug::Tab* tab = snapshot.add_tabs();

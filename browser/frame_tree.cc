@@ -635,6 +635,15 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     DocumentId document_id,
     DeferredRequest request,
     std::optional<absl::Duration> activate_after) {
+  return QueueDeferredFetch(document_id, std::move(request), activate_after,
+                            /*client=*/nullptr);
+}
+
+absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
+    DocumentId document_id,
+    DeferredRequest request,
+    std::optional<absl::Duration> activate_after,
+    std::optional<DeferredFetchClient>* client) {
   ProcessedList processed;
   FetchLaterDecision decision{};
   {
@@ -673,6 +682,11 @@ absl::StatusOr<FetchLaterDecision> FrameTree::QueueDeferredFetch(
     document->AppendPending(raw);
     decision.outcome = FetchLaterOutcome::kQueued;
     decision.id = raw->id;
+    if (client != nullptr) {
+      client->emplace(
+          DeferredFetchClient{document->network_isolation_key, document->origin,
+                              document->url.Serialize(), document->csp_list});
+    }
     // Step 6 of "queue a deferred fetch": the activateAfter timer.
     if (activate_after) {
       raw->has_activation_timer = true;

@@ -67,6 +67,19 @@ struct ProcessedDeferredFetch {
   std::optional<net::StrippedReferrer> client_referrer;
   std::shared_ptr<const net::CspList> csp_list;
   std::string document_url;
+  // Set for a request restored from the journal after a restart: how the
+  // network stage resumes it (net::OutgoingRequest::resumption).
+  std::optional<net::OutgoingRequest::Resumption> resumption;
+};
+
+// What a queued record's request needs of its client (the document) to be
+// sent without it: what ProcessedDeferredFetch carries, known at queueing
+// time (the journal writes it then).
+struct DeferredFetchClient {
+  net::NetworkIsolationKey network_isolation_key;
+  net::Origin origin;
+  std::string document_url;
+  std::shared_ptr<const net::CspList> csp_list;
 };
 
 // A document was created, became (not) fully active, or was destroyed.
@@ -227,6 +240,12 @@ class FrameTree {
       DocumentId document,
       DeferredRequest request,
       std::optional<absl::Duration> activate_after);
+  // The same, and when queued, `client` (not null) gets the record's client.
+  absl::StatusOr<FetchLaterDecision> QueueDeferredFetch(
+      DocumentId document,
+      DeferredRequest request,
+      std::optional<absl::Duration> activate_after,
+      std::optional<DeferredFetchClient>* client);
   // fetchLater() step 15's abort steps: a pending record becomes "aborted" (and
   // stops counting against quota); a sent or aborted one is left alone.
   // NotFound for an unknown id.

@@ -70,6 +70,8 @@ void NetworkHandoff::OnDeferredFetchProcessed(
       fetch.client_referrer, fetch.csp_list);
   if (!out)
     return;
+  // Restored from the journal after a restart: how far it had got.
+  out->resumption = fetch.resumption;
   if (fetch.notify_invoked) {
     RememberInitiator(fetch.id.value(), fetch.document, *out,
                       fetch.document_url);

@@ -90,6 +90,15 @@ void HttpsNetworkStage::Send(OutgoingRequest request) {
     // OnDocumentActive() calls from now on reach it.
     context.scheduler().Add(seq, request.id, request.network_isolation_key,
                             request.method, *retry, request.initiator_gone);
+    if (const auto& resumed = request.resumption) {
+      // A resent attempt is retry `attempts_started`, already started; a
+      // due retry is started by the scheduler's gate, which counts it.
+      const bool due =
+          resumed->kind == OutgoingRequest::Resumption::Kind::kDueRetry;
+      context.scheduler().Resume(
+          seq, due ? resumed->attempts_started - 1 : resumed->attempts_started,
+          resumed->first_failure, /*retry_due=*/due);
+    }
   }
   context.TrackRequest(request.id);
   auto job = std::make_unique<HttpsStageJob>(seq, std::move(request),

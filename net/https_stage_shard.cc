@@ -22,6 +22,7 @@ HttpsStageJob::HttpsStageJob(uint64_t job_seq,
       retries(with_retries),
       nik(retries ? NetworkIsolationKey(request.network_isolation_key)
                   : std::move(request.network_isolation_key)),
+      resumption(request.resumption),
       origin(request.origin),
       mode(request.mode),
       credentials(request.credentials),
@@ -229,6 +230,23 @@ void HttpsStageShard::StartJob(std::unique_ptr<Job> owned) {
   if (context_->IsCancelled(job->id)) {
     CancelJob(job);
     return;
+  }
+  if (job->resumption) {
+    // Restored from the browser's journal after a restart (Send() told the
+    // scheduler how far the request had got).
+    const OutgoingRequest::Resumption& resumed = *job->resumption;
+    if (job->retries) {
+      if (std::optional<absl::Time> deadline =
+              context_->scheduler().GetStatus(job->seq)->max_age_deadline) {
+        ArmMaxAgeTimer(job, *deadline);
+      }
+    }
+    if (resumed.kind == OutgoingRequest::Resumption::Kind::kDueRetry &&
+        job->retries) {
+      HandleDue(job, context_->scheduler().OnRetryTimer(job->seq));
+      return;
+    }
+    job->retry_attempt = resumed.attempts_started;
   }
   StartAttempt(job, /*first=*/true);
 }

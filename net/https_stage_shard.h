@@ -71,6 +71,8 @@ struct HttpsStageJob {
   const NetworkIsolationKey nik;
   // What every retry starts from (only for requests with retryOptions).
   std::unique_ptr<const OutgoingRequest> original;
+  // Set for a request restored from the browser's journal: how it resumes.
+  const std::optional<OutgoingRequest::Resumption> resumption;
 
   // What main fetch needs that never changes (net/network_stage.h,
   // OutgoingRequest): the request's origin (nullopt: from no document),

@@ -107,6 +107,29 @@ struct OutgoingRequest {
   // The initiating document's CSP list, captured when fetchLater() was called
   // (the document may be gone when the request is sent); null: no policy.
   std::shared_ptr<const CspList> csp;
+
+  // A request the browser restored from its journal after a restart, and how
+  // far its earlier process had got with it; the stage goes on from there.
+  struct Resumption {
+    enum class Kind {
+      // An attempt was on the wire when the browser went away: it is sent
+      // again at once, as retry `attempts_started` (with that Retry-Attempt,
+      // so the server can tell a possible duplicate), not held by the retry
+      // gate: it is the interrupted attempt, not a new retry decision.
+      kResendAttempt,
+      // A retry had been granted and was waiting (backoff or the retry
+      // gate): retry `attempts_started` is due now and meets the gate as any
+      // retry does (retryAfterUnload, a fully active same-key document).
+      // Only for a request with retry options.
+      kDueRetry,
+    };
+    Kind kind = Kind::kResendAttempt;
+    // Attempts the earlier process started (the first one included); >= 1.
+    uint32_t attempts_started = 1;
+    // When the first attempt failed (maxAge counts from it), if one did.
+    std::optional<absl::Time> first_failure;
+  };
+  std::optional<Resumption> resumption;
 };
 
 // How a request handed to NetworkStage::Send() ended, once it is final (no

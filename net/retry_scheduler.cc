@@ -46,6 +46,27 @@ void RetryScheduler::Add(uint64_t handle,
   handles_by_request_id_[request_id].push_back(handle);
 }
 
+std::optional<absl::Time> RetryScheduler::Resume(
+    uint64_t handle,
+    uint32_t retries_started,
+    std::optional<absl::Time> first_failure,
+    bool retry_due) {
+  absl::MutexLock lock(&mu_);
+  Entry* entry = Find(handle);
+  if (entry == nullptr)
+    return std::nullopt;
+  entry->retries_started = retries_started;
+  if (first_failure) {
+    entry->first_failure = first_failure;
+    entry->max_age_deadline = *first_failure + entry->options.max_age;
+  }
+  if (retry_due) {
+    entry->next_retry_at = options_.clock->Now();
+    SetState(handle, *entry, RequestState::kRetryScheduled);
+  }
+  return entry->max_age_deadline;
+}
+
 void RetryScheduler::Remove(uint64_t handle) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(handle);

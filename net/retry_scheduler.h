@@ -161,6 +161,16 @@ class RetryScheduler {
            std::string method,
            const EffectiveRetryOptions& options,
            bool initiator_gone);
+  // Right after Add(): request `handle` was restored from the browser's
+  // journal after a restart (OutgoingRequest::Resumption). It has started
+  // `retries_started` retries already, its maxAge counts from
+  // `first_failure`, and with `retry_due` it waits in kRetryScheduled for
+  // the stage's OnRetryTimer() call (its retry is due now). Returns its
+  // maxAge deadline, if it has one (the stage arms the maxAge timer for it).
+  std::optional<absl::Time> Resume(uint64_t handle,
+                                   uint32_t retries_started,
+                                   std::optional<absl::Time> first_failure,
+                                   bool retry_due);
   // Forgets `handle` (when the stage drops the request). No-op if unknown.
   void Remove(uint64_t handle);
 

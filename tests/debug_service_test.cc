@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -776,6 +777,110 @@ TEST(BrowserBinaryDebugTest, NetLogFileAndDebugSocket) {
   unlink(ca_file.c_str());
   unlink(log_file.c_str());
   rmdir(dir);
+}
+
+// A request journaled by a browser that was killed is restored by the next
+// browser on the same profile: while the collector holds its attempt (STALL)
+// the snapshot lists it under `restored` ("restored after restart: sent"),
+// `fetchlater_debug pending` prints it, and the NetLog says what was decided
+// (README, "Deferred fetches survive the browser's exit and crash": "Seen
+// from outside").
+TEST(BrowserBinaryDebugTest, ARestoredRequestIsListedAndItsDecisionLogged) {
+  auto ca = TestCertificateAuthority::Create();
+  ASSERT_TRUE(ca.ok());
+  char dir[] = "/tmp/dfdbgXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string ca_file = std::string(dir) + "/ca.pem";
+  const std::string log_file = std::string(dir) + "/netlog.jsonl";
+  ASSERT_TRUE((*ca)->WriteRootPem(ca_file).ok());
+  HttpsTestServer collector(ca->get());
+  ASSERT_TRUE(collector.Start().ok());
+  tools::BrowserProcess::Options options;
+  options.browser_binary = tools::RunfilesPath("browser/browser");
+  options.ca_file = ca_file;
+  options.host_resolver_rules =
+      absl::StrCat("MAP * 127.0.0.1:", collector.port());
+  options.profile_dir = std::string(dir) + "/profile";
+
+  {
+    auto first = tools::BrowserProcess::Start(options);
+    ASSERT_TRUE(first.ok()) << first.status();
+    auto& control = (*first)->control();
+    grpc::ClientContext c1;
+    ipc::CreateTabResponse tab;
+    ASSERT_TRUE(control.CreateTab(&c1, {}, &tab).ok());
+    ipc::NavigateRequest navigate;
+    navigate.set_navigable_id(tab.navigable_id());
+    navigate.set_url("https://a.test/");
+    ipc::Frame page;
+    grpc::ClientContext c2;
+    ASSERT_TRUE(control.Navigate(&c2, navigate, &page).ok());
+    ipc::RunPageStepRequest step;
+    step.set_document_token(page.document_token());
+    step.mutable_step()->mutable_fetch_later()->set_url("/restored-beacon");
+    ipc::StepResult result;
+    grpc::ClientContext c3;
+    ASSERT_TRUE(control.RunPageStep(&c3, step, &result).ok());
+    ASSERT_EQ(result.outcome(), ipc::JS_OK) << result.message();
+    (*first)->Kill();  // the crash: nothing was sent
+  }
+  EXPECT_EQ(collector.requests().size(), 0u);
+
+  collector.SetMode(FaultMode::kStall);
+  options.extra_flags = {"--net-log=" + log_file};
+  auto second = tools::BrowserProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(collector.WaitForRequests(1, kIo), 1u);
+  EXPECT_EQ(collector.requests()[0].url_path, "/restored-beacon");
+
+  const std::string debug_address = absl::StrReplaceAll(
+      (*second)->control_address(), {{"control.sock", "debug.sock"}});
+  auto debug = ipc::debug::DebugService::NewStub(
+      grpc::CreateChannel(debug_address, grpc::InsecureChannelCredentials()));
+  ipc::debug::Snapshot snapshot;
+  grpc::ClientContext c4;
+  ASSERT_TRUE(debug->GetSnapshot(&c4, {}, &snapshot).ok());
+  ASSERT_EQ(snapshot.restored_size(), 1);
+  EXPECT_EQ(snapshot.restored(0).url(), "https://a.test/restored-beacon");
+  EXPECT_EQ(snapshot.restored(0).method(), "GET");
+  EXPECT_EQ(snapshot.restored(0).invoke_state(), "restored after restart");
+  EXPECT_TRUE(absl::StartsWith(snapshot.restored(0).restored(),
+                               "restored after restart: sent"))
+      << snapshot.restored(0).restored();
+
+  std::string out;
+  const std::string command =
+      absl::StrCat(tools::RunfilesPath("tools/fetchlater_debug"),
+                   " --debug=", debug_address, " pending");
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  EXPECT_TRUE(absl::StrContains(out, "restored")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "https://a.test/restored-beacon")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "restored after restart: sent")) << out;
+  (*second)->Kill();
+
+  std::ifstream in(log_file);
+  std::string line;
+  int restored_events = 0;
+  while (std::getline(in, line)) {
+    google::protobuf::Struct parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok())
+        << line;
+    const auto& fields = parsed.fields();
+    if (fields.at("type").string_value() != "journal.restored")
+      continue;
+    ++restored_events;
+    const auto& detail = fields.at("fields").struct_value().fields();
+    EXPECT_EQ(detail.at("decision").string_value(), "sent") << line;
+    EXPECT_EQ(detail.at("url").string_value(), "https://a.test/restored-beacon")
+        << line;
+  }
+  EXPECT_EQ(restored_events, 1);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

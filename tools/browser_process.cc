@@ -82,6 +82,11 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
   std::vector<std::string> args = {options.browser_binary};
   if (options.virtual_time)
     args.push_back("--virtual_time");
+  if (options.virtual_time && options.virtual_time_start_ms > 0) {
+    args.push_back(absl::StrCat("--virtual_time_start_ms=",
+                                options.virtual_time_start_ms));
+  }
+  args.push_back("--profile_dir=" + options.profile_dir);
   if (!options.ca_file.empty())
     args.push_back("--ca_file=" + options.ca_file);
   if (!options.host_resolver_rules.empty()) {
@@ -118,6 +123,8 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
   process->control_address_ = JsonString(*line, "control");
   process->debug_address_ = JsonString(*line, "debug");
   process->sandbox_ = JsonString(*line, "sandbox");
+  process->internals_url_ = JsonString(*line, "internals");
+  process->journal_path_ = JsonString(*line, "journal");
   auto channel = grpc::CreateChannel(process->control_address_,
                                      grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -161,6 +168,14 @@ int BrowserProcess::Terminate(int timeout_ms) {
   if (pidfd >= 0)
     close(pidfd);
   return exit_status;
+}
+
+void BrowserProcess::Kill() {
+  if (pid_ <= 0)
+    return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
 }
 
 BrowserProcess::~BrowserProcess() {

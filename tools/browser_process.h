@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ class BrowserProcess {
     std::string ca_file;  // trust anchors for the browser's HTTPS
     std::string host_resolver_rules;
     bool virtual_time = true;
+    // With `virtual_time`: where the browser's clock starts (Unix ms); 0: now.
+    int64_t virtual_time_start_ms = 0;
+    // The browser's --profile_dir (its journal of deferred fetches); empty:
+    // none, everything in memory (the browser's own default, under the
+    // user's home, is never used by tools and tests).
+    std::string profile_dir;
     std::vector<std::string> extra_flags;
     // Where the browser's stderr goes (created or truncated); "": inherited.
     std::string stderr_path;
@@ -36,6 +43,9 @@ class BrowserProcess {
   ipc::BrowserControl::Stub& control() { return *control_; }
   const std::string& control_address() const { return control_address_; }
   const std::string& debug_address() const { return debug_address_; }
+  const std::string& internals_url() const { return internals_url_; }
+  // The journal's path ("" without one).
+  const std::string& journal_path() const { return journal_path_; }
   // The start line's "sandbox": "on", or the --no-sandbox warning.
   const std::string& sandbox() const { return sandbox_; }
   pid_t pid() const { return pid_; }
@@ -43,6 +53,8 @@ class BrowserProcess {
   // Closes the control channel (control() is gone from here on), sends
   // SIGTERM, then waits for the exit status (-1 on timeout).
   int Terminate(int timeout_ms = 20000);
+  // SIGKILL (a crash: nothing runs in the browser after it), then waits.
+  void Kill();
 
  private:
   BrowserProcess() = default;
@@ -51,6 +63,8 @@ class BrowserProcess {
   std::string control_address_;
   std::string debug_address_;
   std::string sandbox_;
+  std::string internals_url_;
+  std::string journal_path_;
   std::unique_ptr<ipc::BrowserControl::Stub> control_;
 };
 

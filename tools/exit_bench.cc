@@ -359,7 +359,8 @@ int Main(int argc, char** argv) {
   }
   const std::vector<std::string> browser_args = {
       browser_binary, "--ca_file=" + ca_file,
-      "--host_resolver_rules=MAP * 127.0.0.1:1"};
+      "--host_resolver_rules=MAP * 127.0.0.1:1",
+      "--profile_dir="};  // no journal: nothing kept between runs
   const std::vector<std::string> shell_args = {shell, "--scenario=" + scenario};
   const std::vector<std::string> true_args = {"/bin/true"};
 

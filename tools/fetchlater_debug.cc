@@ -273,7 +273,18 @@ void PrintPending(const debug::Snapshot& s) {
   Table t({"ID", "DOC", "METHOD", "URL", "BYTES", "ACTIVATE_AT", "RETRY"});
   for (const auto& tab : s.tabs())
     AddPendingFrame(tab.top(), s.now_ms(), t);
+  // Restored from the journal after a restart: no document any more.
+  for (const auto& r : s.restored()) {
+    t.Add({absl::StrCat(r.id()), "restored", r.method(), r.url(),
+           absl::StrCat(r.total_request_length()),
+           r.has_activate_at_ms() ? Relative(r.activate_at_ms(), s.now_ms())
+                                  : "-",
+           r.has_retry_options() ? "yes" : "no"});
+  }
   t.Print();
+  for (const auto& r : s.restored())
+    std::printf("%llu  %s\n", static_cast<unsigned long long>(r.id()),
+                r.restored().c_str());
 }
 
 void PrintNet(const debug::Snapshot& s) {

@@ -199,6 +199,15 @@ class Run {
   absl::Status CrashRendererStep(int index,
                                  const scenario::CrashRenderer& step);
   absl::Status CloseTabStep(int index);
+  // SCENARIOS.md "Browser lifetime": SIGTERM, SIGKILL, and a new process on
+  // the same profile directory whose clock continues the run's.
+  absl::Status ShutdownBrowserStep(int index);
+  absl::Status CrashBrowserStep(int index);
+  absl::Status StartBrowserStep(int index);
+  absl::Status StartBrowser();
+  // What the browser about to go refused, and the end of its process:
+  // requests the collector has received so far were sent by it.
+  void EndOfProcess();
   absl::Status Commit(const std::string& id,
                       const std::string& parent,
                       const ipc::Frame& frame,
@@ -247,6 +256,18 @@ class Run {
   std::unique_ptr<net::testing::HttpsTestServer> collector_;
   std::unique_ptr<BrowserProcess> browser_;
   std::string temp_dir_;
+  // The profile directory every browser process of the run shares (its
+  // journal of deferred fetches).
+  std::string profile_dir_;
+  // The browser process number (1, 2, ...) and, per ended process, how many
+  // requests the collector had received when it ended.
+  int process_ = 0;
+  std::vector<size_t> process_ends_;
+  // Refusals collected before a browser process ended.
+  std::vector<scenario::BlockedRequest> blocked_;
+  // The run's start on the wall clock: the virtual clock of every browser
+  // process is this plus `virtual_ms_`.
+  absl::Time run_start_ = absl::Now();
   uint64_t tab_ = 0;
   std::map<std::string, Frame> frames_;
   // Frames of pages in the bfcache, restored by restoreFromBfcache.
@@ -282,6 +303,13 @@ absl::Status Run::Start() {
   absl::Status started = collector_->Start();
   if (!started.ok())
     return started;
+  profile_dir_ = temp_dir_ + "/profile";
+  run_start_ = absl::Now();
+  timeline_.push_back({run_start_, 0});
+  return StartBrowser();
+}
+
+absl::Status Run::StartBrowser() {
   BrowserProcess::Options options;
   options.browser_binary = options_.browser_binary.empty()
                                ? RunfilesPath("browser/browser")
@@ -290,11 +318,66 @@ absl::Status Run::Start() {
   options.host_resolver_rules =
       absl::StrCat("MAP * 127.0.0.1:", collector_->port());
   options.virtual_time = !options_.real_time;
+  // SCENARIOS.md: virtual time is the run's, across restarts.
+  options.virtual_time_start_ms = absl::ToUnixMillis(run_start_) + virtual_ms_;
+  options.profile_dir = profile_dir_;
   auto browser = BrowserProcess::Start(options);
   if (!browser.ok())
     return browser.status();
   browser_ = std::move(*browser);
-  timeline_.push_back({absl::Now(), 0});
+  ++process_;
+  if (options_.on_browser_started)
+    options_.on_browser_started(browser_->internals_url());
+  Say(absl::StrCat("  browser process ", process_, " started (internals page ",
+                   browser_->internals_url(), ")"));
+  return absl::OkStatus();
+}
+
+void Run::EndOfProcess() {
+  for (scenario::BlockedRequest& b : CollectBlocked())
+    blocked_.push_back(std::move(b));
+}
+
+absl::Status Run::ShutdownBrowserStep(int index) {
+  EndOfProcess();
+  const int status = browser_->Terminate();
+  browser_.reset();
+  process_ends_.push_back(collector_->requests().size());
+  frames_.clear();
+  bfcache_.clear();
+  tab_ = 0;
+  Say(absl::StrCat("  step ", index, " shut the browser down (SIGTERM): exit ",
+                   status));
+  if (status != 0) {
+    return absl::InternalError(
+        absl::StrCat("the browser exited with status ", status));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Run::CrashBrowserStep(int index) {
+  EndOfProcess();
+  browser_->Kill();
+  browser_.reset();
+  process_ends_.push_back(collector_->requests().size());
+  frames_.clear();
+  bfcache_.clear();
+  tab_ = 0;
+  Say(absl::StrCat("  step ", index, " crash the browser (SIGKILL)"));
+  return absl::OkStatus();
+}
+
+absl::Status Run::StartBrowserStep(int index) {
+  Say(absl::StrCat("  step ", index, " start the browser again"));
+  absl::Status started = StartBrowser();
+  if (!started.ok())
+    return started;
+  // What it restored from the journal reaches the network before time moves.
+  ipc::DrainRequest drain;
+  drain.set_timeout_ms(10000);
+  ipc::DrainResponse drained;
+  grpc::ClientContext context;
+  control().Drain(&context, drain, &drained);
   return absl::OkStatus();
 }
 
@@ -397,6 +480,8 @@ std::string Run::FrameIdFor(const std::string& token) const {
 }
 
 void Run::TakeScriptReports(int index, const std::string& what) {
+  if (browser_ == nullptr)
+    return;  // down between shutdownBrowser/crashBrowser and startBrowser
   ipc::ScriptReports reports;
   grpc::ClientContext context;
   if (!control().TakeScriptReports(&context, ipc::Empty(), &reports).ok())
@@ -462,6 +547,12 @@ absl::Status Run::RunStep(int index, const Step& step) {
       return CloseTabStep(index);
     case Step::kRespond:
       return RespondStep(index, step.respond());
+    case Step::kShutdownBrowser:
+      return ShutdownBrowserStep(index);
+    case Step::kCrashBrowser:
+      return CrashBrowserStep(index);
+    case Step::kStartBrowser:
+      return StartBrowserStep(index);
     case Step::ACTION_NOT_SET:
       break;
   }
@@ -680,6 +771,9 @@ absl::Status Run::AdvanceTimeStep(int index,
   timeline_.push_back({absl::Now(), virtual_ms_ + ms});
   if (options_.real_time) {
     absl::SleepFor(absl::Milliseconds(ms));
+  } else if (browser_ == nullptr) {
+    // The browser is down: only the run's clock moves (the next process
+    // starts at it).
   } else if (absl::Status status = AdvanceVirtualClock(ms); !status.ok()) {
     return status;
   }
@@ -802,8 +896,16 @@ int64_t Run::VirtualMsAt(absl::Time wall) const {
 
 std::vector<SentRequest> Run::CollectSent() {
   std::vector<SentRequest> sent;
+  size_t index = 0;
   for (const auto& r : collector_->requests()) {
     SentRequest s;
+    // The process that sent it: the first whose end came after it arrived.
+    s.process = 1;
+    for (size_t end : process_ends_) {
+      if (index >= end)
+        ++s.process;
+    }
+    ++index;
     s.method = r.method;
     s.url =
         absl::StrCat("https://", r.host.empty() ? r.sni : r.host, r.url_path);
@@ -860,14 +962,16 @@ absl::StatusOr<Report> Run::Execute() {
     }
     TakeScriptReports(i, step);
   }
-  CloseTabAtEndOfSteps(scenario_.steps_size());
-  // Drain, as after any step: everything handed to the network has finished or
-  // waits for (virtual) time.
-  ipc::DrainRequest drain;
-  drain.set_timeout_ms(20000);
-  ipc::DrainResponse drained;
-  grpc::ClientContext context;
-  control().Drain(&context, drain, &drained);
+  if (browser_ != nullptr) {
+    CloseTabAtEndOfSteps(scenario_.steps_size());
+    // Drain, as after any step: everything handed to the network has finished
+    // or waits for (virtual) time.
+    ipc::DrainRequest drain;
+    drain.set_timeout_ms(20000);
+    ipc::DrainResponse drained;
+    grpc::ClientContext context;
+    control().Drain(&context, drain, &drained);
+  }
   Report report;
   report.name = scenario_.name();
   report.steps = results_;
@@ -877,7 +981,11 @@ absl::StatusOr<Report> Run::Execute() {
                      " body bytes, attempt ", s.attempt, ", at ", s.at_ms,
                      " ms", s.preflight ? " (CORS preflight)" : ""));
   }
-  report.blocked = CollectBlocked();
+  report.blocked = std::move(blocked_);
+  if (browser_ != nullptr) {
+    for (scenario::BlockedRequest& b : CollectBlocked())
+      report.blocked.push_back(std::move(b));
+  }
   for (const auto& b : report.blocked)
     Say(absl::StrCat("  blocked: ", b.url, "  ", b.reason, ": ", b.message));
   report.failures = failures_;
@@ -885,10 +993,19 @@ absl::StatusOr<Report> Run::Execute() {
            scenario_, report.steps, report.sent, report.blocked)) {
     report.failures.push_back(std::move(f));
   }
-  browser_->Terminate();
+  if (options_.keep_browser_running) {
+    // --inspect: the caller looks at what the scenario left, then ends it.
+    options_.keep_browser_running(
+        browser_ != nullptr ? browser_->internals_url() : "");
+  }
+  if (browser_ != nullptr)
+    browser_->Terminate();
   browser_.reset();
   collector_.reset();
   unlink((temp_dir_ + "/ca.pem").c_str());
+  const std::string rm = absl::StrCat("rm -rf '", profile_dir_, "'");
+  if (!profile_dir_.empty())
+    (void)system(rm.c_str());
   rmdir(temp_dir_.c_str());
   return report;
 }

@@ -10,6 +10,7 @@
 #ifndef TOOLS_SCENARIO_RUNNER_H_
 #define TOOLS_SCENARIO_RUNNER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ struct RunOptions {
   // Appends a readable account (frames, calls, arrivals) to `transcript` when
   // set.
   std::vector<std::string>* transcript = nullptr;
+  // Called each time a browser process has started (`internals_url`: its
+  // internals page, with the access token).
+  std::function<void(const std::string& internals_url)> on_browser_started;
+  // When set, called after the report is built and before the browser is
+  // ended (its internals page URL, "" when the browser is down): the shell's
+  // --inspect returns from it on Ctrl-C.
+  std::function<void(const std::string& internals_url)> keep_browser_running;
 };
 
 // Runs a validated scenario. An error status means the run itself could not

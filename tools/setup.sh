@@ -21,6 +21,7 @@ PACKAGES=(
   libpsl-dev               # Public Suffix List (schemeful site)
   libidn2-dev              # IDNA (UTS #46) for host parsing
   libseccomp-dev           # the renderer's seccomp-bpf filter (sandbox/)
+  libsqlite3-dev           # the browser's journal of deferred fetches (browser/journal/)
   libjavascriptcoregtk-4.1-dev # JavaScriptCore C API: the renderer's script engine
   clang-14
   libclang-rt-14-dev       # libFuzzer and sanitizer runtimes

@@ -3,13 +3,20 @@
 //
 //   bazel run //tools:shell                                  # the embedded
 //   demo, readable bazel run //tools:shell -- --scenario=$PWD/examples/x.json
-//   [--report=FILE] [--real-time]
+//   [--report=FILE] [--real-time] [--inspect]
+//
+// Each time a browser process starts, its internals page URL is printed (on
+// stderr). --inspect keeps the browser running after the steps until Ctrl-C,
+// so its internals page and debug socket show what the scenario left.
 //
 // With --scenario the JSON report (../shared/SCENARIOS.md) goes to stdout (or
 // --report) and the readable account to stderr. Exit status: 0 every
 // expectation held, 1 one did not (or a step could not run), 2 the scenario is
 // invalid (the message names the step and field) or the browser could not
 // start.
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "tools/scenario/report.h"
 #include "tools/scenario/scenario_reader.h"
 #include "tools/scenario_runner.h"
@@ -27,11 +35,17 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: shell [--scenario=FILE.json|FILE.textproto] [--report=FILE] "
-    "[--real-time]\n";
+    "[--real-time] [--inspect]\n";
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) {
+  g_interrupted = true;
+}
 
 int Main(int argc, char** argv) {
   std::string scenario_path, report_path;
-  bool real_time = false;
+  bool real_time = false, inspect = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (absl::StartsWith(arg, "--scenario=")) {
@@ -40,6 +54,8 @@ int Main(int argc, char** argv) {
       report_path = arg.substr(strlen("--report="));
     } else if (arg == "--real-time" || arg == "--real_time") {
       real_time = true;
+    } else if (arg == "--inspect") {
+      inspect = true;
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -73,6 +89,30 @@ int Main(int argc, char** argv) {
   options.real_time = real_time;
   options.scenario_path = scenario_path;
   options.transcript = &transcript;
+  options.on_browser_started = [](const std::string& internals_url) {
+    std::fprintf(stderr, "shell: browser internals page: %s\n",
+                 internals_url.c_str());
+  };
+  if (inspect) {
+    options.keep_browser_running =
+        [&transcript](const std::string& internals_url) {
+          for (const std::string& line : transcript)
+            std::fprintf(stderr, "%s\n", line.c_str());
+          transcript.clear();
+          if (internals_url.empty()) {
+            std::fprintf(stderr, "shell: --inspect: the browser is down\n");
+            return;
+          }
+          std::fprintf(stderr,
+                       "shell: --inspect: the browser keeps running; its "
+                       "internals page is %s\nshell: Ctrl-C ends it\n",
+                       internals_url.c_str());
+          signal(SIGINT, OnInterrupt);
+          while (!g_interrupted)
+            absl::SleepFor(absl::Milliseconds(100));
+          signal(SIGINT, SIG_DFL);
+        };
+  }
   absl::StatusOr<scenario::Report> report = RunScenario(*parsed, options);
   if (!report.ok()) {
     std::fprintf(stderr, "shell: %s\n", report.status().ToString().c_str());

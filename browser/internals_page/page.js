@@ -133,8 +133,9 @@ function render(s) {
   });
   tree.replaceChildren(...(trees.length ? trees : [el('p', 'empty', 'no tabs')]));
   groups.replaceChildren(...(groupDivs.length ? groupDivs : [el('p', 'empty', 'no quota groups')]));
+  for (const r of s.restored || []) ctx.pending.push([null, r]);
   fillTable('pending-table', ctx.pending, ([d, p]) => [
-    p.id, describeDocument(d), p.method, el('span', 'url', p.url),
+    p.id, d ? describeDocument(d) : el('span', 'restored', p.restored), p.method, el('span', 'url', p.url),
     bytes(num(p.total_request_length)),
     p.activate_at_ms !== undefined ? p.activate_at_ms + ' ms' : '-',
     p.has_retry_options ? 'yes' : 'no'], 'no pending deferred fetches');

@@ -116,6 +116,7 @@ std::string SentJson(const SentRequest& sent, const std::string& indent) {
                      {"atMs", absl::StrCat(sent.at_ms)}};
   if (sent.preflight)
     members.emplace_back("preflight", "true");
+  members.emplace_back("process", absl::StrCat(sent.process));
   std::string out;
   AppendObject(&out, members, indent);
   return out;

@@ -57,6 +57,9 @@ struct SentRequest {
   int64_t at_ms = 0;
   // A CORS preflight: an OPTIONS request with Access-Control-Request-Method.
   bool preflight = false;
+  // Which browser process sent it: 1 for the first, 2 after the first
+  // restart, ... (SCENARIOS.md, "Browser lifetime").
+  int process = 1;
 };
 
 // Whether a request with `method` and lower-case `headers` is a CORS

@@ -61,7 +61,8 @@ TEST(ReportToJsonTest, ContractShape) {
         "x-trace": "1"
       },
       "attempt": 1,
-      "atMs": 0
+      "atMs": 0,
+      "process": 1
     },
     {
       "method": "OPTIONS",
@@ -72,7 +73,8 @@ TEST(ReportToJsonTest, ContractShape) {
       },
       "attempt": 1,
       "atMs": 0,
-      "preflight": true
+      "preflight": true,
+      "process": 1
     }
   ],
   "blocked": [
@@ -105,7 +107,8 @@ TEST(ReportToJsonTest, EmptyListsAndEscaping) {
       "bodyBytes": 0,
       "headers": {},
       "attempt": 1,
-      "atMs": 0
+      "atMs": 0,
+      "process": 1
     }
   ],
   "blocked": [],
