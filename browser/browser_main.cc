@@ -258,6 +258,7 @@ int Main(int argc, char** argv) {
       net_log.AddEvent("journal.error",
                        {{"detail", std::string(opened.status().message())}});
     }
+    ipc::startup_trace::Mark("journal_opened");
   }
   stage_options.attempt_observer = NetLogAttemptObserver(&net_log);
   if (journal != nullptr) {
@@ -395,8 +396,7 @@ int Main(int argc, char** argv) {
       (*server)->control_address().c_str(), (*server)->debug_address().c_str(),
       (*internals)->url().c_str(),
       journal != nullptr ? journal->path().c_str() : "",
-      no_sandbox ? kSandboxOff : kSandboxOn,
-      static_cast<int>(getpid()));
+      no_sandbox ? kSandboxOff : kSandboxOn, static_cast<int>(getpid()));
   std::fflush(stdout);
   ipc::startup_trace::Mark("start_line_printed");
   if (no_sandbox) {

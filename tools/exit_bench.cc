@@ -39,6 +39,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -360,7 +361,9 @@ int Main(int argc, char** argv) {
   const std::vector<std::string> browser_args = {
       browser_binary, "--ca_file=" + ca_file,
       "--host_resolver_rules=MAP * 127.0.0.1:1",
-      "--profile_dir="};  // no journal: nothing kept between runs
+      // Its own profile (journal) directory: an empty --profile_dir would
+      // mean the user's default one.
+      "--profile_dir=" + std::string(dir) + "/profile"};
   const std::vector<std::string> shell_args = {shell, "--scenario=" + scenario};
   const std::vector<std::string> true_args = {"/bin/true"};
 
@@ -431,6 +434,8 @@ int Main(int argc, char** argv) {
     r.push_back(mr);
   }
   unlink(ca_file.c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(std::string(dir) + "/profile", ignored);
   rmdir(dir);
   if (exit_status != 0)
     return exit_status;
