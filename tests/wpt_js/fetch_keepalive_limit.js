@@ -19,11 +19,14 @@ async function rejects(promise) {
   return null;
 }
 
+// The rejections below are handled at once (rejects()): one may come before
+// its test awaits it, and a rejection with no handler at the end of its task
+// is reported as uncaught.
 // Alone, over the limit.
-const alone = fetch("/ka?case=65537-alone", {...inflight, body: "x".repeat(65537)});
+const alone = rejects(fetch("/ka?case=65537-alone", {...inflight, body: "x".repeat(65537)}));
 // 40000 in flight, then 30000 more: 70000 > 65536.
 const first = fetch("/ka?case=40000-first", {...inflight, body: "x".repeat(40000)});
-const over = fetch("/ka?case=30000-over", {...inflight, body: "x".repeat(30000)});
+const over = rejects(fetch("/ka?case=30000-over", {...inflight, body: "x".repeat(30000)}));
 // 40000 + 25536 = 65536: exactly the limit is allowed.
 const exact = fetch("/ka?case=25536-exact", {...inflight, body: "x".repeat(25536)});
 // Without keepalive the limit does not apply.
@@ -32,12 +35,12 @@ const plain = fetch("/ka?case=100000-no-keepalive",
                      retryOptions: inflight.retryOptions});
 
 promise_test(async () => {
-  const e = await rejects(alone);
+  const e = await alone;
   assert_true(e instanceof TypeError, "TypeError: " + e);
 }, "a keepalive body of 65537 bytes rejects with TypeError");
 
 promise_test(async () => {
-  const e = await rejects(over);
+  const e = await over;
   assert_true(e instanceof TypeError, "TypeError: " + e);
 }, "40000 + 30000 keepalive bytes in flight: the second fetch rejects with TypeError");
 
