@@ -7,6 +7,7 @@
 //   browser [--virtual_time] [--ca_file=FILE] [--host_resolver_rules="MAP *
 //   127.0.0.1:8443"]
 //           [--renderer_binary=PATH] [--net-log=FILE] [--no-sandbox]
+//           [--trace_startup]
 //
 // On start it prints one JSON line on stdout: {"control": ..., "debug": ...,
 // "internals": ..., "sandbox": ..., "pid": ...}. `debug` is the read-only
@@ -55,6 +56,7 @@
 #include "browser/net_log.h"
 #include "browser/renderer_process_launcher.h"
 #include "browser/renderer_sandbox_check.h"
+#include "ipc/startup_trace.h"
 #include "net/clock.h"
 #include "net/https_network_stage.h"
 
@@ -103,14 +105,40 @@ ABSL_FLAG(bool,
           false,
           "Start renderers without their sandbox and do not check it: for "
           "debugging only. Spelled --no-sandbox too.");
+ABSL_FLAG(bool,
+          trace_startup,
+          false,
+          "Print a line to stderr as each start-up phase ends, in this process "
+          "and its renderers (ipc/startup_trace.h; tools/startup_bench reads "
+          "them).");
 ABSL_FLAG(int,
           shutdown_deadline_ms,
           10000,
           "How long shutdown waits for the network stage to finish.");
 
-ABSL_FLAG(std::optional<std::string>,
+namespace {
+
+// Where the profile lives unless --profile_dir says otherwise:
+// $XDG_STATE_HOME/fetch_later, else ~/.local/state/fetch_later ("" when there
+// is no home to put it in: no journal).
+std::string DefaultProfileDir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME");
+      state != nullptr && state[0] == '/') {
+    return std::string(state) + "/fetch_later";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0])
+    return std::string(home) + "/.local/state/fetch_later";
+  return "";
+}
+
+}  // namespace
+
+// A plain string, not std::optional: Abseil parses an empty value of an
+// optional flag as "not given", which would turn --profile_dir= ("no
+// journal") into the shared default journal.
+ABSL_FLAG(std::string,
           profile_dir,
-          std::nullopt,
+          DefaultProfileDir(),
           "The profile directory (0700) holding the journal of accepted, "
           "unsent deferred fetches (deferred_fetches.db, 0600). Default: "
           "$XDG_STATE_HOME/fetch_later, else ~/.local/state/fetch_later. "
@@ -133,19 +161,6 @@ ABSL_FLAG(int64_t,
 
 namespace fetch_later::browser {
 namespace {
-
-// --profile_dir, or its default ("" when there is no home to put it in).
-std::string ProfileDir() {
-  if (std::optional<std::string> dir = absl::GetFlag(FLAGS_profile_dir))
-    return *dir;
-  if (const char* state = std::getenv("XDG_STATE_HOME");
-      state != nullptr && state[0] == '/') {
-    return absl::StrCat(state, "/fetch_later");
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && home[0])
-    return absl::StrCat(home, "/.local/state/fetch_later");
-  return "";
-}
 
 std::string DefaultRendererBinary(const char* argv0) {
   std::string self(argv0);
@@ -191,6 +206,11 @@ constexpr char kSandboxOff[] =
 int Main(int argc, char** argv) {
   AcceptChromiumSpellings(argc, argv);
   absl::ParseCommandLine(argc, argv);
+  const bool trace_startup = absl::GetFlag(FLAGS_trace_startup);
+  if (trace_startup) {
+    ipc::startup_trace::Enable("browser");
+    ipc::startup_trace::Mark("flags_parsed");
+  }
   // Every thread created from here on inherits the blocked set; the main thread
   // waits for the signals with sigwait.
   sigset_t signals;
@@ -230,7 +250,8 @@ int Main(int argc, char** argv) {
   // The journal outlives the stage and the core, which write to it.
   std::unique_ptr<journal::FetchJournal> journal;
   std::vector<std::string> journal_notes;
-  if (const std::string profile_dir = ProfileDir(); !profile_dir.empty()) {
+  if (const std::string profile_dir = absl::GetFlag(FLAGS_profile_dir);
+      !profile_dir.empty()) {
     absl::StatusOr<std::unique_ptr<journal::FetchJournal>> opened =
         journal::FetchJournal::Open(
             {profile_dir, absl::GetFlag(FLAGS_journal_sync)}, &journal_notes);
@@ -245,6 +266,7 @@ int Main(int argc, char** argv) {
       net_log.AddEvent("journal.error",
                        {{"detail", std::string(opened.status().message())}});
     }
+    ipc::startup_trace::Mark("journal_opened");
   }
   stage_options.attempt_observer = NetLogAttemptObserver(&net_log);
   if (journal != nullptr) {
@@ -262,6 +284,7 @@ int Main(int argc, char** argv) {
                  stage.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("network_stage_created");  // the TLS context
 
   std::string renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
   if (renderer_binary.empty())
@@ -321,6 +344,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "browser: %s\n", server.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("servers_started");
   const bool no_sandbox = absl::GetFlag(FLAGS_no_sandbox);
   RendererProcessLauncher::Options launcher_options;
   launcher_options.renderer_binary = renderer_binary;
@@ -331,6 +355,8 @@ int Main(int argc, char** argv) {
   launcher_options.extra_args = {absl::StrCat(
       "--script_time_limit_ms=", absl::GetFlag(FLAGS_script_time_limit_ms))};
   launcher_options.no_sandbox = no_sandbox;
+  if (trace_startup)
+    launcher_options.extra_args.push_back("--trace_startup");
   launcher = std::make_unique<RendererProcessLauncher>(launcher_options);
   launcher_ready.Notify();
   // Once a renderer's channel is up (its first call, made after it sealed
@@ -370,6 +396,7 @@ int Main(int argc, char** argv) {
                  internals.status().ToString().c_str());
     return 2;
   }
+  ipc::startup_trace::Mark("internals_started");
 
   std::printf(
       "{\"control\": \"%s\", \"debug\": \"%s\", \"internals\": \"%s\", "
@@ -377,9 +404,9 @@ int Main(int argc, char** argv) {
       (*server)->control_address().c_str(), (*server)->debug_address().c_str(),
       (*internals)->url().c_str(),
       journal != nullptr ? journal->path().c_str() : "",
-      no_sandbox ? kSandboxOff : kSandboxOn,
-      static_cast<int>(getpid()));
+      no_sandbox ? kSandboxOff : kSandboxOn, static_cast<int>(getpid()));
   std::fflush(stdout);
+  ipc::startup_trace::Mark("start_line_printed");
   if (no_sandbox) {
     std::fprintf(stderr,
                  "browser: WARNING: --no-sandbox: renderers run WITHOUT A "

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/server_posix.h"
 
 namespace fetch_later::browser {
@@ -53,6 +54,8 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
   control_builder.AddListeningPort(server->control_address(),
                                    grpc::InsecureServerCredentials());
   control_builder.RegisterService(&server->control_service_);
+  control_builder.experimental().SetInterceptorCreators(
+      server->control_calls_.MakeCounter());
   server->control_server_ = control_builder.BuildAndStart();
 
   if (debug_service != nullptr) {
@@ -63,6 +66,8 @@ absl::StatusOr<std::unique_ptr<BrowserServer>> BrowserServer::Start(
         "unix:" + server->socket_dir_ + "/debug.sock",
         grpc::InsecureServerCredentials());
     debug_builder.RegisterService(debug_service);
+    debug_builder.experimental().SetInterceptorCreators(
+        server->debug_calls_.MakeCounter());
     server->debug_server_ = debug_builder.BuildAndStart();
     if (server->debug_server_ == nullptr) {
       return absl::InternalError(absl::StrCat(
@@ -127,18 +132,31 @@ void BrowserServer::SetRendererCheck(
 void BrowserServer::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
+    if (shut_down_)
+      return;
     shut_down_ = true;
   }
-  const auto deadline =
-      std::chrono::system_clock::now() + std::chrono::seconds(1);
+  // The long-lived streams end first: the renderers' event streams and the
+  // debug watchers would otherwise hold the servers until the deadline.
+  host_service_.Stop();
+  if (debug_service_ != nullptr)
+    debug_service_->Stop();
+  const absl::Time grace_end = absl::Now() + kShutdownGracePeriod;
+  const auto deadline = absl::ToChronoTime(grace_end);
+  // Each renderer's channel closes when its process dies (the launcher kills
+  // them first) or its in-process client hangs up.
   if (renderer_server_)
     renderer_server_->Shutdown(deadline);
+  // The driver's and inspectors' clients may keep idle connections open that
+  // they will not close until they next poll (they do not read the server's
+  // GOAWAY before): wait for the calls in flight only, then shut down at once,
+  // which closes those connections.
+  control_calls_.WaitForNone(grace_end);
   if (control_server_)
-    control_server_->Shutdown(deadline);
-  if (debug_server_) {
-    debug_service_->Stop();  // ends WatchEvents streams
-    debug_server_->Shutdown(deadline);
-  }
+    control_server_->Shutdown(std::chrono::system_clock::now());
+  debug_calls_.WaitForNone(grace_end);
+  if (debug_server_)
+    debug_server_->Shutdown(std::chrono::system_clock::now());
 }
 
 BrowserServer::~BrowserServer() {

@@ -18,10 +18,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "browser/browser_control_service.h"
 #include "browser/browser_core.h"
 #include "browser/debug_service.h"
 #include "browser/deferred_fetch_host_service.h"
+#include "browser/in_flight_calls.h"
 #include "browser/scoped_fd.h"
 #include "grpcpp/grpcpp.h"
 
@@ -65,7 +67,14 @@ class BrowserServer {
     return debug_server_ ? "unix:" + socket_dir_ + "/debug.sock" : "";
   }
 
+  // Stops serving: ends the renderers' event streams and the debug watchers,
+  // waits up to kShutdownGracePeriod for the calls in flight (not for idle
+  // client connections), then stops the servers. New renderer channels are
+  // refused from the start. Idempotent.
   void Shutdown();
+
+  // How long Shutdown() lets calls in flight finish before cancelling them.
+  static constexpr absl::Duration kShutdownGracePeriod = absl::Seconds(1);
 
  private:
   BrowserServer(BrowserCore* core,
@@ -79,6 +88,10 @@ class BrowserServer {
   DeferredFetchHostService host_service_;
   BrowserControlService control_service_;
   DebugService* const debug_service_;  // Not owned; may be null.
+  // The control and debug servers' calls in flight (Shutdown waits for them);
+  // declared before the servers, which hold interceptors counting into them.
+  InFlightCalls control_calls_;
+  InFlightCalls debug_calls_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<grpc::Server> renderer_server_;

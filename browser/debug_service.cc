@@ -362,14 +362,36 @@ grpc::Status DebugService::WatchEvents(
   }
   std::unique_ptr<NetLog::Watcher> watcher =
       net_log_->Watch(request->include_backlog());
-  // Polls so a cancelled call or a stopping server ends the stream promptly.
-  while (!context->IsCancelled() && !stopping_) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_)
+      return grpc::Status::OK;
+    watchers_.insert(watcher.get());
+  }
+  // Polls so a cancelled call ends the stream promptly; Stop() closes the
+  // watcher, which ends it at once.
+  while (!context->IsCancelled()) {
     std::optional<ipc::debug::Event> event =
         watcher->Next(absl::Milliseconds(100));
-    if (event && !writer->Write(*event))
-      break;  // the client went away
+    if (event) {
+      if (!writer->Write(*event))
+        break;  // the client went away
+      continue;
+    }
+    absl::MutexLock lock(&mu_);
+    if (stopping_)
+      break;
   }
+  absl::MutexLock lock(&mu_);
+  watchers_.erase(watcher.get());
   return grpc::Status::OK;
+}
+
+void DebugService::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  for (NetLog::Watcher* watcher : watchers_)
+    watcher->Close();
 }
 
 }  // namespace fetch_later::browser

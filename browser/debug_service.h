@@ -15,9 +15,10 @@
 #ifndef BROWSER_DEBUG_SERVICE_H_
 #define BROWSER_DEBUG_SERVICE_H_
 
-#include <atomic>
 #include <functional>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "browser/browser_core.h"
 #include "browser/net_log.h"
 #include "grpcpp/grpcpp.h"
@@ -63,16 +64,19 @@ class DebugService final : public ipc::debug::DebugService::Service {
       const ipc::debug::WatchRequest* request,
       grpc::ServerWriter<ipc::debug::Event>* writer) override;
 
-  // Ends every WatchEvents stream (within its poll interval) and refuses new
-  // ones; called by BrowserServer::Shutdown() so shutdown does not wait for
-  // watchers to hang up.
-  void Stop() { stopping_ = true; }
+  // Ends every WatchEvents stream now and refuses new ones; called by
+  // BrowserServer::Shutdown() so shutdown does not wait for watchers to hang
+  // up.
+  void Stop();
 
  private:
   BrowserCore* const core_;                    // Not owned.
   const net::HttpsNetworkStage* const stage_;  // Not owned; may be null.
   NetLog* const net_log_;                      // Not owned; may be null.
-  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The open WatchEvents streams' watchers (Stop() closes them).
+  absl::flat_hash_set<NetLog::Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::browser

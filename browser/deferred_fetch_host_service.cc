@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ipc/startup_trace.h"
 
 namespace fetch_later::browser {
 
@@ -88,7 +89,10 @@ grpc::Status DeferredFetchHostService::FetchLater(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
-  return Finish(core_->FetchLater(*renderer, *request), response);
+  const grpc::Status answer =
+      Finish(core_->FetchLater(*renderer, *request), response);
+  ipc::startup_trace::Mark("fetch_later_answered");
+  return answer;
 }
 
 grpc::Status DeferredFetchHostService::QueryQuota(
@@ -157,6 +161,7 @@ grpc::Status DeferredFetchHostService::WatchEvents(
   RendererHost* renderer = Authenticate(context, &status);
   if (renderer == nullptr)
     return status;
+  ipc::startup_trace::Mark("renderer_stream_opened");
   RendererCheck check;
   {
     absl::MutexLock lock(&mu_);
@@ -169,27 +174,56 @@ grpc::Status DeferredFetchHostService::WatchEvents(
           *renderer, BadMessageReason::kRendererNotSandboxed,
           std::string(checked.message())));
     }
+    ipc::startup_trace::Mark("renderer_sandbox_checked");
   }
-  // Deliver events until the renderer goes away (its stream is cancelled) or is
-  // cut off.
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the browser is shutting down");
+    }
+    streaming_.insert(renderer);
+  }
+  // Deliver events until the renderer goes away (its stream is cancelled), is
+  // cut off, or the browser shuts down (Stop() closes the stream).
+  bool stopped = false;
   while (!context->IsCancelled() && !renderer->terminated()) {
     std::optional<ipc::RendererEvent> event =
         renderer->PopEvent(absl::Milliseconds(50));
-    if (!event)
+    if (!event) {
+      absl::MutexLock lock(&mu_);
+      if ((stopped = stopping_))
+        break;
       continue;
+    }
     if (!writer->Write(*event))
       break;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    streaming_.erase(renderer);
   }
   if (renderer->terminated()) {
     return grpc::Status(
         grpc::StatusCode::PERMISSION_DENIED,
         absl::StrCat("renderer cut off: ", renderer->termination_reason()));
   }
-  // The renderer disconnected or crashed: its documents are destroyed, which
-  // sends their pending deferred fetches (this is what makes fetchLater
-  // reliable).
+  // The renderer disconnected or crashed, or the browser hangs up on it: its
+  // documents are destroyed, which sends their pending deferred fetches (this
+  // is what makes fetchLater reliable).
   core_->OnRendererDisconnected(*renderer);
+  if (stopped) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the browser is shutting down");
+  }
   return grpc::Status(grpc::StatusCode::CANCELLED, "renderer disconnected");
+}
+
+void DeferredFetchHostService::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  for (RendererHost* renderer : streaming_)
+    renderer->CloseEventStream();
 }
 
 }  // namespace fetch_later::browser

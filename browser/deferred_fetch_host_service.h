@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "browser/bad_message.h"
@@ -43,6 +44,11 @@ class DeferredFetchHostService final : public ipc::DeferredFetchHost::Service {
   // `peer` is now a channel bound to no renderer.
   void UnbindChannel(const std::string& peer);
   void set_renderer_check(RendererCheck check);
+
+  // Ends every WatchEvents stream now (each as if its renderer had
+  // disconnected) and refuses new ones: called by BrowserServer::Shutdown() so
+  // that the server's shutdown does not wait for them.
+  void Stop();
 
   // For testing only: accepts a live renderer's token on any channel (a test
   // browser serving this interface on a socket path, for clients that cannot
@@ -87,6 +93,9 @@ class DeferredFetchHostService final : public ipc::DeferredFetchHost::Service {
   absl::flat_hash_map<std::string, RendererId> channels_ ABSL_GUARDED_BY(mu_);
   bool accept_any_channel_ ABSL_GUARDED_BY(mu_) = false;
   RendererCheck renderer_check_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The renderers whose WatchEvents stream is open (Stop() closes them).
+  absl::flat_hash_set<RendererHost*> streaming_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fetch_later::browser

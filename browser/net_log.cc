@@ -83,13 +83,19 @@ void NetLog::Watcher::Push(const ipc::debug::Event& event) {
 
 std::optional<ipc::debug::Event> NetLog::Watcher::Next(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]()
-                   ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty(); };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout))
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return closed_ || !queue_.empty();
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout) || closed_)
     return std::nullopt;
   ipc::debug::Event event = std::move(queue_.front());
   queue_.pop_front();
   return event;
+}
+
+void NetLog::Watcher::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
 }
 
 uint64_t NetLog::Watcher::dropped() const {

@@ -62,8 +62,12 @@ class NetLog {
   // A live subscription, from Watch(). Destroying it unsubscribes. Thread-safe.
   class Watcher {
    public:
-    // Waits up to `timeout` for the next event; nullopt when there was none.
+    // Waits up to `timeout` for the next event; nullopt when there was none or
+    // the watcher is closed.
     std::optional<ipc::debug::Event> Next(absl::Duration timeout);
+    // Ends a waiting Next() at once; every later Next() returns nullopt
+    // without waiting. Any thread; idempotent.
+    void Close();
     // How many events this watcher lost because its queue was full.
     uint64_t dropped() const;
     ~Watcher();
@@ -79,6 +83,7 @@ class NetLog {
     mutable absl::Mutex mu_;
     std::deque<ipc::debug::Event> queue_ ABSL_GUARDED_BY(mu_);
     uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+    bool closed_ ABSL_GUARDED_BY(mu_) = false;
   };
   // With `include_backlog`, the watcher first gets the kept events, then every
   // later one, with none missed or repeated in between.

@@ -88,14 +88,19 @@ std::optional<ipc::RendererEvent> RendererHost::PopEvent(
     absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return terminated_ || !events_.empty();
+    return terminated_ || event_stream_closed_ || !events_.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
-  if (terminated_ || events_.empty())
+  if (terminated_ || event_stream_closed_ || events_.empty())
     return std::nullopt;
   ipc::RendererEvent event = std::move(events_.front());
   events_.pop_front();
   return event;
+}
+
+void RendererHost::CloseEventStream() {
+  absl::MutexLock lock(&mu_);
+  event_stream_closed_ = true;
 }
 
 bool RendererHost::Terminate(std::string reason) {

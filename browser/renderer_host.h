@@ -62,8 +62,12 @@ class RendererHost {
 
   // Events for the WatchEvents stream.
   void PushEvent(ipc::RendererEvent event);
-  // Waits up to `timeout` for an event; nullopt on timeout or once terminated.
+  // Waits up to `timeout` for an event; nullopt on timeout, once terminated or
+  // once the stream is closed.
   std::optional<ipc::RendererEvent> PopEvent(absl::Duration timeout);
+  // The browser is shutting down: a waiting PopEvent returns at once, and every
+  // later one too. Idempotent.
+  void CloseEventStream();
 
   // Cut off: the token stops working and the event stream ends. Idempotent; the
   // first reason is kept ("" for an ordinary disconnect). Returns whether this
@@ -92,6 +96,7 @@ class RendererHost {
       fetch_keys_ ABSL_GUARDED_BY(mu_);
   std::deque<ipc::RendererEvent> events_ ABSL_GUARDED_BY(mu_);
   bool terminated_ ABSL_GUARDED_BY(mu_) = false;
+  bool event_stream_closed_ ABSL_GUARDED_BY(mu_) = false;
   std::string termination_reason_ ABSL_GUARDED_BY(mu_);
   ipc::debug::RendererSandbox sandbox_ ABSL_GUARDED_BY(mu_);
 };

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ipc/startup_trace.h"
 
 extern char** environ;
 
@@ -52,6 +53,7 @@ RendererProcessLauncher::~RendererProcessLauncher() {
 }
 
 absl::Status RendererProcessLauncher::Launch(const RendererHost& host) {
+  ipc::startup_trace::Mark("renderer_launch_begin");
   absl::StatusOr<ScopedFd> channel = options_.open_channel(host);
   if (!channel.ok()) {
     return absl::InternalError(absl::StrCat("cannot make a channel for ",
@@ -116,6 +118,7 @@ absl::Status RendererProcessLauncher::Launch(const RendererHost& host) {
   const std::string line = host.launch_token() + "\n";
   (void)!write(token_write.get(), line.data(),
                line.size());  // a dead child reads nothing
+  ipc::startup_trace::Mark("renderer_spawned");
   absl::MutexLock lock(&mu_);
   children_[host.id()] = Child{pid, host.site()};
   return absl::OkStatus();

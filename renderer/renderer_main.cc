@@ -2,7 +2,7 @@
 // (browser/renderer_process_launcher.h):
 //
 //   renderer --channel_fd=3 --site=https://a.test [--script_time_limit_ms=N]
-//            [--no-sandbox]
+//            [--no-sandbox] [--trace_startup]
 //
 // It enters its sandbox's namespaces first, reads its launch token from stdin
 // (one line), warms up and seals itself (renderer/renderer_sandbox.h), and
@@ -29,9 +29,15 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "ipc/startup_trace.h"
 #include "renderer/renderer_connection.h"
 #include "renderer/renderer_sandbox.h"
 
+ABSL_FLAG(bool,
+          trace_startup,
+          false,
+          "Print a line to stderr as each start-up phase ends "
+          "(ipc/startup_trace.h).");
 ABSL_FLAG(int,
           channel_fd,
           -1,
@@ -81,8 +87,14 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string site = absl::GetFlag(FLAGS_site);
   const bool sandboxed = !absl::GetFlag(FLAGS_no_sandbox);
+  namespace startup_trace = fetch_later::ipc::startup_trace;
+  if (absl::GetFlag(FLAGS_trace_startup)) {
+    startup_trace::Enable("renderer");
+    startup_trace::Mark("flags_parsed");
+  }
   // New namespaces need a single-threaded process: before anything else.
   fetch_later::renderer::RendererSandbox sandbox(sandboxed);
+  startup_trace::Mark("namespaces_entered");
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
@@ -101,6 +113,7 @@ int main(int argc, char** argv) {
                  site.c_str());
     return 2;
   }
+  startup_trace::Mark("token_read");
   fetch_later::renderer::ScriptEngineOptions script_options;
   script_options.time_limit =
       absl::Milliseconds(absl::GetFlag(FLAGS_script_time_limit_ms));
@@ -110,6 +123,7 @@ int main(int argc, char** argv) {
                  site.c_str(), std::string(sealed.message()).c_str());
     return fetch_later::renderer::kSandboxFailureExitCode;
   }
+  startup_trace::Mark("sandbox_sealed");
   if (!sandboxed) {
     std::fprintf(stderr,
                  "renderer %s: WARNING: running WITHOUT A SANDBOX "
@@ -130,6 +144,7 @@ int main(int argc, char** argv) {
                  connection.status().ToString().c_str());
     return 2;
   }
+  startup_trace::Mark("connected");
   while (!g_stop && !(*connection)->disconnected())
     absl::SleepFor(absl::Milliseconds(20));
   return 0;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <utility>
 
+#include "ipc/startup_trace.h"
+
 namespace fetch_later::renderer {
 
 std::unique_ptr<ScriptEngine> WarmUpScriptEngine(
@@ -22,6 +24,7 @@ absl::Status RendererSandbox::Seal(const ScriptEngineOptions& script_options) {
   if (!enabled_)
     return absl::OkStatus();  // nothing to warm up for
   engine_ = WarmUpScriptEngine(script_options);
+  ipc::startup_trace::Mark("script_engine_warmed");
   return sandbox::Seal(layers_, &report_);
 }
 

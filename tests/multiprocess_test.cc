@@ -236,6 +236,16 @@ TEST_F(MultiProcessTest,
 
 // SIGTERM: the browser closes every tab (sending pending fetches), drains, and
 // exits 0.
+// BrowserProcess passes --profile_dir= when it has no profile: an empty value
+// means no journal, never the default journal under the user's home (Abseil
+// would read an empty std::optional flag as "not given").
+TEST_F(MultiProcessTest, AnEmptyProfileDirMeansNoJournal) {
+  EXPECT_EQ(browser_->journal_path(), "");
+  const std::string profile = dir_ + "/profile";
+  StartBrowser({"--profile_dir=" + profile});
+  EXPECT_EQ(browser_->journal_path(), profile + "/deferred_fetches.db");
+}
+
 TEST_F(MultiProcessTest, SigtermSendsPendingFetchesAndExitsZero) {
   ipc::Frame page = Open("https://a.test/");
   ipc::StepResult result;
@@ -246,6 +256,50 @@ TEST_F(MultiProcessTest, SigtermSendsPendingFetchesAndExitsZero) {
   }
   EXPECT_EQ(browser_->Terminate(), 0);
   EXPECT_EQ(collector_->request_count(), 5u);
+}
+
+// SIGTERM with a debug watcher and an idle control client still connected:
+// the browser sends the pending fetch first, the watcher sees it sent before
+// its stream ends (the server ends the streams after the drain), the idle
+// client does not keep it from exiting, and it exits 0.
+TEST_F(MultiProcessTest, SigtermWithClientsConnectedSendsPendingFetchFirst) {
+  ipc::Frame page = Open("https://a.test/");
+  ipc::StepResult result;
+  ASSERT_TRUE(FetchLater(page, "/watched", &result).ok());
+  ASSERT_EQ(result.outcome(), ipc::JS_OK);
+
+  // A second control client, connected and idle through the shutdown.
+  auto idle = ipc::BrowserControl::NewStub(grpc::CreateChannel(
+      browser_->control_address(), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    ipc::CreateTabResponse tab;
+    ASSERT_TRUE(idle->CreateTab(&context, {}, &tab).ok());
+  }
+
+  auto debug = ipc::debug::DebugService::NewStub(grpc::CreateChannel(
+      browser_->debug_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext watch_context;
+  ipc::debug::WatchRequest watch;
+  watch.set_include_backlog(true);
+  std::unique_ptr<grpc::ClientReader<ipc::debug::Event>> reader =
+      debug->WatchEvents(&watch_context, watch);
+  // The backlog's first event: the stream is open on the browser's side.
+  ipc::debug::Event event;
+  ASSERT_TRUE(reader->Read(&event));
+  std::vector<std::string> sent_urls;
+  std::thread watcher([&] {
+    ipc::debug::Event e;
+    while (reader->Read(&e)) {
+      if (e.type() == "request.sent")
+        sent_urls.push_back(e.fields().at("url"));
+    }
+  });
+
+  EXPECT_EQ(browser_->Terminate(), 0);
+  watcher.join();  // the stream ended
+  EXPECT_THAT(sent_urls, ::testing::ElementsAre("https://a.test/watched"));
+  EXPECT_EQ(collector_->request_count(), 1u);
 }
 
 // "Key:\tvalue" lines of a /proc status file.

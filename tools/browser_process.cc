@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -99,6 +101,11 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  if (!options.stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO,
+                                     options.stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  }
   std::unique_ptr<BrowserProcess> process(new BrowserProcess());
   const int error = posix_spawn(&process->pid_, options.browser_binary.c_str(),
                                 &actions, nullptr, argv.data(), environ);
@@ -132,17 +139,35 @@ absl::StatusOr<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(
 int BrowserProcess::Terminate(int timeout_ms) {
   if (pid_ <= 0)
     return -1;
+  // Hang up first: the browser then has no client connection to close.
+  control_.reset();
+  // A pidfd becomes readable when the process exits: no polling interval
+  // between its exit and ours.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   kill(pid_, SIGTERM);
   const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout_ms);
-  while (absl::Now() < deadline) {
+  int exit_status = -1;
+  while (true) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exit_status =
+          WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
     }
-    absl::SleepFor(absl::Milliseconds(10));
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration())
+      break;
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    } else {
+      absl::SleepFor(std::min(left, absl::Milliseconds(10)));
+    }
   }
-  return -1;
+  if (pidfd >= 0)
+    close(pidfd);
+  return exit_status;
 }
 
 void BrowserProcess::Kill() {

@@ -31,6 +31,8 @@ class BrowserProcess {
     // user's home, is never used by tools and tests).
     std::string profile_dir;
     std::vector<std::string> extra_flags;
+    // Where the browser's stderr goes (created or truncated); "": inherited.
+    std::string stderr_path;
   };
 
   // Starts the browser and waits for its JSON start line.
@@ -48,6 +50,7 @@ class BrowserProcess {
   const std::string& sandbox() const { return sandbox_; }
   pid_t pid() const { return pid_; }
 
+  // Closes the control channel (control() is gone from here on), sends
   // SIGTERM, then waits for the exit status (-1 on timeout).
   int Terminate(int timeout_ms = 20000);
   // SIGKILL (a crash: nothing runs in the browser after it), then waits.

@@ -19,7 +19,11 @@
 //
 // Also shown (info): a fresh renderer in an already running browser (after
 // (a), CreateTab + Navigate to https://b.test/ + fetchLater until OK), which
-// compares one-to-one with (b), and where (a)'s time goes.
+// compares one-to-one with (b), and where (a)'s time goes: the browser runs
+// with --trace_startup (ipc/startup_trace.h), its stderr to a file, and the
+// phases it and its first renderer report are laid on one time line from the
+// spawn (medians over the iterations, each with its step from the phase
+// before).
 //
 // The browser runs on the real clock with a CA file from a throwaway
 // TestCertificateAuthority and --host_resolver_rules mapping every host to
@@ -47,7 +51,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -217,12 +224,46 @@ absl::StatusOr<double> MeasureFloor(const std::string& echo_server, int count) {
 
 // ---- (a): browser start to the first accepted fetchLater ----
 
+// One start-up phase on the time line: "browser network_stage_created".
+struct Phase {
+  std::string name;
+  double at_ms = 0;  // since the spawn
+};
+
+// The first line of each phase in the `--trace_startup` output in `path`, in
+// the order of the file, timed from `spawn_us` (CLOCK_MONOTONIC).
+std::vector<Phase> ReadStartupTrace(const std::string& path, int64_t spawn_us) {
+  std::vector<Phase> phases;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string tag, process, phase;
+    long long us = 0;
+    if (!(fields >> tag >> process >> phase >> us) || tag != "startup-trace")
+      continue;
+    const std::string name = process + " " + phase;
+    if (std::any_of(phases.begin(), phases.end(),
+                    [&](const Phase& p) { return p.name == name; }))
+      continue;
+    phases.push_back({name, (us - spawn_us) / 1000.0});
+  }
+  return phases;
+}
+
+int64_t MonotonicUs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+}
+
 struct StartupResult {
-  double total_ms = 0;     // spawn -> first fetchLater OK
-  double started_ms = 0;   //   of which: spawn -> control socket connected
-  double navigate_ms = 0;  //   CreateTab + Navigate (renderer launched)
-  double step_ms = 0;      //   RunPageStep until OK (renderer connects, runs)
-  int attempts = 0;        // RunPageStep calls until OK
+  std::vector<Phase> phases;  // from the browser's --trace_startup
+  double total_ms = 0;        // spawn -> first fetchLater OK
+  double started_ms = 0;      //   of which: spawn -> control socket connected
+  double navigate_ms = 0;     //   CreateTab + Navigate (renderer launched)
+  double step_ms = 0;  //   RunPageStep until OK (renderer connects, runs)
+  int attempts = 0;    // RunPageStep calls until OK
   double second_renderer_ms = 0;  // fresh renderer in the running browser
   double terminate_ms = 0;        // SIGTERM -> exit (not timed above)
 };
@@ -279,6 +320,7 @@ absl::Status NewTabAndFetchLater(BrowserProcess& browser,
 absl::StatusOr<StartupResult> MeasureStartup(
     const BrowserProcess::Options& options) {
   StartupResult result;
+  const int64_t spawn_us = MonotonicUs();
   const auto start = Clock::now();
   absl::StatusOr<std::unique_ptr<BrowserProcess>> browser =
       BrowserProcess::Start(options);
@@ -293,6 +335,7 @@ absl::StatusOr<StartupResult> MeasureStartup(
   }
   result.total_ms = MsSince(start);
   result.step_ms = result.total_ms - result.started_ms - result.navigate_ms;
+  const double started_ms = result.started_ms;
 
   // Info: a second, fresh renderer process in the running browser.
   const auto second = Clock::now();
@@ -311,6 +354,11 @@ absl::StatusOr<StartupResult> MeasureStartup(
   if (status != 0)
     return absl::InternalError(
         absl::StrCat("the browser exited with status ", status));
+  result.phases = ReadStartupTrace(options.stderr_path, spawn_us);
+  // This side's marks, on the same time line.
+  result.phases.push_back({"bench control_connected", started_ms});
+  result.phases.push_back({"bench navigated", started_ms + result.navigate_ms});
+  result.phases.push_back({"bench fetch_later_ok", result.total_ms});
   return result;
 }
 
@@ -375,7 +423,7 @@ int Main(int argc, char** argv) {
   options.browser_binary = RunfilesPath("browser/browser");
   options.virtual_time = false;
   options.host_resolver_rules = "MAP * 127.0.0.1:1";
-  options.extra_flags = {"--shutdown_deadline_ms=2000"};
+  options.extra_flags = {"--shutdown_deadline_ms=2000", "--trace_startup"};
   for (const std::string& binary : {echo_server, options.browser_binary}) {
     if (access(binary.c_str(), X_OK) != 0) {
       std::fprintf(stderr,
@@ -397,6 +445,7 @@ int Main(int argc, char** argv) {
   }
   const std::string ca_file = std::string(dir) + "/ca.pem";
   options.ca_file = ca_file;
+  options.stderr_path = std::string(dir) + "/browser.stderr";
   int exit_status = 0;
   if (absl::Status s = (*ca)->WriteRootPem(ca_file); !s.ok()) {
     std::fprintf(stderr, "startup_bench: %s\n", s.ToString().c_str());
@@ -417,6 +466,9 @@ int Main(int argc, char** argv) {
               echo_server.c_str());
 
   std::vector<double> a, b, b2, second, started, navigate, step, terminate;
+  // Phase name -> its times; names in the order first seen.
+  std::vector<std::string> phase_names;
+  std::map<std::string, std::vector<double>> phase_times;
   int max_attempts = 0;
   // "start": spawn -> control connected; "nav": CreateTab + Navigate;
   // "step": RunPageStep until OK; "2nd r": a fresh renderer in the running
@@ -469,6 +521,11 @@ int Main(int argc, char** argv) {
         floor2, r.total_ms / floor1, r.total_ms / floor2);
     if (warm_up)
       continue;
+    for (const Phase& phase : r.phases) {
+      if (phase_times.find(phase.name) == phase_times.end())
+        phase_names.push_back(phase.name);
+      phase_times[phase.name].push_back(phase.at_ms);
+    }
     a.push_back(r.total_ms);
     started.push_back(r.started_ms);
     navigate.push_back(r.navigate_ms);
@@ -480,6 +537,7 @@ int Main(int argc, char** argv) {
     max_attempts = std::max(max_attempts, r.attempts);
   }
   unlink(ca_file.c_str());
+  unlink(options.stderr_path.c_str());
   rmdir(dir);
   if (exit_status != 0)
     return exit_status;
@@ -517,6 +575,21 @@ int Main(int argc, char** argv) {
   std::printf("RunPageStep calls until the first OK: at most %d\n",
               max_attempts);
 
+  // Where (a)'s time goes: the phases by their median time since the spawn.
+  std::vector<std::pair<double, std::string>> timeline;
+  for (const std::string& name : phase_names)
+    timeline.push_back({StatsOf(phase_times[name]).median, name});
+  std::stable_sort(timeline.begin(), timeline.end());
+  std::printf(
+      "\n(a)'s time line: each phase's end, median ms since the spawn "
+      "(--trace_startup; \"bench\" = this program)\n");
+  std::printf("%-46s %9s %9s\n", "phase", "at", "step");
+  double previous = 0;
+  for (const auto& [at, name] : timeline) {
+    std::printf("%-46s %9.1f %9.1f\n", name.c_str(), at, at - previous);
+    previous = at;
+  }
+
   const std::string figure = "browser start -> 1st fetchLater OK";
   bench_tsv::Row(figure + ", median", Ms(sa.median),
                  Ms(sb.median) + " spawn+rpc", X(sa.median / sb.median),
@@ -529,6 +602,21 @@ int Main(int argc, char** argv) {
   bench_tsv::Row(figure + ", p90 vs 2 spawns", Ms(sa.p90),
                  Ms(sb2.p90) + " 2x spawn+rpc", X(sa.p90 / sb2.p90), "-",
                  "info");
+  // Two pieces of the time line, as info rows: the browser's own start and
+  // the renderer's exec and dynamic loading (up to its parsed flags).
+  auto median_at = [&](const std::string& name) {
+    auto it = phase_times.find(name);
+    return it == phase_times.end() ? 0.0 : StatsOf(it->second).median;
+  };
+  bench_tsv::Row(
+      "  of which spawn -> browser start line, median",
+      Ms(median_at("browser start_line_printed")), Ms(sb.median) + " spawn+rpc",
+      X(median_at("browser start_line_printed") / sb.median), "-", "info");
+  const double renderer_load = median_at("renderer flags_parsed") -
+                               median_at("browser renderer_spawned");
+  bench_tsv::Row("  of which renderer exec + dynamic loading, median",
+                 Ms(renderer_load), Ms(sb.median) + " spawn+rpc",
+                 X(renderer_load / sb.median), "-", "info");
   bench_tsv::Row("fresh renderer in running browser -> OK, median",
                  Ms(s2.median), Ms(sb.median) + " spawn+rpc",
                  X(s2.median / sb.median), "-", "info");
