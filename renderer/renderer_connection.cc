@@ -73,6 +73,43 @@ ipc::RetryOptions ToIpc(const RetryOptionsInit& retry) {
   return r;
 }
 
+// The Request's fields both FetchLaterRequest and FetchRequest carry: method,
+// URL, referrer, referrer policy (Fetch "main fetch": an empty one becomes
+// the policy container's, here the document's), headers, body, mode,
+// credentials and redirect mode.
+template <typename Message>
+void SetRequestFields(const Request& request,
+                      net::ReferrerPolicy document_policy,
+                      Message& message) {
+  message.set_method(request.method());
+  message.set_url(request.url().Serialize());
+  switch (request.referrer().kind) {
+    case RequestReferrer::Kind::kUrl:
+      message.set_referrer_url(request.referrer().url->Serialize());
+      break;
+    case RequestReferrer::Kind::kNoReferrer:
+      message.set_no_referrer(true);
+      break;
+    case RequestReferrer::Kind::kClient:
+      break;
+  }
+  const net::ReferrerPolicy policy =
+      request.referrer_policy() == net::ReferrerPolicy::kEmpty
+          ? document_policy
+          : request.referrer_policy();
+  message.set_referrer_policy(std::string(net::ReferrerPolicyToString(policy)));
+  for (const auto& [name, value] : request.header_list()) {
+    ipc::Header* header = message.add_headers();
+    header->set_name(name);
+    header->set_value(value);
+  }
+  if (request.body())
+    message.set_body(request.body_bytes());
+  message.set_mode(ToIpc(request.mode()));
+  message.set_credentials(ToIpc(request.credentials()));
+  message.set_redirect(ToIpc(request.redirect()));
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> RendererConnection::ChannelFromFd(int fd) {
@@ -360,36 +397,10 @@ JsResult<FetchLaterResult> RendererConnection::FetchLater(
 
   ipc::FetchLaterRequest message;
   message.set_document_token(document_token);
-  message.set_method(request.method());
-  message.set_url(request.url().Serialize());
-  switch (request.referrer().kind) {
-    case RequestReferrer::Kind::kUrl:
-      message.set_referrer_url(request.referrer().url->Serialize());
-      break;
-    case RequestReferrer::Kind::kNoReferrer:
-      message.set_no_referrer(true);
-      break;
-    case RequestReferrer::Kind::kClient:
-      break;
-  }
-  const net::ReferrerPolicy policy =
-      request.referrer_policy() == net::ReferrerPolicy::kEmpty
-          ? client->referrer_policy
-          : request.referrer_policy();
-  message.set_referrer_policy(std::string(net::ReferrerPolicyToString(policy)));
-  for (const auto& [name, value] : request.header_list()) {
-    ipc::Header* header = message.add_headers();
-    header->set_name(name);
-    header->set_value(value);
-  }
-  if (request.body())
-    message.set_body(request.body_bytes());
+  SetRequestFields(request, client->referrer_policy, message);
   if (validated->activate_after_ms)
     message.set_activate_after_ms(*validated->activate_after_ms);
   message.set_total_request_length(requested);
-  message.set_mode(ToIpc(request.mode()));
-  message.set_credentials(ToIpc(request.credentials()));
-  message.set_redirect(ToIpc(request.redirect()));
   if (retry)
     *message.mutable_retry_options() = ToIpc(*retry);
   auto activated = std::make_shared<std::atomic<bool>>(false);
@@ -459,33 +470,7 @@ JsResult<uint64_t> RendererConnection::Fetch(
   }
   ipc::FetchRequest message;
   message.set_document_token(document_token);
-  message.set_method(request.method());
-  message.set_url(request.url().Serialize());
-  switch (request.referrer().kind) {
-    case RequestReferrer::Kind::kUrl:
-      message.set_referrer_url(request.referrer().url->Serialize());
-      break;
-    case RequestReferrer::Kind::kNoReferrer:
-      message.set_no_referrer(true);
-      break;
-    case RequestReferrer::Kind::kClient:
-      break;
-  }
-  const net::ReferrerPolicy policy =
-      request.referrer_policy() == net::ReferrerPolicy::kEmpty
-          ? client->referrer_policy
-          : request.referrer_policy();
-  message.set_referrer_policy(std::string(net::ReferrerPolicyToString(policy)));
-  for (const auto& [name, value] : request.header_list()) {
-    ipc::Header* header = message.add_headers();
-    header->set_name(name);
-    header->set_value(value);
-  }
-  if (request.body())
-    message.set_body(request.body_bytes());
-  message.set_mode(ToIpc(request.mode()));
-  message.set_credentials(ToIpc(request.credentials()));
-  message.set_redirect(ToIpc(request.redirect()));
+  SetRequestFields(request, client->referrer_policy, message);
   message.set_keepalive(request.keepalive());
   if (retry)
     *message.mutable_retry_options() = ToIpc(*retry);

@@ -109,6 +109,16 @@ constexpr EnumValue<RedirectMode> kRequestRedirect[] = {
     {"manual", RedirectMode::kManual},
 };
 
+// The IDL enum value's string: the inverse of ConvertEnum over the same table.
+template <typename T, size_t N>
+absl::string_view EnumName(const EnumValue<T> (&values)[N], T value) {
+  for (const EnumValue<T>& v : values) {
+    if (v.value == value)
+      return v.name;
+  }
+  return "";
+}
+
 JsResult<net::ReferrerPolicy> ConvertReferrerPolicy(absl::string_view value) {
   absl::StatusOr<net::ReferrerPolicy> policy = net::ParseReferrerPolicy(value);
   if (!policy.ok())
@@ -459,6 +469,19 @@ std::optional<net::Url> DetermineReferrerForRequest(
                                            request.url());
   }
   return std::nullopt;
+}
+
+absl::string_view RequestModeName(RequestMode mode) {
+  return EnumName(kRequestMode, mode);
+}
+absl::string_view CredentialsModeName(CredentialsMode mode) {
+  return EnumName(kRequestCredentials, mode);
+}
+absl::string_view CacheModeName(CacheMode mode) {
+  return EnumName(kRequestCache, mode);
+}
+absl::string_view RedirectModeName(RedirectMode mode) {
+  return EnumName(kRequestRedirect, mode);
 }
 
 }  // namespace fetch_later::renderer

@@ -76,6 +76,13 @@ enum class CacheMode {
 };
 enum class RedirectMode { kFollow, kError, kManual };
 
+// The IDL enum strings (RequestMode, RequestCredentials, RequestCache,
+// RequestRedirect) of each value, as the Request getters return them.
+absl::string_view RequestModeName(RequestMode mode);
+absl::string_view CredentialsModeName(CredentialsMode mode);
+absl::string_view CacheModeName(CacheMode mode);
+absl::string_view RedirectModeName(RedirectMode mode);
+
 // Fetch: request "referrer": "no-referrer", "client" or a URL.
 struct RequestReferrer {
   enum class Kind { kNoReferrer, kClient, kUrl };

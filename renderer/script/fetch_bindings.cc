@@ -85,34 +85,13 @@ JSValueRef RequestReferrerPolicy(Call& call) {
 
 JSValueRef RequestModeGetter(Call& call) {
   const Request* r = ThisRequest(call);
-  if (!r)
-    return nullptr;
-  switch (r->mode()) {
-    case RequestMode::kSameOrigin:
-      return MakeString(call.ctx, "same-origin");
-    case RequestMode::kNoCors:
-      return MakeString(call.ctx, "no-cors");
-    case RequestMode::kCors:
-      return MakeString(call.ctx, "cors");
-    case RequestMode::kNavigate:
-      return MakeString(call.ctx, "navigate");
-  }
-  return nullptr;
+  return r ? MakeString(call.ctx, RequestModeName(r->mode())) : nullptr;
 }
 
 JSValueRef RequestCredentials(Call& call) {
   const Request* r = ThisRequest(call);
-  if (!r)
-    return nullptr;
-  switch (r->credentials()) {
-    case CredentialsMode::kOmit:
-      return MakeString(call.ctx, "omit");
-    case CredentialsMode::kSameOrigin:
-      return MakeString(call.ctx, "same-origin");
-    case CredentialsMode::kInclude:
-      return MakeString(call.ctx, "include");
-  }
-  return nullptr;
+  return r ? MakeString(call.ctx, CredentialsModeName(r->credentials()))
+           : nullptr;
 }
 
 JSValueRef RequestKeepalive(Call& call) {
@@ -134,38 +113,12 @@ JSValueRef RequestSignal(Call& call) {
 
 JSValueRef RequestCache(Call& call) {
   const Request* r = ThisRequest(call);
-  if (!r)
-    return nullptr;
-  switch (r->cache()) {
-    case CacheMode::kDefault:
-      return MakeString(call.ctx, "default");
-    case CacheMode::kNoStore:
-      return MakeString(call.ctx, "no-store");
-    case CacheMode::kReload:
-      return MakeString(call.ctx, "reload");
-    case CacheMode::kNoCache:
-      return MakeString(call.ctx, "no-cache");
-    case CacheMode::kForceCache:
-      return MakeString(call.ctx, "force-cache");
-    case CacheMode::kOnlyIfCached:
-      return MakeString(call.ctx, "only-if-cached");
-  }
-  return nullptr;
+  return r ? MakeString(call.ctx, CacheModeName(r->cache())) : nullptr;
 }
 
 JSValueRef RequestRedirect(Call& call) {
   const Request* r = ThisRequest(call);
-  if (!r)
-    return nullptr;
-  switch (r->redirect()) {
-    case RedirectMode::kFollow:
-      return MakeString(call.ctx, "follow");
-    case RedirectMode::kError:
-      return MakeString(call.ctx, "error");
-    case RedirectMode::kManual:
-      return MakeString(call.ctx, "manual");
-  }
-  return nullptr;
+  return r ? MakeString(call.ctx, RedirectModeName(r->redirect())) : nullptr;
 }
 
 JSValueRef RequestIntegrity(Call& call) {
